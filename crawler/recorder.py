@@ -1,0 +1,518 @@
+"""The recorder: turns what the crawl fetched into rows, and decides what to fetch next.
+
+It runs in the store process (see ``crawler/worker.py``) so that parsing and
+writing use the second core while Scrapy downloads on the first; it can also
+run inside the Scrapy process (``DECAY_WORKER=0``).  Either way it is plain
+Python: give it fetches and bodies, get back rows in the staging file and
+:class:`~crawler.items.NewRequest` objects.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import zlib
+from pathlib import Path
+
+from crawler.extract import PageFacts, extract_html
+from crawler.frontier import Frontier, SiteFrontier, fetch_kind
+from crawler.items import Fetch, NewRequest
+from crawler.store import MainDatabase, Staging, staging_path, utcnow
+from decay.config import Config
+from decay.schema import TABLES_BY_NAME
+from decay.urls import normalize, resolve, url_id
+
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024   # the sitemap protocol's own limit, uncompressed
+MAX_ROBOTS_CHARS = 500_000
+HEADER_COLUMNS = {
+    "last-modified": "last_modified", "etag": "etag", "cache-control": "cache_control",
+    "x-robots-tag": "x_robots_tag", "content-language": "content_language", "date": "server_date",
+}
+PAGE_COLUMNS = TABLES_BY_NAME["pages"].column_names
+_RESOLVE_CACHE_MAX = 200_000
+
+
+def outcome_of(f: Fetch) -> str:
+    if f.outcome:
+        return f.outcome
+    if f.status is None:
+        return "failed"
+    if 200 <= f.status < 300:
+        return "ok"
+    if f.status == 304:
+        return "not_modified"
+    if 300 <= f.status < 400 and f.headers.get("location"):
+        return "redirect"
+    return "http_error"
+
+
+def looks_like_html(content_type: str | None, body: bytes) -> bool:
+    if content_type:
+        ct = content_type.lower()
+        if "html" in ct:
+            return True
+        if not ct.startswith(("text/plain", "application/octet-stream")):
+            return False
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def gunzip_limited(data: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = d.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise ValueError(f"larger than {limit // (1024 * 1024)} MB once decompressed")
+    return out
+
+
+class Recorder:
+    def __init__(self, config: Config, db_path: str | Path, pid: int | None = None, sites: list[str] | None = None) -> None:
+        self.config = config
+        self.db_path = Path(db_path)
+        self.site_names = sites or [s.name for s in config.sites]
+        self.sites_cfg = [s for s in config.sites if s.name in self.site_names]
+        self.frontier = Frontier(self.sites_cfg)
+        self.main = MainDatabase(self.db_path)
+        cfg_bytes = config.path.read_bytes() if config.path.exists() else b""
+        self.crawl_id = self.main.begin_crawl(
+            str(config.path), hashlib.blake2b(cfg_bytes, digest_size=8).hexdigest(), self.site_names, pid or os.getpid())
+        self.staging = Staging(staging_path(self.db_path, self.crawl_id))
+        self.started = time.monotonic()
+        self.last_progress = self.started
+        self.store_html = config.output.store_html
+        self._targets: dict[tuple[str, str, str], tuple[str, int, bool] | None] = {}
+        self.answered: dict[str, bool] = {s.name: False for s in self.sites_cfg}   # any HTTP answer from the site
+        self.start_errors: dict[str, str] = {}
+        self.bytes = 0
+        self.finished = False
+
+    # ------------------------------------------------------------------ helpers
+    def _site(self, name: str) -> SiteFrontier:
+        return self.frontier.sites[name]
+
+    def _row_for(self, f: Fetch) -> dict:
+        st = self.frontier.mark_fetched(f.url)
+        if st is not None:
+            f.found_via, f.found_on, f.depth = st.via, st.found_on, st.depth
+        h = f.headers
+        row = dict.fromkeys(PAGE_COLUMNS)
+        uid = url_id(f.url)
+        row.update(
+            url_id=uid, url=f.url, site=f.site, kind=f.kind, requested_url=f.requested_url, found_via=f.found_via,
+            found_on=f.found_on, depth=f.depth, outcome=outcome_of(f), status=f.status, error=f.error, method=f.method,
+            content_type=h.get("content-type"), size=f.size, response_ms=f.response_ms, fetched_at=f.fetched_at,
+            headers=json.dumps(h, ensure_ascii=False) if h else None,
+            first_crawl_id=self.crawl_id, first_seen_at=f.fetched_at, crawl_id=self.crawl_id,
+        )
+        for k, col in HEADER_COLUMNS.items():
+            if k in h:
+                row[col] = h[k]
+        self.staging.add_url(uid, f.url, f.site, self.crawl_id)
+        if f.status is not None:
+            self.answered[f.site] = True
+        elif f.found_via == "start":
+            self.start_errors.setdefault(f.site, f"{f.url}: {f.error}")
+        return row
+
+    def _write_page(self, row: dict) -> None:
+        self.staging.add("pages", tuple(row[c] for c in PAGE_COLUMNS))
+        self._progress()
+
+    def _progress(self) -> None:
+        self.staging.maybe_flush()
+        now = time.monotonic()
+        if now - self.last_progress >= 10:
+            self.last_progress = now
+            self.main.update_crawl(self.crawl_id, fetched=len([1 for s in self.frontier.state.values() if s.status == "fetched"]),
+                                   duration_s=round(now - self.started, 1))
+
+    def _target(self, scope, base: str, href: str) -> tuple[str, int, bool] | None:
+        """(normalised production URL, its id, internal?) for a link; None for links that are not URLs.
+
+        Cached per distinct (site, base directory, href): most links on a site are the same few hundred
+        template links, resolved once instead of once per page.
+        """
+        if href.startswith(("http://", "https://", "HTTP")):
+            bk = ""
+        elif href.startswith("/") and not href.startswith("//"):
+            bk = base[: base.find("/", base.find("//") + 2)]
+        elif href.startswith("?"):
+            bk = base.split("?", 1)[0]
+        else:
+            bk = base[: base.rfind("/") + 1]
+        key = (scope.name, bk, href)
+        try:
+            return self._targets[key]
+        except KeyError:
+            pass
+        if len(self._targets) > _RESOLVE_CACHE_MAX:
+            self._targets.clear()
+        t = resolve(base, href)
+        if t is not None:
+            t = scope.to_canonical(t)
+            res: tuple[str, int, bool] | None = (t, url_id(t), scope.is_internal(t))
+        else:
+            low = href.strip()[:7].lower()
+            res = (href.strip(), url_id(href.strip()), False) if low.startswith(("mailto:", "tel:")) else None
+        self._targets[key] = res
+        return res
+
+    def _skipped(self, sf: SiteFrontier, url: str, reason: str, via: str, found_on: str | None, depth: int | None, kind: str) -> None:
+        row = dict.fromkeys(PAGE_COLUMNS)
+        uid = url_id(url)
+        row.update(url_id=uid, url=url, site=sf.config.name, kind=kind, requested_url=None, found_via=via, found_on=found_on,
+                   depth=depth, outcome="skipped", error=reason, first_crawl_id=self.crawl_id, crawl_id=self.crawl_id)
+        self.staging.add_url(uid, url, sf.config.name, self.crawl_id)
+        self._write_page(row)
+
+    def _discover(self, sf: SiteFrontier, url: str, via: str, found_on: str | None, depth: int | None, kind: str,
+                  out: list[NewRequest], uid: int | None = None) -> None:
+        d = self.frontier.discover(sf, url, via, found_on, depth, kind, uid)
+        if d is None:
+            return
+        if d.request is not None:
+            out.append(d.request)
+        elif d.skipped is not None:
+            self._skipped(sf, url, d.skipped, via, found_on, depth, kind)
+
+    # ------------------------------------------------------------------ messages
+    def start(self) -> list[NewRequest]:
+        out: list[NewRequest] = []
+        for sf in self.frontier.sites.values():
+            for u in sf.scope.canonical_start_urls:
+                self._discover(sf, u, "start", None, 0, "page", out)
+            origins = []
+            for u in sf.scope.canonical_start_urls:
+                o = u[: u.find("/", u.find("//") + 2)]
+                if o not in origins:
+                    origins.append(o)
+            for o in origins:
+                robots = o + "/robots.txt"
+                out.append(NewRequest(robots, sf.scope.to_fetch(robots), sf.config.name, "start", None, None, "robots", 200))
+            for sm in sf.config.sitemaps:
+                n = normalize(sm)
+                if n:
+                    r = self.frontier.discover_sitemap(sf, sf.scope.to_canonical(n), "config", None)
+                    if r:
+                        out.append(r)
+        return out
+
+    def failure(self, f: Fetch) -> list[NewRequest]:
+        """A request with no usable answer (or blocked by robots.txt)."""
+        if f.kind == "sitemap":
+            self._sitemap_row(f, None, None, 0, f.error)
+            return []
+        if f.kind == "robots":
+            self._robots_row(f, None, [])
+            return self._guess_sitemap(f) if not self._site(f.site).config.sitemaps else []
+        row = self._row_for(f)
+        self._write_page(row)
+        return []
+
+    def resource(self, f: Fetch) -> list[NewRequest]:
+        """A HEAD (or headers-only GET) answer for a non-HTML resource."""
+        row = self._row_for(f)
+        out: list[NewRequest] = []
+        if row["outcome"] == "redirect":
+            self._redirect(f, row, out)
+        if f.size is None and "content-length" in f.headers:
+            try:
+                row["size"] = int(f.headers["content-length"])
+            except ValueError:
+                pass
+        row["is_html"] = 0
+        self._write_page(row)
+        return out
+
+    def _redirect(self, f: Fetch, row: dict, out: list[NewRequest]) -> None:
+        sf = self._site(f.site)
+        target = self._target(sf.scope, f.url, f.headers["location"])
+        if target is not None and target[0].startswith("http"):
+            loc, lid, internal = target
+            row["location"] = loc
+            self.staging.add_url(lid, loc, f.site if internal else None, self.crawl_id)
+            if internal:
+                self._discover(sf, loc, "redirect", f.url, f.depth, f.kind, out, lid)
+        else:
+            row["location"] = f.headers["location"][:2000]
+
+    def page(self, f: Fetch, body: bytes) -> list[NewRequest]:
+        """A full answer to a page request: record it, and return the links worth following."""
+        row = self._row_for(f)
+        out: list[NewRequest] = []
+        self.bytes += len(body)
+        if row["size"] is None:
+            row["size"] = len(body)
+        if row["outcome"] == "redirect":
+            self._redirect(f, row, out)
+            self._write_page(row)
+            return out
+        ctype = f.headers.get("content-type")
+        if f.truncated or not body or not looks_like_html(ctype, body):
+            row["is_html"] = 0
+            if f.truncated and "content-length" in f.headers:
+                try:
+                    row["size"] = int(f.headers["content-length"])
+                except ValueError:
+                    pass
+            self._write_page(row)
+            return out
+        facts = extract_html(body, ctype, f.url)
+        row["is_html"] = 1 if facts.error is None else 0
+        row["encoding"] = facts.encoding or None
+        if facts.error:
+            row["error"] = facts.error
+            self._write_page(row)
+            return out
+        bh = hashlib.blake2b(body, digest_size=12).hexdigest()
+        row["body_hash"] = bh
+        if self.store_html:
+            self.staging.add("bodies", (bh, len(body), zlib.compress(body, 1)))
+        self._page_facts(f, row, facts, out)
+        self._write_page(row)
+        return out
+
+    def _page_facts(self, f: Fetch, row: dict, facts: PageFacts, out: list[NewRequest]) -> None:
+        sf = self._site(f.site)
+        scope = sf.scope
+        src = row["url_id"]
+        base = f.url
+        if facts.base_href:
+            b = resolve(f.url, facts.base_href)
+            if b:
+                base = scope.to_canonical(b)
+        row.update(
+            title=facts.title, meta_description=facts.meta_description, meta_robots=facts.meta_robots, lang=facts.lang,
+            h1=facts.h1, h1_count=facts.h1_count, generator=facts.generator, word_count=facts.word_count,
+            text_hash=facts.text_hash,
+        )
+        if facts.canonical:
+            c = self._target(scope, base, facts.canonical)
+            row["canonical"] = c[0] if c else facts.canonical[:2000]
+        if facts.refresh:
+            r = self._target(scope, base, facts.refresh)
+            row["refresh_url"] = r[0] if r else facts.refresh[:2000]
+        depth = None if f.depth is None else f.depth + 1
+        site = f.site
+        crawl_id = self.crawl_id
+        add_url = self.staging.add_url
+        links = []
+        n_internal = 0
+        target_of = self._target
+        for ln in facts.links:
+            tgt = target_of(scope, base, ln.href)
+            if tgt is None:
+                continue
+            t, tid, internal = tgt
+            add_url(tid, t, site if internal else None, crawl_id)
+            links.append((src, ln.ordinal, tid, ln.kind, ln.rel, ln.anchor, ln.position, int(internal), int(ln.nofollow), int(ln.new_window)))
+            if internal:
+                n_internal += 1
+                kind = fetch_kind(ln.kind, ln.rel, t, ln.anchor if ln.kind == "link" else None)
+                if kind is not None:
+                    self._discover(sf, t, "link", f.url, depth, kind, out, tid)
+        row["links_out"] = len(links)
+        row["links_internal"] = n_internal
+        st = self.staging
+        if links:
+            st.extend("links", links)
+        if facts.signals:
+            st.extend("date_signals", [(src, i, s.source, s.name, s.value, s.context) for i, s in enumerate(facts.signals)])
+        tx = facts.texts
+        if tx:
+            st.add("page_texts", (src, tx.get("main"), tx.get("nav"), tx.get("header"), tx.get("footer"), tx.get("aside"), tx.get("body")))
+
+    # ------------------------------------------------------------------ robots and sitemaps
+    def robots(self, f: Fetch, body: bytes) -> list[NewRequest]:
+        sf = self._site(f.site)
+        text = body.decode("utf-8", "replace")[:MAX_ROBOTS_CHARS] if f.status and 200 <= f.status < 300 else ""
+        sitemaps = []
+        if f.status is not None:
+            self.answered[f.site] = True
+        for line in text.splitlines():
+            k, _, v = line.partition(":")
+            if k.strip().lower() == "sitemap" and v.strip():
+                n = normalize(v.strip())
+                if n:
+                    sitemaps.append(sf.scope.to_canonical(n))
+        self._robots_row(f, text, sitemaps)
+        if sf.config.sitemaps:
+            return []
+        if not sitemaps:
+            return self._guess_sitemap(f)
+        out = []
+        for sm in sitemaps:
+            r = self.frontier.discover_sitemap(sf, sm, "robots", f.url)
+            if r:
+                out.append(r)
+        return out
+
+    def _guess_sitemap(self, f: Fetch) -> list[NewRequest]:
+        sf = self._site(f.site)
+        guess = f.url.rsplit("/", 1)[0] + "/sitemap.xml"
+        r = self.frontier.discover_sitemap(sf, guess, "guess", None)
+        return [r] if r else []
+
+    def _robots_row(self, f: Fetch, text: str | None, sitemaps: list[str]) -> None:
+        self.staging.add("robots", (f.url, f.site, f.status, f.error, text, json.dumps(sitemaps), f.fetched_at, self.crawl_id))
+
+    def _sitemap_row(self, f: Fetch, typ: str | None, gz: int | None, entries: int, error: str | None) -> None:
+        st = self.frontier.get(f.url)
+        uid = url_id(f.url)
+        self.staging.add_url(uid, f.url, f.site, self.crawl_id)
+        self.staging.add("sitemaps", (uid, f.url, f.site, st.via if st else f.found_via, st.found_on if st else None,
+                                      f.status, error, typ, gz, entries, f.fetched_at, self.crawl_id))
+
+    def sitemap(self, f: Fetch, body: bytes) -> list[NewRequest]:
+        from scrapy.utils.sitemap import Sitemap
+
+        sf = self._site(f.site)
+        out: list[NewRequest] = []
+        if f.status is not None:
+            self.answered[f.site] = True
+        if f.status is None or not 200 <= f.status < 300:
+            if f.status and 300 <= f.status < 400 and f.headers.get("location"):
+                tgt = self._target(sf.scope, f.url, f.headers["location"])
+                if tgt and tgt[0].startswith("http"):
+                    r = self.frontier.discover_sitemap(sf, tgt[0], "redirect", f.url)
+                    if r:
+                        out.append(r)
+            self._sitemap_row(f, None, None, 0, f.error or f"HTTP {f.status}")
+            return out
+        gz = 0
+        if body[:2] == b"\x1f\x8b":
+            gz = 1
+            try:
+                body = gunzip_limited(body)
+            except (OSError, EOFError, zlib.error, ValueError) as e:
+                self._sitemap_row(f, "invalid", gz, 0, f"cannot gunzip: {e}")
+                return out
+        try:
+            sm = Sitemap(body)
+            typ = sm.type
+            items = list(sm) if typ in ("urlset", "sitemapindex") else []
+        except Exception as e:  # lxml raises various errors on garbage
+            self._sitemap_row(f, "invalid", gz, 0, f"not a sitemap: {e}"[:300])
+            return out
+        if typ not in ("urlset", "sitemapindex"):
+            self._sitemap_row(f, "invalid", gz, 0, f"not a sitemap (root element: {typ or 'none'})")
+            return out
+        sid = url_id(f.url)
+        rows = []
+        for it in items:
+            loc = it.get("loc")
+            n = normalize(loc) if loc else None
+            if n is None:
+                continue
+            n = sf.scope.to_canonical(n)
+            uid = url_id(n)
+            internal = sf.scope.is_internal(n)
+            self.staging.add_url(uid, n, f.site if internal else None, self.crawl_id)
+            rows.append((sid, uid, n, f.site, _s(it.get("lastmod")), _s(it.get("changefreq")), _s(it.get("priority")),
+                         int(typ == "sitemapindex"), self.crawl_id))
+            if typ == "sitemapindex":
+                r = self.frontier.discover_sitemap(sf, n, "index", f.url)
+                if r:
+                    out.append(r)
+            elif internal:
+                self._discover(sf, n, "sitemap", f.url, None, fetch_kind("a", None, n), out, uid)
+        self.staging.extend("sitemap_entries", rows)
+        self._sitemap_row(f, typ, gz, len(rows), None)
+        return out
+
+    # ------------------------------------------------------------------ the end
+    def _redirect_chains(self) -> None:
+        """Fill final_url, final_status, redirect_hops and redirect_chain for every redirect of this crawl."""
+        self.staging.flush()
+        conn = self.staging.db.conn
+        info: dict[str, tuple] = {}
+        for url, status, outcome, location in conn.execute("SELECT url, status, outcome, location FROM pages"):
+            info[url] = (status, outcome, location)
+        updates = []
+        for url, (status, outcome, location) in info.items():
+            if outcome != "redirect":
+                continue
+            chain = [[url, status]]
+            seen = {url}
+            cur = location
+            final_status = None
+            while cur is not None:
+                if cur in seen:
+                    chain.append([cur, "loop"])
+                    break
+                seen.add(cur)
+                nxt = info.get(cur)
+                if nxt is None:
+                    chain.append([cur, None])
+                    break
+                chain.append([cur, nxt[0]])
+                if nxt[1] != "redirect":
+                    final_status = nxt[0]
+                    break
+                cur = nxt[2]
+                if len(chain) > 50:
+                    break
+            last = chain[-1]
+            updates.append((len(chain) - 1, last[0], final_status, json.dumps(chain), url_id(url)))
+        if updates:
+            with conn:
+                conn.executemany("UPDATE pages SET redirect_hops = ?, final_url = ?, final_status = ?, redirect_chain = ? WHERE url_id = ?", updates)
+
+    def finish(self, status: str = "complete", reason: str | None = None) -> dict:
+        """End the crawl: complete (merge the facts), or interrupted/failed (keep the last good results)."""
+        if self.finished:
+            return {"crawl_id": self.crawl_id, "status": status}
+        self.finished = True
+        now = utcnow()
+        duration = round(time.monotonic() - self.started, 2)
+        self._redirect_chains()
+        conn = self.staging.db.conn
+        counts: dict[str, dict[str, int]] = {}
+        for site, outcome, n in conn.execute("SELECT site, outcome, count(*) FROM pages GROUP BY site, outcome"):
+            counts.setdefault(site, {})[outcome] = n
+        pages_n = {site: n for site, n in conn.execute("SELECT site, count(*) FROM pages WHERE is_html = 1 GROUP BY site")}
+        links_n = conn.execute("SELECT count(*) FROM links").fetchone()[0]
+        entries_n = conn.execute("SELECT count(*) FROM sitemap_entries").fetchone()[0]
+        site_rows = []
+        merged = []
+        for s in self.sites_cfg:
+            c = counts.get(s.name, {})
+            if status != "complete":
+                sstatus, sreason = status, reason
+            elif not self.answered.get(s.name):
+                sstatus = "failed"
+                sreason = "no answer from the site: " + self.start_errors.get(s.name, "no start URL could be fetched")
+            else:
+                sstatus, sreason = "complete", None
+            if sstatus == "complete":
+                merged.append(s.name)
+            site_rows.append(dict(
+                crawl_id=self.crawl_id, site=s.name, status=sstatus, reason=sreason,
+                start_urls=json.dumps(self._site(s.name).scope.canonical_start_urls),
+                fetched=sum(v for k, v in c.items() if k not in ("skipped", "blocked")), ok=c.get("ok", 0),
+                redirects=c.get("redirect", 0), http_errors=c.get("http_error", 0), failures=c.get("failed", 0),
+                blocked=c.get("blocked", 0), skipped=c.get("skipped", 0), truncated=int(self._site(s.name).truncated),
+            ))
+        if status == "complete" and not merged:
+            status = "failed"
+            reason = "no site could be crawled: " + "; ".join(f"{r['site']}: {r['reason']}" for r in site_rows)
+        total = lambda key: sum(r[key] for r in site_rows)  # noqa: E731
+        crawl_values = dict(
+            finished_at=now, status=status, reason=reason, pid=None, duration_s=duration,
+            fetched=total("fetched"), pages=sum(pages_n.values()), ok=total("ok"), redirects=total("redirects"),
+            http_errors=total("http_errors"), failures=total("failures"), blocked=total("blocked"), skipped=total("skipped"),
+            links=links_n, sitemap_entries=entries_n, bytes=self.bytes,
+        )
+        self.staging.flush()
+        self.staging.db.conn.close()
+        self.main.merge(self.staging.path, self.crawl_id, merged if status == "complete" else [], site_rows, crawl_values)
+        self.staging.remove()
+        return {"crawl_id": self.crawl_id, "status": status, "reason": reason, "sites": site_rows, **crawl_values}
+
+
+def _s(v) -> str | None:
+    if v is None:
+        return None
+    v = str(v).strip()
+    return v[:200] if v else None

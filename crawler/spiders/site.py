@@ -1,0 +1,246 @@
+"""The `site` spider: fetch every configured site and hand what it gets to the recorder.
+
+    scrapy crawl site -a config=org.toml [-a db=output/decay.db] [-a sites=main,blog]
+    decay crawl --config org.toml            # the same spider, the same settings
+
+The spider only downloads.  Each answer (or failure) goes to the recorder
+(in the store process), which records the facts and returns the URLs to
+request next; the spider turns those into Requests.  Failures come back
+through the errback and are recorded exactly like answers.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest, StopDownload
+from crawler.items import Fetch, NewRequest
+from crawler.settings import apply_config
+from crawler.worker import WorkerDied, make_store
+from decay.config import load_config
+
+logger = logging.getLogger(__name__)
+
+
+class SiteCounters:
+    __slots__ = ("scheduled", "done", "errors", "bytes")
+
+    def __init__(self) -> None:
+        self.scheduled = self.done = self.errors = self.bytes = 0
+
+
+def _exc_named(exc: BaseException, *names: str) -> bool:
+    """True if exc (or what it wraps) is of a class with one of these names (Scrapy 2.13+ wraps Twisted errors)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if type(exc).__name__ in names:
+            return True
+        exc = exc.__cause__
+        seen += 1
+    return False
+
+
+def describe_failure(failure, timeout: float) -> tuple[str, str]:
+    """(outcome, human-readable reason) for a failed request."""
+    exc = failure.value
+    msg = str(exc)
+    if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in msg.lower():
+            return "blocked", "disallowed by robots.txt"
+        return "failed", f"not requested: {msg}" if msg else "not requested"
+    if _exc_named(exc, "CannotResolveHostError", "DNSLookupError"):
+        return "failed", "DNS lookup failed: the host name does not resolve"
+    if _exc_named(exc, "DownloadConnectionRefusedError", "ConnectionRefusedError"):
+        return "failed", "connection refused: nothing is listening on that host and port"
+    if _exc_named(exc, "DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"):
+        return "failed", f"timeout: no answer within {timeout:g} s"
+    if "max size" in msg or "maxsize" in msg:
+        return "failed", "too large: " + msg.split(" in request")[0]
+    if _exc_named(exc, "ResponseNeverReceived"):
+        return "failed", "the server closed the connection without answering"
+    if _exc_named(exc, "ResponseDataLossError", "DownloadFailedError", "ConnectionLost", "ResponseFailed"):
+        return "failed", "the connection was lost while downloading (incomplete answer)"
+    if _exc_named(exc, "DownloadCancelledError", "CancelledError"):
+        return "failed", "the download was cancelled"
+    if _exc_named(exc, "ConnectError"):
+        return "failed", f"cannot connect: {msg}"
+    return "failed", f"{type(exc).__name__}: {msg}"[:500]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SiteSpider(scrapy.Spider):
+    name = "site"
+
+    def __init__(self, config: str | None = None, db: str | None = None, sites: str | None = None, **kw) -> None:
+        super().__init__(**kw)
+        if not config:
+            raise ValueError("the site spider needs a configuration: scrapy crawl site -a config=org.toml")
+        self.config = load_config(config)
+        self.db_path = Path(db) if db else self.config.database_path
+        names = [s.name for s in self.config.sites]
+        if sites:
+            wanted = [s.strip() for s in sites.split(",") if s.strip()]
+            unknown = [s for s in wanted if s not in names]
+            if unknown:
+                raise ValueError(f"unknown site(s) {', '.join(unknown)}; the configuration has: {', '.join(names)}")
+            names = wanted
+        self.site_names = names
+        self.counters: dict[str, SiteCounters] = {n: SiteCounters() for n in names}
+        self.store = make_store()
+        self.crawl_id: int | None = None
+        self.summary: dict | None = None
+        self.started = time.monotonic()
+        self._timeout = self.config.crawl.timeout
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        apply_config(crawler.settings, spider.config)
+        # robots.txt failures are recorded in the robots table; Scrapy would also log a traceback
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+        crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider.headers_received, signal=signals.headers_received)
+        return spider
+
+    # ------------------------------------------------------------------ requests
+    def make_request(self, nr: NewRequest) -> scrapy.Request:
+        meta = {"decay": nr, "dont_redirect": True, "handle_httpstatus_all": True}
+        if nr.kind == "resource":
+            method, cb = "HEAD", self.parse_resource
+        elif nr.kind == "sitemap":
+            method, cb = "GET", self.parse_sitemap
+        elif nr.kind == "robots":
+            method, cb = "GET", self.parse_robots
+            meta["dont_obey_robotstxt"] = True
+        else:
+            method, cb = "GET", self.parse_page
+        c = self.counters.get(nr.site)
+        if c is not None:
+            c.scheduled += 1
+        return scrapy.Request(nr.fetch_url, method=method, callback=cb, errback=self.on_error, priority=nr.priority, meta=meta)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        await self.store.start()
+        self.crawl_id = await self.store.call("init", self.config, str(self.db_path), os.getpid(), self.site_names)
+        self.logger.info("crawl %s started: %s into %s", self.crawl_id, ", ".join(self.site_names), self.db_path)
+        for nr in await self.store.call("start"):
+            yield self.make_request(nr)
+
+    def headers_received(self, headers, body_length, request, spider) -> None:
+        """Do not download bodies that will not be read: non-HTML answers to page requests, headers-only checks."""
+        nr = request.meta.get("decay")
+        if nr is None:
+            return
+        if request.meta.get("decay_headers_only"):
+            raise StopDownload(fail=False)
+        if nr.kind == "page":
+            ct = headers.get(b"Content-Type")
+            if ct and b"html" not in ct.lower():
+                raise StopDownload(fail=False)
+
+    # ------------------------------------------------------------------ answers
+    def _fetch(self, response) -> Fetch:
+        request = response.request
+        nr: NewRequest = request.meta["decay"]
+        headers = {}
+        for k, v in response.headers.items():
+            key = k.decode("latin-1").lower()
+            if key != "set-cookie":
+                headers[key] = b", ".join(v).decode("latin-1")
+        latency = request.meta.get("download_latency")
+        c = self.counters.get(nr.site)
+        if c is not None:
+            c.done += 1
+            c.bytes += len(response.body)
+            if response.status >= 400:
+                c.errors += 1
+        return Fetch(
+            url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
+            depth=nr.depth, kind=nr.kind, method=request.method,
+            status=response.status, headers=headers, response_ms=round(latency * 1000, 1) if latency is not None else None,
+            fetched_at=_now(), size=None, truncated="download_stopped" in response.flags,
+        )
+
+    async def _call(self, method: str, *args) -> list[NewRequest]:
+        try:
+            return await self.store.call(method, *args)
+        except WorkerDied as e:
+            raise CloseSpider(f"store_failed: {e}") from None
+        except RuntimeError as e:  # an error in the recorder: log it, keep crawling
+            self.logger.error("%s", e)
+            return []
+
+    async def parse_page(self, response):
+        f = self._fetch(response)
+        for nr in await self._call("page", f, response.body):
+            yield self.make_request(nr)
+
+    async def parse_resource(self, response):
+        nr: NewRequest = response.request.meta["decay"]
+        if response.request.method == "HEAD" and response.status in (400, 403, 405, 501):
+            # some servers refuse HEAD: ask again with GET, and stop after the headers
+            c = self.counters.get(nr.site)
+            if c is not None:
+                c.scheduled += 1
+            yield response.request.replace(method="GET", meta={**response.request.meta, "decay_headers_only": True})
+            return
+        f = self._fetch(response)
+        for r in await self._call("resource", f):
+            yield self.make_request(r)
+
+    async def parse_sitemap(self, response):
+        f = self._fetch(response)
+        for nr in await self._call("sitemap", f, response.body):
+            yield self.make_request(nr)
+
+    async def parse_robots(self, response):
+        f = self._fetch(response)
+        for nr in await self._call("robots", f, response.body):
+            yield self.make_request(nr)
+
+    async def on_error(self, failure):
+        request = failure.request
+        nr: NewRequest | None = request.meta.get("decay")
+        if nr is None:
+            return
+        outcome, reason = describe_failure(failure, self._timeout)
+        c = self.counters.get(nr.site)
+        if c is not None:
+            c.done += 1
+            c.errors += outcome == "failed"
+        f = Fetch(url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
+                  depth=nr.depth, kind=nr.kind, method=request.method, error=reason,
+                  outcome=outcome if outcome == "blocked" else "", fetched_at=_now())
+        for r in await self._call("failure", f):
+            yield self.make_request(r)
+
+    # ------------------------------------------------------------------ the end
+    async def spider_closed(self, spider, reason: str) -> None:
+        if self.crawl_id is None:
+            return
+        if reason == "finished":
+            status, why = "complete", None
+        else:
+            status = "failed" if str(reason).startswith("store_failed") else "interrupted"
+            why = {"shutdown": "stopped by a signal (Ctrl-C or SIGTERM) before the end; facts not merged",
+                   "cancelled": "cancelled before the end; facts not merged"}.get(reason, f"stopped before the end ({reason}); facts not merged")
+        try:
+            self.summary = await self.store.call("finish", status, why)
+        except (WorkerDied, RuntimeError) as e:
+            self.logger.error("could not finish the crawl cleanly: %s", e)
+            from crawler.store import MainDatabase  # the store process is gone: record the failure ourselves
+
+            MainDatabase(self.db_path).update_crawl(
+                self.crawl_id, status="failed", reason=f"internal error: {e}"[:2000], finished_at=_now(), pid=None)
+            self.summary = {"crawl_id": self.crawl_id, "status": "failed", "reason": str(e)}
+        finally:
+            await self.store.close()

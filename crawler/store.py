@@ -1,0 +1,237 @@
+"""Writing a crawl's facts: a staging file during the crawl, one merge at the end.
+
+A crawl never writes its facts straight into the main database.  It writes
+them, in batches, into a staging file next to it (``decay.db.crawl-7.tmp``);
+only when the crawl finishes are they merged into the main database in one
+transaction.  So an interrupted or killed crawl leaves the last complete
+results untouched (and people's triage decisions with them), datasette can
+read throughout, and other writers are blocked only for the seconds the merge
+takes.  Only the ``crawls`` row is written to the main database while a crawl
+runs, so its progress can be watched there.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from decay.schema import TABLES, TABLES_BY_NAME, open_db
+
+import sqlite_utils
+
+FLUSH_ROWS = 20_000
+FLUSH_SECONDS = 2.0
+PROGRESS_SECONDS = 10.0
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def staging_path(db_path: Path, crawl_id: int) -> Path:
+    return db_path.with_name(f"{db_path.name}.crawl-{crawl_id}.tmp")
+
+
+def mark_dead_crawls(db: sqlite_utils.Database) -> list[int]:
+    """Crawls left 'running' by a process that no longer exists become 'interrupted'."""
+    dead = []
+    for row in db.query("SELECT id, pid FROM crawls WHERE status = 'running'"):
+        if not pid_alive(row["pid"]):
+            dead.append(row["id"])
+    if dead:
+        with db.conn:
+            for cid in dead:
+                db.execute(
+                    "UPDATE crawls SET status = 'interrupted', finished_at = coalesce(finished_at, ?), "
+                    "reason = coalesce(reason, 'the crawl process ended without finishing (killed or crashed); its facts were not merged') "
+                    "WHERE id = ?", [utcnow(), cid])
+    return dead
+
+
+def remove_stale_staging(db_path: Path, db: sqlite_utils.Database) -> None:
+    running = {r["id"] for r in db.query("SELECT id FROM crawls WHERE status = 'running'")}
+    for p in db_path.parent.glob(f"{db_path.name}.crawl-*.tmp*"):
+        try:
+            cid = int(p.name[len(db_path.name) + 7:].split(".")[0])
+        except ValueError:
+            continue
+        if cid not in running:
+            p.unlink(missing_ok=True)
+
+
+class Staging:
+    """Buffered writes of one crawl's facts into its staging file."""
+
+    STAGED = [t for t in TABLES if t.staged]
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        self.db = sqlite_utils.Database(path)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = OFF")
+        # staging tables: same columns, primary keys only (no secondary indexes: faster inserts)
+        for t in self.STAGED:
+            cols = ", ".join(f"[{c}] {typ}" for c, typ, _ in t.columns)
+            pk = t.pk if isinstance(t.pk, str) else ", ".join(t.pk)
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS [{t.name}] ({cols}, PRIMARY KEY ({pk}))")
+        self.sql: dict[str, str] = {}
+        for t in self.STAGED:
+            names = t.column_names
+            self.sql[t.name] = (
+                f"INSERT OR REPLACE INTO [{t.name}] ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            )
+        self.buffers: dict[str, list[tuple]] = {t.name: [] for t in self.STAGED}
+        self.pending_rows = 0
+        self.last_flush = time.monotonic()
+        self.known_urls: set[int] = set()
+
+    def add(self, table: str, row: tuple) -> None:
+        self.buffers[table].append(row)
+        self.pending_rows += 1
+        if self.pending_rows >= FLUSH_ROWS:
+            self.flush()
+
+    def extend(self, table: str, rows: Iterable[tuple]) -> None:
+        buf = self.buffers[table]
+        n = len(buf)
+        buf.extend(rows)
+        self.pending_rows += len(buf) - n
+        if self.pending_rows >= FLUSH_ROWS:
+            self.flush()
+
+    def add_url(self, uid: int, url: str, site: str | None, crawl_id: int) -> None:
+        if uid not in self.known_urls:
+            self.known_urls.add(uid)
+            self.add("urls", (uid, url, site, crawl_id))
+
+    def maybe_flush(self) -> None:
+        if self.pending_rows and time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        conn = self.db.conn
+        with conn:
+            for name, rows in self.buffers.items():
+                if rows:
+                    conn.executemany(self.sql[name], rows)
+                    rows.clear()
+        self.pending_rows = 0
+        self.last_flush = time.monotonic()
+
+    def close(self) -> None:
+        self.flush()
+        self.db.conn.close()
+
+    def remove(self) -> None:
+        try:
+            self.db.conn.close()
+        except sqlite3.Error:
+            pass
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+
+
+class MainDatabase:
+    """The crawl's view of the main database: its crawls row, and the final merge."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.db = open_db(self.path)
+        mark_dead_crawls(self.db)
+        remove_stale_staging(self.path, self.db)
+
+    def begin_crawl(self, config_path: str, config_hash: str, sites: list[str], pid: int) -> int:
+        with self.db.conn:
+            cur = self.db.execute(
+                "INSERT INTO crawls (started_at, status, config, config_hash, sites, version, pid) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                [utcnow(), config_path, config_hash, json.dumps(sites), _version(), pid],
+            )
+        return cur.lastrowid
+
+    def update_crawl(self, crawl_id: int, **values: Any) -> None:
+        if not values:
+            return
+        sets = ", ".join(f"[{k}] = ?" for k in values)
+        with self.db.conn:
+            self.db.execute(f"UPDATE crawls SET {sets} WHERE id = ?", [*values.values(), crawl_id])
+
+    def merge(self, staging: Path, crawl_id: int, sites: list[str], site_rows: list[dict], crawl_values: dict) -> None:
+        """Move the facts of the sites that completed from the staging file into the main database, atomically."""
+        conn = self.db.conn
+        conn.execute("ATTACH DATABASE ? AS s", [str(staging)])
+        try:
+            marks = ", ".join("?" * len(sites))
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if sites:
+                    self._merge_sites(conn, marks, sites)
+                for row in site_rows:
+                    cols = list(row)
+                    conn.execute(
+                        f"INSERT OR REPLACE INTO crawl_sites ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        [row[c] for c in cols])
+                sets = ", ".join(f"[{k}] = ?" for k in crawl_values)
+                conn.execute(f"UPDATE crawls SET {sets} WHERE id = ?", [*crawl_values.values(), crawl_id])
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.execute("DETACH DATABASE s")
+
+    @staticmethod
+    def _merge_sites(conn: sqlite3.Connection, marks: str, sites: list[str]) -> None:
+        t_urls = TABLES_BY_NAME["urls"].column_names
+        conn.execute(
+            f"INSERT INTO main.urls ({', '.join(t_urls)}) SELECT {', '.join(t_urls)} FROM s.urls WHERE true "
+            "ON CONFLICT(id) DO UPDATE SET site = coalesce(excluded.site, urls.site)")
+        pages = TABLES_BY_NAME["pages"].column_names
+        keep_first = {"first_crawl_id", "first_seen_at", "url_id"}
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in pages if c not in keep_first)
+        conn.execute(
+            f"INSERT INTO main.pages ({', '.join(pages)}) SELECT {', '.join(pages)} FROM s.pages WHERE site IN ({marks}) "
+            f"ON CONFLICT(url_id) DO UPDATE SET {updates} "
+            "WHERE excluded.outcome != 'skipped' OR pages.outcome = 'skipped'", sites)
+        # per-page facts: replace those of every page requested in this crawl
+        conn.execute(
+            f"CREATE TEMP TABLE _merged AS SELECT url_id FROM s.pages WHERE site IN ({marks}) AND outcome != 'skipped'", sites)
+        try:
+            for name, key in (("links", "source_id"), ("date_signals", "url_id"), ("page_texts", "url_id")):
+                cols = TABLES_BY_NAME[name].column_names
+                conn.execute(f"DELETE FROM main.[{name}] WHERE {key} IN (SELECT url_id FROM _merged)")
+                conn.execute(
+                    f"INSERT INTO main.[{name}] ({', '.join(cols)}) SELECT {', '.join(cols)} FROM s.[{name}] "
+                    f"WHERE {key} IN (SELECT url_id FROM _merged)")
+        finally:
+            conn.execute("DROP TABLE temp._merged")
+        conn.execute("INSERT OR IGNORE INTO main.bodies SELECT * FROM s.bodies")
+        for name in ("sitemaps", "sitemap_entries", "robots"):
+            cols = TABLES_BY_NAME[name].column_names
+            conn.execute(f"DELETE FROM main.[{name}] WHERE site IN ({marks})", sites)
+            conn.execute(
+                f"INSERT OR REPLACE INTO main.[{name}] ({', '.join(cols)}) SELECT {', '.join(cols)} FROM s.[{name}] WHERE site IN ({marks})",
+                sites)
+
+
+def _version() -> str:
+    from decay import __version__
+
+    return __version__
