@@ -70,7 +70,7 @@ _TEXT_DATE_KEYS = ("updated", "modified", "posted", "published", "reviewed", "re
 _TEXT_DATE = re.compile(
     r"(?:last\s+|page\s+|date\s+of\s+)?(?:updated|modified|posted|published|reviewed|revised|created|publication|"
     r"stand|aktualisiert|veröffentlicht|erstellt|mis\s+à\s+jour|publié)(?:\s+(?:on|am|le|at))?"
-    r"\s*[:\-–]?\s*[^\n.!?]{0,12}?\d[^\n]{0,24}",
+    r"\s*[:\-–]?\s*[^\n.!?]{0,12}?\d(?:[^\n]{0,30}?\b(?:1[89]|2\d)\d{2}\b|[^\n]{0,16})",  # up to the year, if any
     re.I,
 )
 _COPYRIGHT_KEYS = ("©", "(c)", "copyright")

@@ -82,6 +82,7 @@ class Frontier:
             scope = SiteScope(s.name, s.start_urls, aliases=s.aliases, hosts=s.hosts, include=s.include, exclude=s.exclude)
             self.sites[s.name] = SiteFrontier(s, scope)
         self.state: dict[int, UrlState] = {}
+        self.corrected: dict[int, UrlState] = {}  # fetched URLs later found by a better route
 
     def site_for(self, url: str) -> SiteFrontier | None:
         for sf in self.sites.values():
@@ -100,11 +101,14 @@ class Frontier:
         st = self.state.get(uid)
         cfg = sf.config
         if st is not None:
-            if st.status == "pending":
-                if via != "sitemap" and st.via == "sitemap":
+            if st.status in ("pending", "fetched"):
+                # a route from the start URLs (known depth) beats a sitemap entry or a link from a page
+                # only the sitemap knows; a shorter route beats a longer one
+                if depth is not None and (st.depth is None or depth < st.depth):
                     st.via, st.found_on, st.depth = via, found_on, depth
-                elif depth is not None and (st.depth is None or depth < st.depth):
-                    st.depth, st.found_on = depth, found_on
+                    if st.status == "fetched":
+                        # already requested (the sitemap got there first): correct the row at the end
+                        self.corrected[uid] = st
                 return None
             if st.status == "skipped_depth" and depth is not None and depth <= cfg.max_depth:
                 st.via, st.found_on, st.depth = via, found_on, depth

@@ -422,6 +422,18 @@ class Recorder:
         return out
 
     # ------------------------------------------------------------------ the end
+    def _correct_discovery(self) -> None:
+        """found_via, found_on and depth by the best route found during the whole crawl.
+
+        Sitemap-only URLs are requested last, but a link to one can still be found after it was fetched
+        (the queue held nothing else for a moment); its row then says how it is really reached.
+        """
+        rows = [(st.via, st.found_on, st.depth, uid) for uid, st in self.frontier.corrected.items()]
+        if rows:
+            self.staging.flush()
+            with self.staging.db.conn as conn:
+                conn.executemany("UPDATE pages SET found_via = ?, found_on = ?, depth = ? WHERE url_id = ?", rows)
+
     def _redirect_chains(self) -> None:
         """Fill final_url, final_status, redirect_hops and redirect_chain for every redirect of this crawl."""
         self.staging.flush()
@@ -466,6 +478,7 @@ class Recorder:
         self.finished = True
         now = utcnow()
         duration = round(time.monotonic() - self.started, 2)
+        self._correct_discovery()
         self._redirect_chains()
         conn = self.staging.db.conn
         counts: dict[str, dict[str, int]] = {}

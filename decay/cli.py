@@ -37,7 +37,7 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...]) -> None:
     """Crawl every configured site and record what was found in the database.
 
     Records facts only (pages, links, redirects, errors, sitemaps, date
-    signals); `decay analyse` turns them into findings.  The previous
+    signals); the analysis stage judges them.  The previous
     complete results stay in place until this crawl finishes: an interrupted
     crawl changes nothing but its own row in the `crawls` table.
 
@@ -86,13 +86,21 @@ def demo(db: Path, port: int, keep_serving: bool) -> None:
 
 @cli.command()
 @click.argument("what", type=click.Choice(["schema", "config"]))
-def reference(what: str) -> None:
-    """Print the database schema or the configuration reference, as in README.md."""
-    if what == "schema":
-        from decay.schema import reference_markdown
-    else:
-        from decay.config import reference_markdown
-    click.echo(reference_markdown(), nl=False)
+@click.option("--update", "update", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Rewrite this file's generated section (between <!-- BEGIN WHAT --> and <!-- END WHAT -->) instead of printing.")
+def reference(what: str, update: Path | None) -> None:
+    """Print the database schema or the configuration reference, as in README.md (both are generated from the code)."""
+    from decay import docs
+
+    text = docs.reference(what)
+    if update is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        docs.update_section(update, what, text)
+    except ValueError as e:
+        fail(str(e))
+    click.echo(f"{update}: {what} reference updated")
 
 
 def _load(config: Path):

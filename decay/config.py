@@ -270,7 +270,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     names = [s.name for s in built["sites"]]
     for i, s in enumerate(built["sites"]):
         _check_site(s, f'sites[{i}] ("{s.name}")', path)
-        if names.count(s.name) > 1:
+        if s.name in names[:i]:
             raise ConfigError(path, f"sites[{i}].name", f'the name "{s.name}" is used by more than one site; names must be unique')
     _check_crawl(built["crawl"], path)
     return Config(path=path, **built)

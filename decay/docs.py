@@ -1,0 +1,35 @@
+"""The generated parts of README.md: the configuration reference and the database schema."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def reference(what: str) -> str:
+    if what == "schema":
+        from decay.schema import reference_markdown
+    elif what == "config":
+        from decay.config import reference_markdown
+    else:
+        raise ValueError(f"no reference named {what!r}")
+    return reference_markdown()
+
+
+def markers(what: str) -> tuple[str, str]:
+    return f"<!-- BEGIN {what} (generated: decay reference {what} --update README.md) -->", f"<!-- END {what} -->"
+
+
+def section(text: str, what: str) -> str | None:
+    begin, end = markers(what)
+    if begin not in text or end not in text:
+        return None
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n") + "\n"
+
+
+def update_section(path: Path, what: str, body: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    begin, end = markers(what)
+    if begin not in text or end not in text:
+        raise ValueError(f"{path}: no generated section for {what} (add the lines {begin} and {end})")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{body.rstrip()}\n{end}{tail}", encoding="utf-8")

@@ -1,0 +1,86 @@
+"""`decay demo` end to end: serve the bundled site, crawl it, and find each demo feature as facts in the database."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ORIGIN = "https://www.harbourside.example"
+
+
+def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
+    db = tmp_path / "decay.db"
+    decay = Path(sys.executable).parent / "decay"
+    proc = subprocess.run([str(decay), "demo", "--db", str(db)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "What the crawl found" in proc.stdout
+    assert f"Browse the results:  datasette {db}" in proc.stdout
+
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+
+    def page(path: str) -> sqlite3.Row:
+        row = conn.execute("SELECT * FROM pages WHERE url = ?", [ORIGIN + path]).fetchone()
+        assert row is not None, f"{path} not recorded"
+        return row
+
+    assert conn.execute("SELECT status FROM crawls").fetchone()[0] == "complete"
+
+    # robots.txt: /private/ is disallowed and linked from the team page
+    assert page("/private/")["outcome"] == "blocked"
+    robots = conn.execute("SELECT status, sitemaps FROM robots").fetchone()
+    assert robots["status"] == 200 and json.loads(robots["sitemaps"]) == [ORIGIN + "/sitemap.xml"]
+
+    # a broken link on several pages, with different anchors; a missing image; a 500
+    handbook = page("/volunteer-handbook/")
+    assert handbook["status"] == 404
+    sources, anchors = conn.execute(
+        "SELECT count(DISTINCT source_id), count(DISTINCT anchor) FROM links WHERE target_id = ?", [handbook["url_id"]]).fetchone()
+    assert sources >= 3 and anchors >= 3
+    assert page("/images/events/summer-fair-2019.jpg")["status"] == 404
+    assert page("/donate/online")["status"] == 500
+    assert page("/documents/coastal-communities-report-2016.pdf")["content_type"] == "application/pdf"
+
+    # redirects: a chain of three, a loop, an old URL
+    chain = page("/volunteer")
+    assert chain["redirect_hops"] == 3
+    assert chain["final_url"] == ORIGIN + "/get-involved/volunteer/" and chain["final_status"] == 200
+    assert [s for _, s in json.loads(chain["redirect_chain"])] == [301, 302, 301, 200]
+    loop = json.loads(page("/events/calendar/")["redirect_chain"])
+    assert loop[-1] == [ORIGIN + "/events/calendar/", "loop"]
+    assert page("/about-us.html")["final_url"] == ORIGIN + "/about/"
+    assert page("/annual-review/")["refresh_url"] == ORIGIN + "/reports/annual-review-2025/"
+
+    # the windows-1252 page, declared only by its <meta charset>
+    cafe = page("/cafe/")
+    assert cafe["title"] == "The Quayside Café | Harbourside Trust"
+    text = conn.execute("SELECT main_text FROM page_texts WHERE url_id = ?", [cafe["url_id"]]).fetchone()[0]
+    assert "naïve" in text and "Zürich" in text and "€4.50" in text and "crème brûlée" in text
+
+    # sitemaps: an index listing itself (read once), a gzipped sitemap
+    sitemaps = {r["url"]: r for r in conn.execute("SELECT * FROM sitemaps")}
+    assert set(sitemaps) == {ORIGIN + "/sitemap.xml", ORIGIN + "/sitemap-pages.xml", ORIGIN + "/sitemap-news.xml.gz"}
+    assert sitemaps[ORIGIN + "/sitemap.xml"]["type"] == "sitemapindex"
+    assert sitemaps[ORIGIN + "/sitemap-news.xml.gz"]["gzipped"] == 1
+    assert sitemaps[ORIGIN + "/sitemap-news.xml.gz"]["type"] == "urlset"
+
+    # orphans: known only from the sitemap; the island is linked only from itself
+    campaign = page("/campaigns/coastal-cleanup-2018/")
+    assert campaign["found_via"] == "sitemap"
+    assert conn.execute("SELECT count(*) FROM links WHERE target_id = ? AND source_id != target_id", [campaign["url_id"]]).fetchone()[0] == 0
+    heritage = page("/heritage/")
+    assert heritage["found_via"] == "sitemap"
+    linking = {r[0] for r in conn.execute(
+        "SELECT DISTINCT source_url FROM link_urls WHERE target_id = ? AND source_id != target_id", [heritage["url_id"]])}
+    assert linking == {ORIGIN + "/heritage/lighthouse/", ORIGIN + "/heritage/net-lofts/"}
+    assert page("/campaigns/coastal-cleanup-2018/results/")["found_on"] == ORIGIN + "/campaigns/coastal-cleanup-2018/"
+
+    # dates: an old privacy policy, realistic Last-Modified headers, a WordPress page
+    privacy = page("/privacy/")
+    assert privacy["last_modified"] == "Sun, 12 May 2019 10:00:00 GMT"
+    values = {r[0] for r in conn.execute("SELECT value FROM date_signals WHERE url_id = ?", [privacy["url_id"]])}
+    assert any("12 May 2019" in v for v in values)
+    assert page("/blog/best-volunteering-apps-2017/")["generator"] == "WordPress 4.9.8"
+    conn.close()
