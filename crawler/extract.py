@@ -1,14 +1,17 @@
-"""Facts from one HTML page, in a single pass over the parsed tree.
+"""Facts from one HTML page.
 
 ``extract_html(body, content_type)`` returns a :class:`PageFacts`: head
 metadata, every outgoing link with its kind, anchor text and the region of the
-page it sits in (head, nav, header, footer, aside, main), the text of each
-region, and the raw date signals (never judged here: the date analysis judges
-them).  It does not resolve URLs: links keep their raw ``href`` and the
-caller resolves them once per distinct value.
+page it sits in (head, nav, header, footer, aside, main, body), the text of
+each region, and the raw date signals (never judged here: the date analysis
+judges them).  It does not resolve URLs: links keep their raw ``href`` and
+the caller resolves them once per distinct value.
 
-lxml is used directly (not BeautifulSoup, not parsel selectors): this runs
-for every page of a crawl; see the README's "Libraries" section.
+The page is parsed with Lexbor (through selectolax), an HTML5 parser that
+builds the same tree a browser does, and queried with CSS selectors that run
+in C; Python only touches the elements that matter (links, region roots,
+date-bearing elements).  This runs for every page of a crawl: see the README's
+"Libraries" section and benchmarks/parsers.py for what the alternatives cost.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from lxml import etree
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 from w3lib.encoding import html_to_unicode
 
 from crawler.items import DateSignal, RawLink
@@ -26,31 +29,38 @@ MAX_SIGNALS = 60          # date signals kept per page
 MAX_SIGNAL_CHARS = 200    # characters kept per signal value
 MAX_TEXT_CHARS = 2_000_000
 MAX_JSONLD_NODES = 2_000
+MAX_CLASS_SIGNALS = 10
 
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False)
-
+# ---------------------------------------------------------------------------- regions
 REGION_TAGS = {"nav": "nav", "header": "header", "footer": "footer", "aside": "aside", "main": "main", "article": "main"}
-ROLE_REGIONS = {"navigation": "nav", "banner": "header", "contentinfo": "footer", "complementary": "aside", "main": "main", "search": "nav", "menubar": "nav", "menu": "nav"}
-TEMPLATE = frozenset(("nav", "header", "footer", "aside"))
+ROLE_REGIONS = {"navigation": "nav", "banner": "header", "contentinfo": "footer", "complementary": "aside",
+                "main": "main", "search": "nav", "menubar": "nav", "menu": "nav"}
+TEMPLATE = ("nav", "header", "footer", "aside")
 # class or id tokens that mark a template region on a block element outside any explicit region
 _HINT = re.compile(
     r"^(?:site|global|main|top|primary|secondary|sub|mobile)?[-_]?"
     r"(nav|navbar|navigation|menu|breadcrumbs?|header|masthead|footer|sidebar)$",
     re.I,
 )
-_HINT_REGION = {"nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "breadcrumb": "nav", "breadcrumbs": "nav",
-                "header": "header", "masthead": "header", "footer": "footer", "sidebar": "aside"}
-_HINT_TAGS = frozenset(("div", "section", "ul", "ol", "table", "td", "span", "p"))
-SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "svg", "math", "iframe", "object", "select", "textarea", "canvas"))
-BLOCK_TAGS = frozenset((
-    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "br", "section", "article",
-    "header", "footer", "nav", "aside", "main", "blockquote", "pre", "dd", "dt", "dl", "table", "figure", "figcaption",
-    "form", "hr", "address", "title", "option", "label", "button",
-))
+_HINT_REGION = {"nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "breadcrumb": "nav",
+                "breadcrumbs": "nav", "header": "header", "masthead": "header", "footer": "footer", "sidebar": "aside"}
+_HINT_TAGS = ("div", "section", "ul", "ol", "table", "td", "span", "p")
+# region roots, and the elements whose class or id may name one (checked in Python: one pass in C, few candidates)
+REGION_SELECTOR = ", ".join(
+    ["nav", "header", "footer", "aside", "main", "article", "[role]"]
+    + [f"{t}[{a}]" for t in _HINT_TAGS for a in ("class", "id")]
+)
+SKIP_TAGS = ["script", "style", "noscript", "template", "svg", "math", "iframe", "object", "select", "textarea", "canvas"]
+
+# ---------------------------------------------------------------------------- links
 LINK_ATTR = {
     "a": "href", "area": "href", "link": "href", "img": "src", "script": "src", "iframe": "src", "frame": "src",
     "form": "action", "embed": "src", "object": "data", "video": "src", "audio": "src", "source": "src", "track": "src",
 }
+LINK_SELECTOR = ", ".join([f"{t}[{a}]" for t, a in LINK_ATTR.items()] + ["img[data-src]", "meta[http-equiv]"])
+_REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
+
+# ---------------------------------------------------------------------------- dates
 DATE_KEYS = frozenset((
     "datepublished", "datemodified", "datecreated", "uploaddate", "startdate", "enddate", "validthrough", "validfrom",
     "expires", "availabilityends", "availabilitystarts", "pricevaliduntil", "lastreviewed", "datereleased", "dateissued",
@@ -63,6 +73,8 @@ _CLASS_DATE = re.compile(
     r"entry-date|post-date|article-date|meta-date|time|last-updated|lastmod|revised)(?:$|[\s_-])",
     re.I,
 )
+CLASS_DATE_SELECTOR = ", ".join(f"[class*={w} i]" for w in (
+    "date", "time", "publish", "updat", "modif", "posted", "byline", "stamp", "revis", "lastmod"))
 # Visible phrases that announce a date ("Last updated: 2 May 2019"), found in two steps: a plain
 # substring search for the keywords in the lower-cased text (fast), then this pattern at each hit.
 _TEXT_DATE_KEYS = ("updated", "modified", "posted", "published", "reviewed", "revised", "created", "publication",
@@ -75,36 +87,9 @@ _TEXT_DATE = re.compile(
 )
 _COPYRIGHT_KEYS = ("©", "(c)", "copyright")
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\s*(?:19|20)\d{2}\s*(?:[-–—/]|to|bis)\s*)?(?:19|20)\d{2}", re.I)
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])(?:[/_-](0?[1-9]|[12]\d|3[01]))?(?=[/_.-]|$)|/((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?=[/_.-]|$)")
-_WS = re.compile(r"\s+")
-_SPECIAL = frozenset(("meta", "title", "base", "h1", "time", "script"))
-_REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
-
-
-def _squash(s: str) -> str:
-    """Collapse runs of whitespace (faster than a regular expression)."""
-    return " ".join(s.split())
-
-
-def _find_all(text: str, lower: str, keys: tuple[str, ...], pattern: re.Pattern[str], limit: int) -> list[str]:
-    """Matches of pattern that start at, or shortly before, one of the keywords."""
-    hits: list[str] = []
-    starts = set()
-    for k in keys:
-        i = lower.find(k)
-        while i >= 0 and len(starts) < limit * 4:
-            starts.add(max(0, i - 16))
-            i = lower.find(k, i + len(k))
-    last_end = -1
-    for st in sorted(starts):
-        st = max(st, last_end)
-        m = pattern.search(text, st, st + 120)
-        if m and m.start() >= last_end:
-            hits.append(m.group(0))
-            last_end = m.end()
-            if len(hits) >= limit:
-                break
-    return hits
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])(?:[/_-](0?[1-9]|[12]\d|3[01]))?(?=[/_.-]|$)"
+    r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?=[/_.-]|$)")
 
 
 @dataclass
@@ -132,20 +117,41 @@ class PageFacts:
 
 
 def _clean(s: str | None, limit: int = 1000) -> str | None:
+    """Collapse whitespace (faster than a regular expression); None for nothing."""
     if s is None:
         return None
     s = " ".join(s.split())
     return s[:limit] if s else None
 
 
-def _text_of(el: etree._Element) -> str:
-    return " ".join("".join(el.itertext()).split())
+def _text(node: LexborNode, limit: int = 1000) -> str | None:
+    return _clean(node.text(deep=True, separator=" "), limit)
 
 
 def decode(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """(encoding, text): HTTP header, BOM, <meta charset>, then UTF-8 / cp1252 - the way browsers and Scrapy do."""
-    enc, text = html_to_unicode(content_type or "text/html", body)
-    return enc, text
+    """(encoding, text): HTTP header, BOM, <meta charset>, then UTF-8 / cp1252, the way browsers and Scrapy do."""
+    return html_to_unicode(content_type or "text/html", body)
+
+
+def _find_all(text: str, lower: str, keys: tuple[str, ...], pattern: re.Pattern[str], limit: int) -> list[str]:
+    """Matches of pattern that start at, or shortly before, one of the keywords."""
+    starts = set()
+    for k in keys:
+        i = lower.find(k)
+        while i >= 0 and len(starts) < limit * 4:
+            starts.add(max(0, i - 16))
+            i = lower.find(k, i + len(k))
+    hits: list[str] = []
+    last_end = -1
+    for st in sorted(starts):
+        st = max(st, last_end)
+        m = pattern.search(text, st, st + 120)
+        if m and m.start() >= last_end:
+            hits.append(m.group(0))
+            last_end = m.end()
+            if len(hits) >= limit:
+                break
+    return hits
 
 
 def _signal(facts: PageFacts, source: str, name: str, value: str | None, context: str = "") -> None:
@@ -192,6 +198,69 @@ def _jsonld(text: str, facts: PageFacts) -> None:
         pass
 
 
+class _Regions:
+    """Which region of the page each element is in, decided once per region root and memoised by node."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self.of: dict[int, str] = {}      # mem_id -> region, for region roots and every node looked up since
+        self.roots: list[tuple[LexborNode, str]] = []
+        self.has_main = False
+        head, body = tree.head, tree.body
+        if head is not None:
+            self.of[head.mem_id] = "head"
+        if body is not None:
+            self.of[body.mem_id] = "body"
+        root = tree.root
+        if root is not None:
+            self.of[root.mem_id] = "body"
+        for node in tree.css(REGION_SELECTOR):  # document order: ancestors come first
+            parent_region = self.region(node.parent)
+            if parent_region == "head":
+                continue
+            r = self._own_region(node, parent_region)
+            if r is not None and r != parent_region:
+                self.of[node.mem_id] = r
+                self.roots.append((node, r))
+
+    def _own_region(self, node: LexborNode, parent_region: str) -> str | None:
+        tag = node.tag
+        attrs = node.attributes
+        role = (attrs.get("role") or "").strip().lower()
+        r = ROLE_REGIONS.get(role) or REGION_TAGS.get(tag)
+        if r is not None:
+            if r == "main":
+                self.has_main = True
+                return "main" if parent_region == "body" else None
+            if r in ("header", "footer") and parent_region == "main" and not role:
+                return None  # an article's own header or footer is content
+            return r
+        if parent_region != "body" or tag not in _HINT_TAGS:
+            return None
+        for attr in ("id", "class"):
+            for tok in (attrs.get(attr) or "").split():
+                m = _HINT.match(tok)
+                if m:
+                    return _HINT_REGION[m.group(1).lower()]
+        return None
+
+    def region(self, node: LexborNode | None) -> str:
+        """The region of a node: its own if it is a root, else its nearest root ancestor's (memoised)."""
+        path = []
+        of = self.of
+        while node is not None:
+            mid = node.mem_id
+            r = of.get(mid)
+            if r is not None:
+                for m in path:
+                    of[m] = r
+                return r
+            path.append(mid)
+            node = node.parent
+        for m in path:
+            of[m] = "body"
+        return "body"
+
+
 def extract_html(body: bytes, content_type: str | None = None, url: str = "") -> PageFacts:
     """Parse an HTML document and return its facts."""
     facts = PageFacts()
@@ -204,215 +273,168 @@ def extract_html(body: bytes, content_type: str | None = None, url: str = "") ->
         facts.error = "empty document"
         return facts
     try:
-        root = etree.fromstring(text, _PARSER)
-    except (etree.ParserError, ValueError) as e:
-        facts.error = f"unparseable HTML: {e}"
+        tree = LexborHTMLParser(text)
+    except Exception as e:
+        facts.error = f"unparseable HTML: {e}"[:300]
         return facts
-    if root is None:
+    if tree.body is None and tree.head is None:
         facts.error = "unparseable HTML: no document element"
         return facts
 
-    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    facts.lang = _clean(lang, 35)
+    regions = _Regions(tree)
+    _head(tree, facts)
+    _links(tree, facts, regions)
+    _dates(tree, facts, regions)
+    _texts(tree, facts, regions)
+    if url:
+        for m in _URL_DATE.finditer(url.split("?", 1)[0]):
+            _signal(facts, "url", "path", m.group(0).strip("/"), "")
+    return facts
 
-    pieces: dict[str, list[str]] = {"body": [], "main": [], "nav": [], "header": [], "footer": [], "aside": [], "head": []}
+
+def _head(tree: LexborHTMLParser, facts: PageFacts) -> None:
+    html = tree.css_first("html")
+    if html is not None:
+        facts.lang = _clean(html.attributes.get("lang") or html.attributes.get("xml:lang"), 35)
+    title = tree.css_first("title")
+    if title is not None:
+        facts.title = _clean(title.text(deep=True), 500)
+    base = tree.css_first("base[href]")
+    if base is not None:
+        facts.base_href = (base.attributes.get("href") or "").strip() or None
+    h1s = tree.css("h1")
+    facts.h1_count = len(h1s)
+    if h1s:
+        facts.h1 = _text(h1s[0], 500)
+    for meta in tree.css("meta"):
+        a = meta.attributes
+        name = a.get("name") or a.get("property") or a.get("itemprop") or a.get("http-equiv")
+        content = a.get("content")
+        if not name or content is None:
+            continue
+        key = name.strip().lower()
+        if key == "description" and facts.meta_description is None:
+            facts.meta_description = _clean(content, 1000)
+        elif key == "robots" and facts.meta_robots is None:
+            facts.meta_robots = _clean(content, 200)
+        elif key == "generator" and facts.generator is None:
+            facts.generator = _clean(content, 200)
+        elif key == "content-language" and not facts.lang:
+            facts.lang = _clean(content, 35)
+        if key not in _META_NOT_DATE and _META_DATE.search(key):
+            _signal(facts, "meta", name.strip(), content)
+
+
+def _links(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
     links = facts.links
-    stack: list[tuple[etree._Element, str]] = []  # (element that opened a region, previous region)
-    region = "body"
-    has_main = False
-    skip: etree._Element | None = None
-    ordinal = 0
-    signals_from_class = 0
-
-    class_date_cache: dict[str, str | None] = {}
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag
-        if type(tag) is not str:
-            if event == "end" and skip is None and el.tail:
-                pieces[region].append(el.tail)
-            continue
-        if event == "end":
-            if el is skip:
-                skip = None
-            elif skip is not None:
+    region_of = regions.region
+    for node in tree.css(LINK_SELECTOR):
+        tag = node.tag
+        a = node.attributes
+        if tag == "meta":
+            if (a.get("http-equiv") or "").strip().lower() != "refresh" or facts.refresh is not None:
                 continue
-            if stack and stack[-1][0] is el:
-                region = stack.pop()[1]
-            if tag in BLOCK_TAGS:
-                pieces[region].append(" ")
-            if el.tail:
-                pieces[region].append(el.tail)
-            continue
-        if skip is not None:
-            continue
-        keys = el.keys()
-
-        # ---- region bookkeeping
-        new_region = None
-        if tag == "head":
-            new_region = "head"
-        elif region != "head":
-            r = REGION_TAGS.get(tag)
-            role = el.get("role") if keys and "role" in keys else None
-            if role:
-                r = ROLE_REGIONS.get(role.strip().lower(), r)
-            if r is not None:
-                if r == "main":
-                    has_main = True
-                    if region == "body":
-                        new_region = "main"
-                elif r in ("header", "footer") and region == "main" and not role:
-                    pass  # an article's own header or footer is content
-                elif r != region:
-                    new_region = r
-            elif keys and region == "body" and tag in _HINT_TAGS:
-                for attr in ("id", "class"):
-                    v = el.get(attr) if attr in keys else None
-                    if v:
-                        for tok in v.split():
-                            m = _HINT.match(tok)
-                            if m:
-                                new_region = _HINT_REGION[m.group(1).lower()]
-                                break
-                    if new_region:
-                        break
-        if new_region is not None:
-            stack.append((el, region))
-            region = new_region
-        if tag in BLOCK_TAGS:
-            pieces[region].append(" ")
-
-        # ---- links
-        attr = LINK_ATTR.get(tag)
-        if attr is not None and keys:
-            href = el.get(attr)
-            if tag == "img" and not href:
-                href = el.get("data-src")
-            if href and href.strip():
-                rel = el.get("rel") if "rel" in keys else None
-                rel = rel.lower().strip() if rel else None
-                anchor = None
-                if tag == "a":
-                    if len(el) == 0:
-                        anchor = _clean(el.text, 300)
-                    else:
-                        anchor = _clean(etree.tostring(el, method="text", encoding=str, with_tail=False), 300)
-                    if not anchor:
-                        anchor = _clean(el.get("aria-label") or el.get("title"), 300)
-                        if not anchor and len(el):
-                            img = el.find(".//img")
-                            if img is not None:
-                                anchor = _clean(img.get("alt"), 300)
-                elif tag == "area" or tag == "img":
-                    anchor = _clean(el.get("alt") or el.get("title"), 300)
-                elif tag in ("iframe", "frame"):
-                    anchor = _clean(el.get("title"), 300)
-                elif tag == "link":
-                    if rel == "canonical" and facts.canonical is None:
-                        facts.canonical = href.strip()
-                    anchor = _clean(el.get("hreflang") or el.get("type"), 100)
-                target = el.get("target") if "target" in keys else None
-                links.append(RawLink(
-                    ordinal, tag, href.strip(), rel, anchor, region,
-                    bool(rel and "nofollow" in rel), bool(target and target.strip().lower() == "_blank"),
-                ))
-                ordinal += 1
-
-        # ---- head, metadata and date signals
-        if tag in _SPECIAL:
-            if tag == "meta":
-                name = el.get("name") or el.get("property") or el.get("itemprop") or el.get("http-equiv")
-                content = el.get("content")
-                if name and content is not None:
-                    key = name.strip().lower()
-                    if key == "description" and facts.meta_description is None:
-                        facts.meta_description = _clean(content, 1000)
-                    elif key == "robots" and facts.meta_robots is None:
-                        facts.meta_robots = _clean(content, 200)
-                    elif key == "generator" and facts.generator is None:
-                        facts.generator = _clean(content, 200)
-                    elif key == "refresh" and facts.refresh is None:
-                        m = _REFRESH.search(content)
-                        if m:
-                            facts.refresh = m.group(1).strip()
-                            links.append(RawLink(ordinal, "meta-refresh", facts.refresh, None, _clean(content, 100), region, False, False))
-                            ordinal += 1
-                    elif key == "content-language" and not facts.lang:
-                        facts.lang = _clean(content, 35)
-                    if key not in _META_NOT_DATE and _META_DATE.search(key):
-                        _signal(facts, "meta", name.strip(), content)
+            m = _REFRESH.search(a.get("content") or "")
+            if not m:
                 continue
-            elif tag == "title":
-                if facts.title is None:
-                    facts.title = _clean(el.text or "", 500) if region == "head" else _clean(_text_of(el), 500)
-                skip = el  # the title is not body text
-                continue
-            elif tag == "base":
-                if facts.base_href is None and el.get("href"):
-                    facts.base_href = el.get("href").strip()
-            elif tag == "h1":
-                facts.h1_count += 1
-                if facts.h1 is None:
-                    facts.h1 = _clean(_text_of(el), 500)
-            elif tag == "time":
-                dt = el.get("datetime")
-                cls = el.get("class") or el.get("itemprop") or ""
-                ctx = region + (f" {cls.strip()}" if cls.strip() else "")
-                if dt:
-                    _signal(facts, "time", "datetime", dt, ctx)
-                t = _text_of(el)
-                if t:
-                    _signal(facts, "time", "text", t, ctx)
-            elif tag == "script":
-                typ = (el.get("type") or "").lower()
-                if "ld+json" in typ and el.text:
-                    _jsonld(el.text, facts)
-                skip = el
-                continue
-
-        if keys:
-            if "itemprop" in keys:
-                ip = el.get("itemprop")
-                if ip and ip.lower() in DATE_KEYS:
-                    _signal(facts, "microdata", ip, el.get("content") or el.get("datetime") or _text_of(el), tag)
-            if "class" in keys and signals_from_class < 10 and tag not in ("html", "body", "time"):
-                cls = el.get("class")
-                try:
-                    hit = class_date_cache[cls]
-                except KeyError:
-                    m = _CLASS_DATE.search(cls)
-                    hit = class_date_cache[cls] = m.group(1).lower() if m else None
-                if hit is not None:
-                    t = _text_of(el)
-                    if t and len(t) < 200 and any(c.isdigit() for c in t):
-                        _signal(facts, "class", hit, t, f"{region} {tag}.{cls.strip()[:60]}")
-                        signals_from_class += 1
-
-        if tag in SKIP_TAGS:
-            skip = el
+            facts.refresh = m.group(1).strip()
+            links.append(RawLink(len(links), "meta-refresh", facts.refresh, None, _clean(a.get("content"), 100),
+                                 region_of(node), False, False))
             continue
-        if el.text and region != "head":
-            pieces[region].append(el.text)
+        href = a.get(LINK_ATTR[tag]) or (a.get("data-src") if tag == "img" else None)
+        if not href or not href.strip():
+            continue
+        rel = a.get("rel")
+        rel = rel.lower().strip() if rel else None
+        if tag == "a":
+            anchor = _text(node, 300) or _clean(a.get("aria-label") or a.get("title"), 300)
+            if not anchor:
+                img = node.css_first("img[alt]")
+                anchor = _clean(img.attributes.get("alt"), 300) if img is not None else None
+        elif tag in ("img", "area"):
+            anchor = _clean(a.get("alt") or a.get("title"), 300)
+        elif tag in ("iframe", "frame"):
+            anchor = _clean(a.get("title"), 300)
+        elif tag == "link":
+            if rel == "canonical" and facts.canonical is None:
+                facts.canonical = href.strip()
+            anchor = _clean(a.get("hreflang") or a.get("type"), 100)
+        else:
+            anchor = None
+        target = a.get("target")
+        links.append(RawLink(
+            len(links), tag, href.strip(), rel, anchor, region_of(node),
+            bool(rel and "nofollow" in rel), bool(target and target.strip().lower() == "_blank"),
+        ))
 
-    # ---- texts
-    if not has_main:
-        pieces["main"] = pieces["body"]
-        for link in links:
+
+def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
+    for script in tree.css("script[type]"):
+        if "ld+json" in (script.attributes.get("type") or "").lower():
+            _jsonld(script.text(deep=True), facts)
+    for node in tree.css("[itemprop]"):
+        if node.tag == "meta":
+            continue  # already read with the other meta tags
+        ip = node.attributes.get("itemprop") or ""
+        if ip.lower() in DATE_KEYS:
+            a = node.attributes
+            _signal(facts, "microdata", ip, a.get("content") or a.get("datetime") or _text(node), node.tag)
+    for node in tree.css("time"):
+        a = node.attributes
+        cls = (a.get("class") or a.get("itemprop") or "").strip()
+        ctx = regions.region(node) + (f" {cls}" if cls else "")
+        if a.get("datetime"):
+            _signal(facts, "time", "datetime", a["datetime"], ctx)
+        t = _text(node)
+        if t:
+            _signal(facts, "time", "text", t, ctx)
+    n = 0
+    for node in tree.css(CLASS_DATE_SELECTOR):
+        if node.tag in ("html", "body", "time", "meta", "script", "style", "link"):
+            continue
+        cls = node.attributes.get("class") or ""
+        m = _CLASS_DATE.search(cls)
+        if not m:
+            continue
+        t = _text(node, 400)
+        if t and len(t) < 200 and any(c.isdigit() for c in t):
+            _signal(facts, "class", m.group(1).lower(), t, f"{regions.region(node)} {node.tag}.{cls.strip()[:60]}")
+            n += 1
+            if n >= MAX_CLASS_SIGNALS:
+                break
+
+
+def _texts(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
+    """Text by region. Destructive: runs last. Template regions are read and removed innermost first."""
+    tree.strip_tags(SKIP_TAGS)
+    parts: dict[str, list[str]] = {}
+    for node, r in reversed(regions.roots):
+        if r == "main":
+            continue
+        parts.setdefault(r, []).append(node.text(deep=True, separator=" "))
+        node.decompose()
+    mains = [node for node, r in regions.roots if r == "main"]
+    for node in reversed(mains):
+        parts.setdefault("main", []).append(node.text(deep=True, separator=" "))
+        node.decompose()
+    body = tree.body
+    rest = body.text(deep=True, separator=" ") if body is not None else ""
+    if regions.has_main:
+        parts.setdefault("body", []).append(rest)
+    else:
+        parts.setdefault("main", []).append(rest)
+        for link in facts.links:
             if link.position == "body":
                 link.position = "main"
-    for r, parts in pieces.items():
-        if r in ("head",) or (r == "body" and not has_main):
-            continue
-        t = " ".join("".join(parts).split())
+    for r, texts in parts.items():
+        t = " ".join(" ".join(reversed(texts)).split())
         if t:
             facts.texts[r] = t[:MAX_TEXT_CHARS]
     main = facts.texts.get("main", "")
     facts.main_text = main
     facts.word_count = len(main.split())
     facts.text_hash = hashlib.blake2b(main.encode("utf-8", "replace"), digest_size=12).hexdigest() if main else None
-
-    # ---- visible date phrases and copyright notices
-    for r in ("main", "header", "footer", "aside", "body"):
+    for r in ("main", "header", "footer", "aside", "body", "nav"):
         t = facts.texts.get(r)
         if not t:
             continue
@@ -422,7 +444,3 @@ def extract_html(body: bytes, content_type: str | None = None, url: str = "") ->
             _signal(facts, "text", "phrase", hit, r)
         for hit in _find_all(t, lower, _COPYRIGHT_KEYS, _COPYRIGHT, 5):
             _signal(facts, "copyright", "notice", hit, r)
-    if url:
-        for m in _URL_DATE.finditer(url.split("?", 1)[0]):
-            _signal(facts, "url", "path", m.group(0).strip("/"), "")
-    return facts

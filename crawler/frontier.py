@@ -83,6 +83,7 @@ class Frontier:
             self.sites[s.name] = SiteFrontier(s, scope)
         self.state: dict[int, UrlState] = {}
         self.corrected: dict[int, UrlState] = {}  # fetched URLs later found by a better route
+        self.fetched = 0
 
     def site_for(self, url: str) -> SiteFrontier | None:
         for sf in self.sites.values():
@@ -149,8 +150,9 @@ class Frontier:
 
     def mark_fetched(self, url: str) -> UrlState | None:
         st = self.state.get(url_id(url))
-        if st is not None:
+        if st is not None and st.status != "fetched":
             st.status = "fetched"
+            self.fetched += 1
         return st
 
     def discover_sitemap(self, sf: SiteFrontier, url: str, via: str, found_on: str | None) -> NewRequest | None:

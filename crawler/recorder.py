@@ -112,7 +112,8 @@ class Recorder:
         if f.status is not None:
             self.answered[f.site] = True
         elif f.found_via == "start":
-            self.start_errors.setdefault(f.site, f"{f.url}: {f.error}")
+            where = f.url if f.requested_url in (None, f.url) else f"{f.url} (requested as {f.requested_url})"
+            self.start_errors.setdefault(f.site, f"{where}: {f.error}")
         return row
 
     def _write_page(self, row: dict) -> None:
@@ -124,8 +125,7 @@ class Recorder:
         now = time.monotonic()
         if now - self.last_progress >= 10:
             self.last_progress = now
-            self.main.update_crawl(self.crawl_id, fetched=len([1 for s in self.frontier.state.values() if s.status == "fetched"]),
-                                   duration_s=round(now - self.started, 1))
+            self.main.update_crawl(self.crawl_id, fetched=self.frontier.fetched, duration_s=round(now - self.started, 1))
 
     def _target(self, scope, base: str, href: str) -> tuple[str, int, bool] | None:
         """(normalised production URL, its id, internal?) for a link; None for links that are not URLs.
@@ -258,7 +258,16 @@ class Recorder:
                     pass
             self._write_page(row)
             return out
-        facts = extract_html(body, ctype, f.url)
+        if b"\x00" in body[:2048] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+            row.update(is_html=0, outcome="failed", error="invalid content: binary data where HTML was announced")
+            self._write_page(row)
+            return out
+        try:
+            facts = extract_html(body, ctype, f.url)
+        except Exception as e:  # a bug of ours must not stop the crawl: record it on the page
+            row.update(is_html=0, error=f"content-decay could not read this page: {type(e).__name__}: {e}"[:500])
+            self._write_page(row)
+            return out
         row["is_html"] = 1 if facts.error is None else 0
         row["encoding"] = facts.encoding or None
         if facts.error:
@@ -519,9 +528,12 @@ class Recorder:
         )
         self.staging.flush()
         self.staging.db.conn.close()
+        t = time.monotonic()
         self.main.merge(self.staging.path, self.crawl_id, merged if status == "complete" else [], site_rows, crawl_values)
+        merge_s = round(time.monotonic() - t, 2)
         self.staging.remove()
-        return {"crawl_id": self.crawl_id, "status": status, "reason": reason, "sites": site_rows, **crawl_values}
+        return {"crawl_id": self.crawl_id, "status": status, "reason": reason, "sites": site_rows, "merge_s": merge_s,
+                **crawl_values}
 
 
 def _s(v) -> str | None:

@@ -38,7 +38,7 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"   # the frontier requests
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # breadth first within a depth
 CONCURRENT_ITEMS = 1          # see ../shared/PERFORMANCE-NOTES.md: ~100 asyncio tasks per response otherwise
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 5_000_000   # responses waiting for the store process (bounds memory)
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20_000_000   # responses waiting for the store process (bounds memory)
 
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"

@@ -23,7 +23,7 @@ from decay.schema import TABLES, TABLES_BY_NAME, open_db
 
 import sqlite_utils
 
-FLUSH_ROWS = 20_000
+FLUSH_ROWS = 5_000
 FLUSH_SECONDS = 2.0
 PROGRESS_SECONDS = 10.0
 

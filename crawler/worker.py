@@ -24,10 +24,11 @@ import struct
 import subprocess
 import sys
 import traceback
-from typing import Any
+from typing import Any, Callable
 
 logger = logging.getLogger(__name__)
 _LEN = struct.Struct("!I")
+SOCKET_BUFFER = 4 << 20
 
 
 class WorkerDied(RuntimeError):
@@ -85,25 +86,41 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------------- client side
+Callback = Callable[[Any], None]
+
+
 class ProcessStore:
-    """Runs the recorder in a child process; ``await call(method, *args)``."""
+    """Runs the recorder in a child process.
+
+    ``await call(method, *args)`` waits for the answer; ``submit(method, args, on_result)`` does not: the
+    answer is passed to ``on_result`` when it comes (answers come in the order of the requests).  The
+    spider submits pages and goes on downloading, so neither process waits for the other while both
+    have work; ``in_flight`` says how far the store process is behind, for back-pressure.
+    """
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
-        self.pending: dict[int, asyncio.Future] = {}
+        self.pending: dict[int, tuple[asyncio.Future | None, Callback | None]] = {}
         self.next_id = 0
         self.dead: str | None = None
+        self.on_error: Callable[[str], None] = lambda message: logger.error("%s", message)
+        self.on_death: Callable[[str], None] = lambda message: None
         self._task: asyncio.Task | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.pending)
 
     async def start(self) -> None:
         a, b = socket.socketpair()
-        env = dict(os.environ)
-        self.proc = subprocess.Popen([sys.executable, "-m", "crawler.worker", str(b.fileno())], pass_fds=[b.fileno()], env=env)
+        for sock in (a, b):  # room for ~200 pages in the kernel, so a busy event loop does not starve the store process
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+        self.proc = subprocess.Popen([sys.executable, "-m", "crawler.worker", str(b.fileno())], pass_fds=[b.fileno()])
         b.close()
         self.reader, self.writer = await asyncio.open_unix_connection(sock=a, limit=1 << 22)
-        self.writer.transport.set_write_buffer_limits(high=1 << 20)
         self._task = asyncio.get_running_loop().create_task(self._read_loop())
 
     async def _read_loop(self) -> None:
@@ -113,37 +130,52 @@ class ProcessStore:
                 hdr = await self.reader.readexactly(4)
                 data = await self.reader.readexactly(_LEN.unpack(hdr)[0])
                 rid, ok, result = pickle.loads(data)
-                fut = self.pending.pop(rid, None)
-                if fut is None or fut.done():
+                fut, callback = self.pending.pop(rid, (None, None))
+                if not ok:
+                    message = "store process error:\n" + result
+                    if fut is not None and not fut.done():
+                        fut.set_exception(RuntimeError(message))
+                    else:
+                        self.on_error(message)
                     continue
-                if ok:
+                if fut is not None and not fut.done():
                     fut.set_result(result)
-                else:
-                    fut.set_exception(RuntimeError("store process error:\n" + result))
+                elif callback is not None:
+                    try:
+                        callback(result)
+                    except Exception:
+                        logger.exception("error while handling an answer of the store process")
         except (asyncio.IncompleteReadError, ConnectionError) as e:
-            self.dead = f"the store process ended unexpectedly ({type(e).__name__})"
+            if self.dead is None:
+                self.dead = f"the store process ended unexpectedly ({type(e).__name__})"
         except asyncio.CancelledError:
             self.dead = "closed"
-        for fut in self.pending.values():
-            if not fut.done():
+        for fut, _ in self.pending.values():
+            if fut is not None and not fut.done():
                 fut.set_exception(WorkerDied(self.dead or "store process ended"))
         self.pending.clear()
+        if self.dead != "closed":
+            self.on_death(self.dead or "store process ended")
 
-    async def call(self, method: str, *args: Any) -> Any:
+    def _send(self, method: str, args: tuple, fut: asyncio.Future | None, callback: Callback | None) -> None:
         if self.dead:
             raise WorkerDied(self.dead)
         assert self.writer is not None
         self.next_id += 1
-        fut = asyncio.get_running_loop().create_future()
-        self.pending[self.next_id] = fut
+        self.pending[self.next_id] = (fut, callback)
         data = pickle.dumps((self.next_id, method, args), protocol=5)
         self.writer.write(_LEN.pack(len(data)) + data)
-        # back-pressure: when the store process falls behind, wait here; Scrapy then stops
-        # downloading once its scraper slot is full (SCRAPER_SLOT_MAX_ACTIVE_SIZE).
-        await self.writer.drain()
+
+    def submit(self, method: str, args: tuple, on_result: Callback) -> None:
+        self._send(method, args, None, on_result)
+
+    async def call(self, method: str, *args: Any) -> Any:
+        fut = asyncio.get_running_loop().create_future()
+        self._send(method, args, fut, None)
         return await fut
 
     async def close(self) -> None:
+        self.dead = self.dead or "closed"
         if self.writer is not None:
             try:
                 self.writer.close()
@@ -162,9 +194,13 @@ class ProcessStore:
 class InProcessStore:
     """The same interface, with the recorder in this process."""
 
+    in_flight = 0
+
     def __init__(self) -> None:
         self.recorder = None
         self.dead = None
+        self.on_error: Callable[[str], None] = lambda message: logger.error("%s", message)
+        self.on_death: Callable[[str], None] = lambda message: None
 
     async def start(self) -> None:
         pass
@@ -176,6 +212,14 @@ class InProcessStore:
             self.recorder = Recorder(*args)
             return self.recorder.crawl_id
         return getattr(self.recorder, method)(*args)
+
+    def submit(self, method: str, args: tuple, on_result: Callback) -> None:
+        try:
+            result = getattr(self.recorder, method)(*args)
+        except Exception:
+            self.on_error("recorder error:\n" + traceback.format_exc())
+            return
+        on_result(result)
 
     async def close(self) -> None:
         if self.recorder is not None and not self.recorder.finished:

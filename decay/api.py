@@ -50,6 +50,20 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
     return summary
 
 
+def datasette_command(db: str | Path) -> str:
+    """The command that opens the database in datasette, runnable as printed (even when the venv is not on PATH)."""
+    import shutil
+    import sys
+
+    exe = shutil.which("datasette")
+    if exe is None:
+        candidate = Path(sys.executable).parent / "datasette"
+        exe = str(candidate) if candidate.exists() else "datasette"
+    else:
+        exe = "datasette"
+    return f"{exe} {db}"
+
+
 def crawl_exit_status(summary: dict) -> int:
     if summary.get("status") != "complete":
         return EXIT_FAILED
@@ -64,6 +78,8 @@ def format_crawl_summary(summary: dict) -> str:
     head = f"crawl {summary.get('crawl_id')} {status}"
     if summary.get("duration_s") is not None:
         head += f" in {summary['duration_s']:.1f} s"
+    if summary.get("merge_s"):
+        head += f" (+ {summary['merge_s']:.1f} s to merge into the database)"
     lines.append(head + (f": {summary['reason']}" if summary.get("reason") else ""))
     for s in summary.get("sites", []):
         line = (f"  {s['site']}: {s['status']}; {s['fetched']} URLs requested: {s['ok']} ok, {s['redirects']} redirects, "

@@ -54,7 +54,7 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...]) -> None:
         fail(f"{config}: no site named {', '.join(unknown)}; the configured sites are: {', '.join(names)}")
     summary = api.crawl(cfg, db=db, sites=list(sites) or None)
     click.echo(api.format_crawl_summary(summary))
-    click.echo(f"browse it: datasette {summary['db']}")
+    click.echo(f"browse it: {api.datasette_command(summary['db'])}")
     sys.exit(api.crawl_exit_status(summary))
 
 

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from decay import api
-from tests.conftest import run_decay
+from decay.localserver import status
+from tests.conftest import query, run_decay, write_config
 
 COMMANDS = ["crawl", "check", "demo", "reference"]
 
@@ -27,3 +31,31 @@ def test_every_command_has_help(command):
 def test_crawl_command_and_api_share_parameter_names():
     params = inspect.signature(api.crawl).parameters
     assert {"config", "db", "sites"} <= set(params)
+
+
+REPO = Path(__file__).resolve().parents[1]
+SCRAPY = str(Path(sys.executable).parent / "scrapy")
+
+
+def test_scrapy_list_from_the_repository_root():
+    r = subprocess.run([SCRAPY, "list"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["site"]
+
+
+def test_scrapy_crawl_runs_the_same_spider(local_site, tmp_path):
+    site = local_site(routes={"/": status(200, "<html><head><title>Hi</title></head><body><a href='/b'>b</a></body></html>"),
+                              "/b": status(200, "<html><head><title>B</title></head><body>b</body></html>")})
+    cfg = write_config(tmp_path / "org.toml", f"""
+        [organisation]
+        name = "Tiny"
+        [[sites]]
+        name = "tiny"
+        start_urls = ["{site.url}/"]
+        """)
+    db = tmp_path / "decay.db"
+    r = subprocess.run([SCRAPY, "crawl", "site", "-a", f"config={cfg}", "-a", f"db={db}"], cwd=REPO,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert {row["title"] for row in query(db, "SELECT title FROM pages WHERE is_html = 1")} == {"Hi", "B"}
+    assert query(db, "SELECT status FROM crawls")[0]["status"] == "complete"

@@ -44,6 +44,7 @@ def build_site(root):
 <a href="/outside/page.php">Outside</a> <a href="{PROD}/about.html">About (absolute)</a> <a href="/big.html">Big</a>
 <a href="/slow">Slow</a> <a href="https://other.example.org/x" target="_blank">Partner</a>
 <a href="mailto:info@fixture.example">Mail us</a> <img src="/img/missing.png" alt="Missing picture">
+<a href="http://nxdomain.invalid/page.html">Gone host</a> <a href="/binary.html">Binary</a> <a href="/corrupt.html">Corrupt</a>
 <a href="#top">Top</a> <a href="javascript:void(0)">JS</a></p></main>""",
                            head='<link rel="stylesheet" href="/style.css"><script src="/app.js"></script>'),
         "about.html": html("About us", """<main><article><h1>About the Fixture Org</h1>
@@ -110,6 +111,8 @@ def fixture_crawl(tmp_path_factory):
         "/loop-b": redirect("/loop-a", 301),
         "/error": status(500, "<html><body>Internal error</body></html>"),
         "/slow": Route(status=200, headers={"Content-Type": "text/html"}, body=b"<html>late</html>", delay=4.0),
+        "/binary.html": Route(status=200, headers={"Content-Type": "text/html"}, body=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20),
+        "/corrupt.html": Route(status=200, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}, body=b"this is not gzip"),
     }
     site = LocalSite(root=root, routes=routes).start()
     tmp = tmp_path_factory.mktemp("crawl")
@@ -123,6 +126,7 @@ def fixture_crawl(tmp_path_factory):
         name = "fixture"
         start_urls = ["{PROD}/"]
         aliases = {{ "{PROD}" = "{site.url}" }}
+        hosts = ["nxdomain.invalid"]
         include = ["/", "*.html", "/files/*", "/img/*", "/old", "/temp", "/chain*", "/loop-*", "/error", "/slow", "/style.css", "/app.js"]
 
         [[sites]]
@@ -231,6 +235,12 @@ def test_errors_and_failures_are_rows(fixture_crawl):
     assert slow["outcome"] == "failed" and slow["status"] is None and "timeout" in slow["error"]
     big = page(db, u("/big.html"))
     assert big["outcome"] == "failed" and "too large" in big["error"]
+    gone = page(db, "http://nxdomain.invalid/page.html")
+    assert gone["outcome"] == "failed" and "DNS lookup failed" in gone["error"]
+    binary = page(db, u("/binary.html"))
+    assert binary["outcome"] == "failed" and binary["status"] == 200 and "invalid content" in binary["error"]
+    corrupt = page(db, u("/corrupt.html"))
+    assert corrupt["outcome"] == "failed" and corrupt["error"]
 
 
 def test_robots_txt_is_obeyed_and_recorded(fixture_crawl):

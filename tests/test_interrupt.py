@@ -145,3 +145,15 @@ def test_sigkill_of_everything(slow_site):
     assert query(db, "SELECT status FROM crawls WHERE id = 2")[0]["status"] == "interrupted"
     assert all(t.endswith("v2") for t in titles(db).values())
     assert not list(db.parent.glob("*.tmp"))
+
+
+def test_progress_lines_when_not_on_a_terminal(slow_site):
+    site, state, cfg, db = slow_site
+    cfg.write_text(cfg.read_text() + "progress_interval = 0.3\n")
+    state["delay"] = 0.1
+    r = crawl(cfg, db)
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if " progress slow: " in ln]
+    assert lines, r.stderr
+    # e.g. "2026-11-24 01:02:03 progress slow: 12 done, 19 queued, 0 errors, 0.0 MB, 9 URLs/s"
+    assert all(" done, " in ln and " queued, " in ln and " errors, " in ln and "URLs/s" in ln for ln in lines)

@@ -10,6 +10,7 @@ through the errback and are recorded exactly like answers.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -19,13 +20,17 @@ from pathlib import Path
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, IgnoreRequest, StopDownload
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from crawler.items import Fetch, NewRequest
 from crawler.settings import apply_config
 from crawler.worker import WorkerDied, make_store
 from decay.config import load_config
 
 logger = logging.getLogger(__name__)
+
+# Back-pressure: answers waiting for the store process (about 20 KB each) before downloading pauses, and resumes.
+PAUSE_ABOVE = 400
+RESUME_BELOW = 100
 
 
 class SiteCounters:
@@ -96,6 +101,10 @@ class SiteSpider(scrapy.Spider):
         self.site_names = names
         self.counters: dict[str, SiteCounters] = {n: SiteCounters() for n in names}
         self.store = make_store()
+        self.store.on_death = self._store_died
+        self._paused = False
+        self._closing = False
+        self._store_failed: str | None = None
         self.crawl_id: int | None = None
         self.summary: dict | None = None
         self.started = time.monotonic()
@@ -109,6 +118,7 @@ class SiteSpider(scrapy.Spider):
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
         crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.headers_received, signal=signals.headers_received)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     # ------------------------------------------------------------------ requests
@@ -170,44 +180,70 @@ class SiteSpider(scrapy.Spider):
             fetched_at=_now(), size=None, truncated="download_stopped" in response.flags,
         )
 
-    async def _call(self, method: str, *args) -> list[NewRequest]:
+    # ------------------------------------------------------------------ handing answers to the recorder
+    def _submit(self, method: str, *args) -> None:
+        """Give an answer to the recorder without waiting; the requests it decides on are crawled when they come."""
         try:
-            return await self.store.call(method, *args)
+            self.store.submit(method, args, self._schedule)
         except WorkerDied as e:
-            raise CloseSpider(f"store_failed: {e}") from None
-        except RuntimeError as e:  # an error in the recorder: log it, keep crawling
-            self.logger.error("%s", e)
-            return []
+            self._store_died(str(e))
+            return
+        if not self._paused and self.store.in_flight > PAUSE_ABOVE:
+            self._paused = True  # the store process is behind: stop downloading until it catches up
+            self.crawler.engine.pause()
 
-    async def parse_page(self, response):
-        f = self._fetch(response)
-        for nr in await self._call("page", f, response.body):
-            yield self.make_request(nr)
+    def _schedule(self, requests: list[NewRequest]) -> None:
+        if self._closing:
+            return  # answers to pages submitted before an interruption: nothing more to crawl
+        engine = self.crawler.engine
+        for nr in requests:
+            engine.crawl(self.make_request(nr))
+        in_flight = self.store.in_flight
+        if self._paused and in_flight < RESUME_BELOW:
+            self._paused = False
+            engine.unpause()
+            self._nudge()
+        elif not requests and in_flight == 0:
+            self._nudge()  # perhaps the last answer: let the engine notice it is idle now, not at its next heartbeat
 
-    async def parse_resource(self, response):
-        nr: NewRequest = response.request.meta["decay"]
-        if response.request.method == "HEAD" and response.status in (400, 403, 405, 501):
+    def _nudge(self) -> None:
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
+
+    def _store_died(self, message: str) -> None:
+        if self._store_failed is None:
+            self._store_failed = message
+            self.logger.error("%s; stopping the crawl", message)
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store_failed"))
+
+    def spider_idle(self, spider) -> None:
+        if self.store.in_flight:
+            raise DontCloseSpider  # the recorder may still find links to follow
+
+    def parse_page(self, response) -> None:
+        self._submit("page", self._fetch(response), response.body)
+
+    def parse_resource(self, response) -> None:
+        request = response.request
+        if request.method == "HEAD" and response.status in (400, 403, 405, 501):
             # some servers refuse HEAD: ask again with GET, and stop after the headers
+            nr: NewRequest = request.meta["decay"]
             c = self.counters.get(nr.site)
             if c is not None:
                 c.scheduled += 1
-            yield response.request.replace(method="GET", meta={**response.request.meta, "decay_headers_only": True})
+            self.crawler.engine.crawl(request.replace(method="GET", meta={**request.meta, "decay_headers_only": True}))
             return
-        f = self._fetch(response)
-        for r in await self._call("resource", f):
-            yield self.make_request(r)
+        self._submit("resource", self._fetch(response))
 
-    async def parse_sitemap(self, response):
-        f = self._fetch(response)
-        for nr in await self._call("sitemap", f, response.body):
-            yield self.make_request(nr)
+    def parse_sitemap(self, response) -> None:
+        self._submit("sitemap", self._fetch(response), response.body)
 
-    async def parse_robots(self, response):
-        f = self._fetch(response)
-        for nr in await self._call("robots", f, response.body):
-            yield self.make_request(nr)
+    def parse_robots(self, response) -> None:
+        self._submit("robots", self._fetch(response), response.body)
 
-    async def on_error(self, failure):
+    def on_error(self, failure) -> None:
         request = failure.request
         nr: NewRequest | None = request.meta.get("decay")
         if nr is None:
@@ -217,22 +253,24 @@ class SiteSpider(scrapy.Spider):
         if c is not None:
             c.done += 1
             c.errors += outcome == "failed"
-        f = Fetch(url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
-                  depth=nr.depth, kind=nr.kind, method=request.method, error=reason,
-                  outcome=outcome if outcome == "blocked" else "", fetched_at=_now())
-        for r in await self._call("failure", f):
-            yield self.make_request(r)
+        self._submit("failure", Fetch(
+            url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
+            depth=nr.depth, kind=nr.kind, method=request.method, error=reason,
+            outcome=outcome if outcome == "blocked" else "", fetched_at=_now()))
 
     # ------------------------------------------------------------------ the end
     async def spider_closed(self, spider, reason: str) -> None:
+        self._closing = True
         if self.crawl_id is None:
             return
         if reason == "finished":
             status, why = "complete", None
         else:
-            status = "failed" if str(reason).startswith("store_failed") else "interrupted"
+            status = "failed" if self._store_failed else "interrupted"
             why = {"shutdown": "stopped by a signal (Ctrl-C or SIGTERM) before the end; facts not merged",
                    "cancelled": "cancelled before the end; facts not merged"}.get(reason, f"stopped before the end ({reason}); facts not merged")
+        if self._store_failed:
+            why = f"the store process failed: {self._store_failed}"
         try:
             self.summary = await self.store.call("finish", status, why)
         except (WorkerDied, RuntimeError) as e:

@@ -298,7 +298,7 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False) -> int:
             print()
             print("\n".join(findings(db, summary.get("crawl_id"))))
             print()
-            print(f"Browse the results:  datasette {db}")
+            print(f"Browse the results:  {api.datasette_command(db)}")
 
             if keep_serving:
                 # Scrapy's shutdown handler stays installed after the crawl; give Ctrl-C back to Python.
