@@ -44,8 +44,8 @@ _HINT = re.compile(
 )
 _HINT_REGION = {"nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "breadcrumb": "nav",
                 "breadcrumbs": "nav", "header": "header", "masthead": "header", "footer": "footer", "sidebar": "aside"}
-_HINT_TAGS = ("div", "section", "ul", "ol", "table", "td", "span", "p")
-# region roots, and the elements whose class or id may name one (checked in Python: one pass in C, few candidates)
+_HINT_TAGS = ("div", "section", "ul")   # the containers that templates mark with a class or id
+# region roots, and the elements whose class or id may name one (their tokens are checked in Python)
 REGION_SELECTOR = ", ".join(
     ["nav", "header", "footer", "aside", "main", "article", "[role]"]
     + [f"{t}[{a}]" for t in _HINT_TAGS for a in ("class", "id")]
@@ -217,14 +217,12 @@ class _Regions:
             parent_region = self.region(node.parent)
             if parent_region == "head":
                 continue
-            r = self._own_region(node, parent_region)
+            r = self._own_region(node.tag, node.attributes, parent_region)
             if r is not None and r != parent_region:
                 self.of[node.mem_id] = r
                 self.roots.append((node, r))
 
-    def _own_region(self, node: LexborNode, parent_region: str) -> str | None:
-        tag = node.tag
-        attrs = node.attributes
+    def _own_region(self, tag: str, attrs: dict, parent_region: str) -> str | None:
         role = (attrs.get("role") or "").strip().lower()
         r = ROLE_REGIONS.get(role) or REGION_TAGS.get(tag)
         if r is not None:

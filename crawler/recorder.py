@@ -21,7 +21,7 @@ from crawler.items import Fetch, NewRequest
 from crawler.store import MainDatabase, Staging, staging_path, utcnow
 from decay.config import Config
 from decay.schema import TABLES_BY_NAME
-from decay.urls import normalize, resolve, url_id
+from decay.urls import _PLAIN_ROOT_PATH, normalize, resolve, url_id
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024   # the sitemap protocol's own limit, uncompressed
 MAX_ROBOTS_CHARS = 500_000
@@ -137,6 +137,14 @@ class Recorder:
             bk = ""
         elif href.startswith("/") and not href.startswith("//"):
             bk = base[: base.find("/", base.find("//") + 2)]
+            key = (scope.name, bk, href)
+            res = self._targets.get(key)
+            if res is None and _PLAIN_ROOT_PATH.match(href) and "/." not in href:
+                # the common case, a plain root-relative link: same origin as the page, no parsing needed
+                t = bk + href
+                res = self._targets[key] = (t, url_id(t), scope.is_internal(t))
+            if res is not None:
+                return res
         elif href.startswith("?"):
             bk = base.split("?", 1)[0]
         else:

@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,6 +27,7 @@ import sqlite_utils
 FLUSH_ROWS = 5_000
 FLUSH_SECONDS = 2.0
 PROGRESS_SECONDS = 10.0
+KEYED_IN_STAGING = frozenset(("pages", "bodies", "urls", "sitemaps", "robots"))
 
 
 def utcnow() -> str:
@@ -87,11 +89,13 @@ class Staging:
         self.db = sqlite_utils.Database(path)
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = OFF")
-        # staging tables: same columns, primary keys only (no secondary indexes: faster inserts)
+        # staging tables: same columns; a primary key only where rows are replaced (pages: a skipped URL may be
+        # fetched later) or deduplicated (bodies); no other index: inserts stay cheap, the merge scans anyway
         for t in self.STAGED:
             cols = ", ".join(f"[{c}] {typ}" for c, typ, _ in t.columns)
             pk = t.pk if isinstance(t.pk, str) else ", ".join(t.pk)
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS [{t.name}] ({cols}, PRIMARY KEY ({pk}))")
+            key = f", PRIMARY KEY ({pk})" if t.name in KEYED_IN_STAGING else ""
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS [{t.name}] ({cols}{key})")
         self.sql: dict[str, str] = {}
         for t in self.STAGED:
             names = t.column_names
@@ -215,11 +219,15 @@ class MainDatabase:
             f"CREATE TEMP TABLE _merged AS SELECT url_id FROM s.pages WHERE site IN ({marks}) AND outcome != 'skipped'", sites)
         try:
             for name, key in (("links", "source_id"), ("date_signals", "url_id"), ("page_texts", "url_id")):
-                cols = TABLES_BY_NAME[name].column_names
+                table = TABLES_BY_NAME[name]
+                cols = ", ".join(table.column_names)
+                order = ", ".join((table.pk,) if isinstance(table.pk, str) else table.pk)
                 conn.execute(f"DELETE FROM main.[{name}] WHERE {key} IN (SELECT url_id FROM _merged)")
-                conn.execute(
-                    f"INSERT INTO main.[{name}] ({', '.join(cols)}) SELECT {', '.join(cols)} FROM s.[{name}] "
-                    f"WHERE {key} IN (SELECT url_id FROM _merged)")
+                with _indexes_rebuilt_if_large(conn, table, f"SELECT count(*) FROM s.[{name}]"):
+                    # in key order: the rows are appended to the table's b-tree instead of scattered through it
+                    conn.execute(
+                        f"INSERT INTO main.[{name}] ({cols}) SELECT {cols} FROM s.[{name}] "
+                        f"WHERE {key} IN (SELECT url_id FROM _merged) ORDER BY {order}")
         finally:
             conn.execute("DROP TABLE temp._merged")
         conn.execute("INSERT OR IGNORE INTO main.bodies SELECT * FROM s.bodies")
@@ -229,6 +237,27 @@ class MainDatabase:
             conn.execute(
                 f"INSERT OR REPLACE INTO main.[{name}] ({', '.join(cols)}) SELECT {', '.join(cols)} FROM s.[{name}] WHERE site IN ({marks})",
                 sites)
+
+
+@contextmanager
+def _indexes_rebuilt_if_large(conn: sqlite3.Connection, table, count_new_sql: str):
+    """Drop a table's secondary indexes around a bulk insert that is large compared with the table, then
+    rebuild them: building an index from sorted data is several times faster than inserting into it row
+    by row at random places (a first crawl, a full re-crawl).  Inside the caller's transaction."""
+    if not table.indexes:
+        yield
+        return
+    new = conn.execute(count_new_sql).fetchone()[0]
+    have = conn.execute(f"SELECT count(*) FROM main.[{table.name}]").fetchone()[0]
+    if new < 10_000 or new < have:
+        yield
+        return
+    names = [f"idx_{table.name}_{'_'.join(cols)}" for cols in table.indexes]
+    for name in names:
+        conn.execute(f"DROP INDEX IF EXISTS main.[{name}]")
+    yield
+    for name, cols in zip(names, table.indexes):
+        conn.execute(f"CREATE INDEX main.[{name}] ON [{table.name}] ({', '.join(cols)})")
 
 
 def _version() -> str:

@@ -25,6 +25,7 @@ class Table:
     unique_indexes: list[tuple[str, ...]] = field(default_factory=list)
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
     staged: bool = False   # written by a crawl into its staging file, merged at the end
+    without_rowid: bool = False  # composite primary key, small rows: one b-tree instead of two
     kind: str = "facts"    # facts, run, judgments, people
 
     @property
@@ -151,7 +152,7 @@ TABLES: list[Table] = [
             ("nofollow", I, "1 if rel contains nofollow."),
             ("new_window", I, "1 if target=_blank."),
         ], pk=("source_id", "ordinal"), indexes=[("target_id",)],
-        foreign_keys=[("source_id", "urls", "id"), ("target_id", "urls", "id")], staged=True,
+        foreign_keys=[("source_id", "urls", "id"), ("target_id", "urls", "id")], staged=True, without_rowid=True,
     ),
     Table(
         "date_signals", "Raw date-like values found in each page, unjudged (the date analysis judges them).", [
@@ -161,7 +162,7 @@ TABLES: list[Table] = [
             ("name", T, "The key or attribute: datePublished, article:modified_time, datetime, notice, ..."),
             ("value", T, "The raw value as written."),
             ("context", T, "Where it was found: the JSON-LD @type, the region and class, or the tag."),
-        ], pk=("url_id", "ordinal"), foreign_keys=[("url_id", "urls", "id")], staged=True,
+        ], pk=("url_id", "ordinal"), foreign_keys=[("url_id", "urls", "id")], staged=True, without_rowid=True,
     ),
     Table(
         "page_texts", "The visible text of each HTML page, by region.", [
@@ -241,7 +242,13 @@ def create(db: sqlite_utils.Database, tables: list[Table] | None = None, views: 
     """Create missing tables, columns, indexes and views (idempotent)."""
     for t in tables or TABLES:
         table = db[t.name]
-        if not table.exists():
+        if not table.exists() and t.without_rowid:
+            # sqlite-utils cannot create WITHOUT ROWID tables; the same declaration, in SQL
+            cols = ", ".join(f"[{c}] {typ}" for c, typ, _ in t.columns)
+            fks = "".join(f", FOREIGN KEY([{c}]) REFERENCES [{other}]([{oc}])" for c, other, oc in t.foreign_keys)
+            pk = ", ".join(f"[{c}]" for c in ((t.pk,) if isinstance(t.pk, str) else t.pk))
+            db.execute(f"CREATE TABLE [{t.name}] ({cols}, PRIMARY KEY ({pk}){fks}) WITHOUT ROWID")
+        elif not table.exists():
             table.create(
                 {c[0]: {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}[c[1]] for c in t.columns},
                 pk=t.pk,
