@@ -4,7 +4,8 @@
 
 Prints milliseconds per page (best of 5 rounds, interleaved) for:
 content-decay's extract_html (every fact: links with regions, texts, date signals),
-BeautifulSoup with the lxml parser (parse only; parse + links),
+the parsers alone (Lexbor through selectolax, lxml, BeautifulSoup with lxml),
+the links alone with lxml's iterlinks and with BeautifulSoup,
 and htmldate's find_date (one date per page) for scale.
 """
 from __future__ import annotations
@@ -13,7 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+import lxml.html
 from bs4 import BeautifulSoup
+from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract import extract_html
 
@@ -27,6 +30,9 @@ def main() -> None:
         sys.exit(f"no HTML files under {root}")
     cases = {
         "content-decay extract_html (all facts)": lambda b: extract_html(b, "text/html"),
+        "Lexbor (selectolax): parse only": lambda b: LexborHTMLParser(b),
+        "lxml.html: parse only": lambda b: lxml.html.fromstring(b),
+        "lxml.html: parse + iterlinks": lambda b: list(lxml.html.fromstring(b).iterlinks()),
         "BeautifulSoup(lxml): parse only": lambda b: BeautifulSoup(b, "lxml"),
         "BeautifulSoup(lxml): parse + links with text": lambda b: [
             (e.get("href") or e.get("src"), e.get_text(" ", strip=True))

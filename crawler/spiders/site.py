@@ -20,11 +20,11 @@ from pathlib import Path
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload, UsageError
 from crawler.items import Fetch, NewRequest
 from crawler.settings import apply_config
 from crawler.worker import WorkerDied, make_store
-from decay.config import load_config
+from decay.config import ConfigError, load_config
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +88,18 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, config: str | None = None, db: str | None = None, sites: str | None = None, **kw) -> None:
         super().__init__(**kw)
         if not config:
-            raise ValueError("the site spider needs a configuration: scrapy crawl site -a config=org.toml")
-        self.config = load_config(config)
+            raise UsageError("the site spider needs a configuration: scrapy crawl site -a config=org.toml")
+        try:
+            self.config = load_config(config)
+        except ConfigError as e:  # `scrapy crawl` prints a UsageError without a traceback; `decay crawl` checks first
+            raise UsageError(str(e)) from None
         self.db_path = Path(db) if db else self.config.database_path
         names = [s.name for s in self.config.sites]
         if sites:
             wanted = [s.strip() for s in sites.split(",") if s.strip()]
             unknown = [s for s in wanted if s not in names]
             if unknown:
-                raise ValueError(f"unknown site(s) {', '.join(unknown)}; the configuration has: {', '.join(names)}")
+                raise UsageError(f"unknown site(s) {', '.join(unknown)}; the configuration has: {', '.join(names)}")
             names = wanted
         self.site_names = names
         self.counters: dict[str, SiteCounters] = {n: SiteCounters() for n in names}
@@ -171,8 +174,8 @@ class SiteSpider(scrapy.Spider):
         if c is not None:
             c.done += 1
             c.bytes += len(response.body)
-            if response.status >= 400:
-                c.errors += 1
+            if response.status >= 400 and nr.kind in ("page", "resource"):
+                c.errors += 1  # as in the summary: 4xx/5xx of pages and resources (a missing /sitemap.xml is not one)
         return Fetch(
             url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
             depth=nr.depth, kind=nr.kind, method=request.method,
@@ -252,7 +255,7 @@ class SiteSpider(scrapy.Spider):
         c = self.counters.get(nr.site)
         if c is not None:
             c.done += 1
-            c.errors += outcome == "failed"
+            c.errors += outcome == "failed" and nr.kind in ("page", "resource")
         self._submit("failure", Fetch(
             url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
             depth=nr.depth, kind=nr.kind, method=request.method, error=reason,
