@@ -10,23 +10,28 @@ when the URL is fetched.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from crawler.items import NewRequest
 from decay.config import Site
-from decay.urls import SiteScope, url_id
+from decay.urls import SiteScope, netloc_of, url_id
 
 # Links of these kinds are checked for existence (HEAD) instead of downloaded.
 RESOURCE_KINDS = frozenset(("img", "script", "embed", "object", "video", "audio", "source", "track"))
 PAGE_LINK_RELS = frozenset(("canonical", "alternate", "next", "prev", "previous", "prerender", "amphtml"))
 NEVER_FETCH_KINDS = frozenset(("form",))
+# links to other websites worth checking: what a visitor clicks or what the page loads
+EXTERNAL_CHECK_KINDS = frozenset(("a", "area", "iframe", "frame", "img", "script", "embed", "video", "audio", "source"))
 NON_HTML_EXT = frozenset((
     "pdf doc docx xls xlsx ppt pptx odt ods odp rtf csv txt zip gz tgz bz2 xz 7z rar tar jpg jpeg png gif webp avif svg "
     "ico bmp tif tiff mp3 mp4 m4a m4v mov avi wmv webm ogg ogv wav flac woff woff2 ttf otf eot css js mjs json xml rss "
     "atom ics vcf epub apk dmg exe msi iso"
 ).split())
 
-PRIORITY_SITEMAP_PAGE = -10_000  # sitemap-only URLs wait until links have had their chance
+FEED_TYPE = re.compile(r"rss|atom|feed\+json|application/json", re.I)
+PRIORITY_SITEMAP_PAGE = -10_000
+PRIORITY_EXTERNAL = -20_000      # other websites last: the site's own pages come first  # sitemap-only URLs wait until links have had their chance
 
 
 def fetch_kind(link_kind: str, rel: str | None, url: str, anchor_type: str | None = None) -> str | None:
@@ -39,6 +44,8 @@ def fetch_kind(link_kind: str, rel: str | None, url: str, anchor_type: str | Non
         rels = set((rel or "").split())
         if rels & {"dns-prefetch", "preconnect"}:
             return None
+        if "alternate" in rels and anchor_type and FEED_TYPE.search(anchor_type):
+            return "feed"
         if rels & PAGE_LINK_RELS and not (anchor_type and "/" in anchor_type and "html" not in anchor_type):
             return "page"
         return "resource"
@@ -76,7 +83,10 @@ class Decision:
 
 
 class Frontier:
-    def __init__(self, sites: list[Site]) -> None:
+    def __init__(self, sites: list[Site], external_per_host: int = 50) -> None:
+        self.external_per_host = external_per_host
+        self.external_hosts: dict[str, int] = {}
+        self.external_unchecked = 0
         self.sites: dict[str, SiteFrontier] = {}
         for s in sites:
             scope = SiteScope(s.name, s.start_urls, aliases=s.aliases, hosts=s.hosts, include=s.include, exclude=s.exclude)
@@ -154,6 +164,21 @@ class Frontier:
             st.status = "fetched"
             self.fetched += 1
         return st
+
+    def discover_external(self, sf: SiteFrontier, url: str, found_on: str, uid: int) -> Decision | None:
+        """A link to another website: checked once per crawl (HEAD), at most external_per_host URLs per host."""
+        if uid in self.state:
+            return None
+        st = UrlState(sf.config.name, "link", found_on, None, "external")
+        self.state[uid] = st
+        host = netloc_of(url)
+        n = self.external_hosts.get(host, 0)
+        if n >= self.external_per_host:
+            st.status = "skipped"  # not checked, and not recorded: the links table still has them
+            self.external_unchecked += 1
+            return None
+        self.external_hosts[host] = n + 1
+        return Decision(request=NewRequest(url, url, sf.config.name, "link", found_on, None, "external", PRIORITY_EXTERNAL))
 
     def discover_sitemap(self, sf: SiteFrontier, url: str, via: str, found_on: str | None) -> NewRequest | None:
         """Sitemaps are read once each (an index that lists itself does not loop), whatever the patterns say."""

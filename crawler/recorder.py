@@ -13,15 +13,17 @@ import json
 import os
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.extract import PageFacts, extract_html
-from crawler.frontier import Frontier, SiteFrontier, fetch_kind
+from crawler.feeds import parse_feed
+from crawler.frontier import EXTERNAL_CHECK_KINDS, PRIORITY_EXTERNAL, Frontier, SiteFrontier, fetch_kind
 from crawler.items import Fetch, NewRequest
 from crawler.store import MainDatabase, Staging, staging_path, utcnow
 from decay.config import Config
 from decay.schema import TABLES_BY_NAME
-from decay.urls import _PLAIN_ROOT_PATH, normalize, resolve, url_id
+from decay.urls import _PLAIN_ROOT_PATH, netloc_of, normalize, resolve, url_id
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024   # the sitemap protocol's own limit, uncompressed
 MAX_ROBOTS_CHARS = 500_000
@@ -66,13 +68,22 @@ def gunzip_limited(data: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
     return out
 
 
+@dataclass
+class ExternalHost:
+    """Another website the crawl checks links to: its robots.txt, or why it does not answer."""
+
+    pending: list[NewRequest] | None = None   # URLs waiting for the robots.txt answer (None once it came)
+    robots: object = None                      # a Protego parser when the host has a robots.txt
+    error: str | None = None                   # the host does not answer at all (DNS, refused, timeout)
+
+
 class Recorder:
     def __init__(self, config: Config, db_path: str | Path, pid: int | None = None, sites: list[str] | None = None) -> None:
         self.config = config
         self.db_path = Path(db_path)
         self.site_names = sites or [s.name for s in config.sites]
         self.sites_cfg = [s for s in config.sites if s.name in self.site_names]
-        self.frontier = Frontier(self.sites_cfg)
+        self.frontier = Frontier(self.sites_cfg, external_per_host=config.crawl.external_links_per_host)
         self.main = MainDatabase(self.db_path)
         cfg_bytes = config.path.read_bytes() if config.path.exists() else b""
         self.crawl_id = self.main.begin_crawl(
@@ -83,6 +94,7 @@ class Recorder:
         self.store_html = config.output.store_html
         self._targets: dict[tuple[str, str, str], tuple[str, int, bool] | None] = {}
         self.answered: dict[str, bool] = {s.name: False for s in self.sites_cfg}   # any HTTP answer from the site
+        self.external_hosts: dict[str, ExternalHost] = {}
         self.start_errors: dict[str, str] = {}
         self.bytes = 0
         self.finished = False
@@ -108,8 +120,8 @@ class Recorder:
         for k, col in HEADER_COLUMNS.items():
             if k in h:
                 row[col] = h[k]
-        self.staging.add_url(uid, f.url, f.site, self.crawl_id)
-        if f.status is not None:
+        self.staging.add_url(uid, f.url, f.site if f.kind != "external" else None, self.crawl_id)
+        if f.status is not None and f.kind != "external":
             self.answered[f.site] = True
         elif f.found_via == "start":
             where = f.url if f.requested_url in (None, f.url) else f"{f.url} (requested as {f.requested_url})"
@@ -171,8 +183,64 @@ class Recorder:
         uid = url_id(url)
         row.update(url_id=uid, url=url, site=sf.config.name, kind=kind, requested_url=None, found_via=via, found_on=found_on,
                    depth=depth, outcome="skipped", error=reason, first_crawl_id=self.crawl_id, crawl_id=self.crawl_id)
-        self.staging.add_url(uid, url, sf.config.name, self.crawl_id)
+        self.staging.add_url(uid, url, sf.config.name if kind != "external" else None, self.crawl_id)
         self._write_page(row)
+
+    def _discover_external(self, sf: SiteFrontier, url: str, found_on: str, uid: int, out: list[NewRequest]) -> None:
+        """Check a link to another website, politely: that host's robots.txt is read once per crawl first.
+
+        A host that does not answer at all (DNS, refused) is asked nothing more: each of its URLs is
+        recorded with that reason.  A URL its robots.txt disallows is recorded as blocked, not requested.
+        """
+        d = self.frontier.discover_external(sf, url, found_on, uid)
+        if d is None or d.request is None:
+            return
+        host = netloc_of(url)
+        state = self.external_hosts.get(host)
+        if state is None:
+            self.external_hosts[host] = ExternalHost(pending=[d.request])
+            robots = url[: url.find("/", url.find("//") + 2)] + "/robots.txt"
+            out.append(NewRequest(robots, robots, sf.config.name, "link", found_on, None, "external_robots", PRIORITY_EXTERNAL + 1))
+        elif state.pending is not None:
+            state.pending.append(d.request)
+        else:
+            self._release_external(state, d.request, out)
+
+    def _release_external(self, state: "ExternalHost", nr: NewRequest, out: list[NewRequest]) -> None:
+        if state.error is not None:
+            self._external_row(nr, "failed", state.error)
+        elif state.robots is not None and not state.robots.can_fetch(nr.url, self.config.crawl.robots_user_agent):
+            self._external_row(nr, "blocked", "disallowed by the other site's robots.txt")
+        else:
+            out.append(nr)
+
+    def _external_row(self, nr: NewRequest, outcome: str, error: str) -> None:
+        self.frontier.mark_fetched(nr.url)
+        row = dict.fromkeys(PAGE_COLUMNS)
+        row.update(url_id=url_id(nr.url), url=nr.url, site=nr.site, kind="external", requested_url=None, found_via="link",
+                   found_on=nr.found_on, outcome=outcome, error=error, fetched_at=utcnow(),
+                   first_crawl_id=self.crawl_id, crawl_id=self.crawl_id)
+        self._write_page(row)
+
+    def external_robots(self, f: Fetch, body: bytes | None = None) -> list[NewRequest]:
+        """The robots.txt of another website (or why it could not be read): release the URLs waiting for it."""
+        from protego import Protego
+
+        state = self.external_hosts.get(netloc_of(f.url))
+        if state is None or state.pending is None:
+            return []
+        if f.status is None:
+            state.error = f.error or "no answer"
+        elif 200 <= f.status < 300 and body:
+            try:
+                state.robots = Protego.parse(body.decode("utf-8", "replace")[:MAX_ROBOTS_CHARS])
+            except Exception:
+                state.robots = None  # an unreadable robots.txt allows everything, as for crawlers in general
+        pending, state.pending = state.pending, None
+        out: list[NewRequest] = []
+        for nr in pending:
+            self._release_external(state, nr, out)
+        return out
 
     def _discover(self, sf: SiteFrontier, url: str, via: str, found_on: str | None, depth: int | None, kind: str,
                   out: list[NewRequest], uid: int | None = None) -> None:
@@ -208,12 +276,16 @@ class Recorder:
 
     def failure(self, f: Fetch) -> list[NewRequest]:
         """A request with no usable answer (or blocked by robots.txt)."""
+        if f.kind == "external_robots":
+            return self.external_robots(f)
         if f.kind == "sitemap":
             self._sitemap_row(f, None, None, 0, f.error)
             return []
         if f.kind == "robots":
             self._robots_row(f, None, [])
             return self._guess_sitemap(f) if not self._site(f.site).config.sitemaps else []
+        if f.kind == "feed":
+            self._feed_row(f, None, f.error)
         row = self._row_for(f)
         self._write_page(row)
         return []
@@ -233,6 +305,44 @@ class Recorder:
         self._write_page(row)
         return out
 
+    def feed(self, f: Fetch, body: bytes) -> list[NewRequest]:
+        """A feed the site announces: its entries, with their dates as written (evidence for the pages they link)."""
+        row = self._row_for(f)
+        out: list[NewRequest] = []
+        row["is_html"] = 0
+        row["size"] = len(body)
+        self.bytes += len(body)
+        if row["outcome"] == "redirect":
+            self._redirect(f, row, out)
+            self._write_page(row)
+            return out
+        if row["outcome"] != "ok":
+            self._feed_row(f, None, f"HTTP {f.status}")
+            self._write_page(row)
+            return out
+        facts = parse_feed(body, f.headers.get("content-type"))
+        sf = self._site(f.site)
+        fid = row["url_id"]
+        entries = []
+        for i, e in enumerate(facts.entries):
+            tgt = self._target(sf.scope, f.url, e.link) if e.link else None
+            if tgt is None or not tgt[0].startswith("http"):
+                continue
+            self.staging.add_url(tgt[1], tgt[0], f.site if tgt[2] else None, self.crawl_id)
+            entries.append((fid, i, tgt[1], tgt[0], f.site, e.title, e.published, e.updated, self.crawl_id))
+        self.staging.extend("feed_entries", entries)
+        self._feed_row(f, facts, facts.error)
+        if facts.error:
+            row["error"] = facts.error
+        self._write_page(row)
+        return out
+
+    def _feed_row(self, f: Fetch, facts, error: str | None) -> None:
+        st = self.frontier.get(f.url)
+        self.staging.add("feeds", (url_id(f.url), f.url, f.site, st.found_on if st else f.found_on, f.status, error,
+                                   facts.format if facts else None, facts.title if facts else None,
+                                   len(facts.entries) if facts else 0, f.fetched_at, self.crawl_id))
+
     def _redirect(self, f: Fetch, row: dict, out: list[NewRequest]) -> None:
         sf = self._site(f.site)
         target = self._target(sf.scope, f.url, f.headers["location"])
@@ -240,8 +350,10 @@ class Recorder:
             loc, lid, internal = target
             row["location"] = loc
             self.staging.add_url(lid, loc, f.site if internal else None, self.crawl_id)
-            if internal:
+            if internal and f.kind != "external":
                 self._discover(sf, loc, "redirect", f.url, f.depth, f.kind, out, lid)
+            elif f.kind == "external" and not internal:
+                self._discover_external(sf, loc, f.url, lid, out)
         else:
             row["location"] = f.headers["location"][:2000]
 
@@ -317,6 +429,7 @@ class Recorder:
         links = []
         n_internal = 0
         target_of = self._target
+        check_external = sf.config.check_external_links
         for ln in facts.links:
             tgt = target_of(scope, base, ln.href)
             if tgt is None:
@@ -329,6 +442,9 @@ class Recorder:
                 kind = fetch_kind(ln.kind, ln.rel, t, ln.anchor if ln.kind == "link" else None)
                 if kind is not None:
                     self._discover(sf, t, "link", f.url, depth, kind, out, tid)
+            elif check_external and t.startswith("http") and (
+                    ln.kind in EXTERNAL_CHECK_KINDS or (ln.kind == "link" and ln.rel == "stylesheet")):
+                self._discover_external(sf, t, f.url, tid, out)
         row["links_out"] = len(links)
         row["links_internal"] = n_internal
         st = self.staging

@@ -35,7 +35,10 @@ EXTENSIONS_BASE = {
 ITEM_PIPELINES: dict[str, int] = {}
 
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"   # the frontier requests each URL once
-SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+# One queue ordered by priority (not Scrapy's per-host DownloaderAwarePriorityQueue, which balances hosts and
+# ignores priorities across them): a site's own pages go first, sitemap-only pages next, other websites last.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
+EXTERNAL_TIMEOUT = 10.0   # seconds: a link check to another website does not hold the crawl for long
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # breadth first within a depth
 CONCURRENT_ITEMS = 1          # see ../shared/PERFORMANCE-NOTES.md: ~100 asyncio tasks per response otherwise
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20_000_000   # responses waiting for the store process (bounds memory)

@@ -20,14 +20,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from decay.schema import TABLES, TABLES_BY_NAME, open_db
+from decay.schema import TABLES, TABLES_BY_NAME, insert_sql, open_db
 
 import sqlite_utils
 
 FLUSH_ROWS = 5_000
 FLUSH_SECONDS = 2.0
 PROGRESS_SECONDS = 10.0
-KEYED_IN_STAGING = frozenset(("pages", "bodies", "urls", "sitemaps", "robots"))
+KEYED_IN_STAGING = frozenset(("pages", "bodies", "urls", "sitemaps", "robots", "feeds"))
 
 
 def utcnow() -> str:
@@ -96,12 +96,7 @@ class Staging:
             pk = t.pk if isinstance(t.pk, str) else ", ".join(t.pk)
             key = f", PRIMARY KEY ({pk})" if t.name in KEYED_IN_STAGING else ""
             self.db.execute(f"CREATE TABLE IF NOT EXISTS [{t.name}] ({cols}{key})")
-        self.sql: dict[str, str] = {}
-        for t in self.STAGED:
-            names = t.column_names
-            self.sql[t.name] = (
-                f"INSERT OR REPLACE INTO [{t.name}] ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-            )
+        self.sql = {t.name: insert_sql(t.name, "INSERT OR REPLACE") for t in self.STAGED}
         self.buffers: dict[str, list[tuple]] = {t.name: [] for t in self.STAGED}
         self.pending_rows = 0
         self.last_flush = time.monotonic()
@@ -231,7 +226,7 @@ class MainDatabase:
         finally:
             conn.execute("DROP TABLE temp._merged")
         conn.execute("INSERT OR IGNORE INTO main.bodies SELECT * FROM s.bodies")
-        for name in ("sitemaps", "sitemap_entries", "robots"):
+        for name in ("sitemaps", "sitemap_entries", "robots", "feeds", "feed_entries"):
             cols = TABLES_BY_NAME[name].column_names
             conn.execute(f"DELETE FROM main.[{name}] WHERE site IN ({marks})", sites)
             conn.execute(

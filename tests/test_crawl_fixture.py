@@ -14,7 +14,7 @@ import socket
 
 import pytest
 
-from decay.localserver import Route, redirect, status
+from decay.localserver import LocalSite, Route, redirect, status
 from tests.conftest import crawl, page, query, write_config
 
 PROD = "https://www.fixture.example"
@@ -31,7 +31,7 @@ def html(title: str, body: str, head: str = "") -> str:
 </body></html>"""
 
 
-def build_site(root):
+def build_site(root, external: str = "http://127.0.0.1:9"):
     (root / "img").mkdir()
     (root / "files").mkdir()
     (root / "private").mkdir()
@@ -43,6 +43,8 @@ def build_site(root):
 <a href="/private/secret.html">Secret</a> <a href="/legacy.html">Legacy</a> <a href="/files/report.pdf">Annual report (PDF)</a>
 <a href="/outside/page.php">Outside</a> <a href="{PROD}/about.html">About (absolute)</a> <a href="/big.html">Big</a>
 <a href="/slow">Slow</a> <a href="https://other.example.org/x" target="_blank">Partner</a>
+<a href="EXTERNAL/gone.html">Gone partner page</a> <a href="EXTERNAL/fine.html">Fine partner page</a>
+<a href="EXTERNAL/private/secret.html">Partner secret</a>
 <a href="mailto:info@fixture.example">Mail us</a> <img src="/img/missing.png" alt="Missing picture">
 <a href="http://nxdomain.invalid/page.html">Gone host</a> <a href="/binary.html">Binary</a> <a href="/corrupt.html">Corrupt</a>
 <a href="#top">Top</a> <a href="javascript:void(0)">JS</a></p></main>""",
@@ -63,7 +65,7 @@ def build_site(root):
         "big.html": html("Big", "<main><p>" + "big " * 40_000 + "</p></main>"),
     }
     for name, text in pages.items():
-        (root / name).write_text(text, encoding="utf-8")
+        (root / name).write_text(text.replace("EXTERNAL", external), encoding="utf-8")
     (root / "legacy.html").write_bytes(
         '<html><head><meta charset="windows-1252"><title>Café Zürich – naïve</title></head>'
         '<body><main><p>Grüße aus Zürich, café crème.</p></main></body></html>'.encode("cp1252"))
@@ -99,8 +101,10 @@ def closed_port() -> int:
 def fixture_crawl(tmp_path_factory):
     from decay.localserver import LocalSite
 
+    other = LocalSite(routes={"/fine.html": status(200, "<html>fine</html>"),
+                              "/robots.txt": status(200, "User-agent: *\nDisallow: /private/\n", "text/plain")}).start()
     root = tmp_path_factory.mktemp("site")
-    build_site(root)
+    build_site(root, external=other.url)
     routes = {
         "/old": redirect("/about-us.html", 301),
         "/temp": redirect("/news.html", 302),
@@ -142,8 +146,9 @@ def fixture_crawl(tmp_path_factory):
         """)
     db = tmp / "decay.db"
     result = crawl(cfg, db)
-    yield {"db": db, "result": result, "site": site, "cfg": cfg}
+    yield {"db": db, "result": result, "site": site, "cfg": cfg, "other": other}
     site.stop()
+    other.stop()
 
 
 def u(path: str) -> str:
@@ -171,7 +176,7 @@ def test_pages_are_stored_under_production_urls_and_fetched_once(fixture_crawl):
     assert about["outcome"] == "ok" and about["status"] == 200 and about["is_html"] == 1
     # linked relatively from three pages, absolutely once, and listed in the sitemap: fetched once
     assert site.hits["GET /about.html"] == 1
-    assert not query(db, "SELECT url FROM pages WHERE url LIKE 'http://127.0.0.1%'")
+    assert not query(db, "SELECT url FROM pages WHERE url LIKE ? AND kind != 'external'", (site.url + "%",))
 
 
 def test_html_facts(fixture_crawl):
@@ -313,10 +318,26 @@ def test_links_with_kind_anchor_position(fixture_crawl):
     assert by[(u("/app.js"), "script")]["internal"] == 1
     partner = by[("https://other.example.org/x", "a")]
     assert partner["internal"] == 0 and partner["new_window"] == 1
+    checked = page(db, "https://other.example.org/x")  # external links are checked too, and this host does not resolve
+    assert (checked["kind"], checked["site"], checked["outcome"]) == ("external", "fixture", "failed")
     assert ("mailto:info@fixture.example", "a") in by
     assert not any(r["target_url"].startswith("javascript") for r in links)
     assert home["links_out"] == len(links)
     assert query(db, "SELECT site FROM urls WHERE url = 'https://other.example.org/x'")[0][0] is None
+
+
+def test_links_to_other_websites_are_checked_politely(fixture_crawl):
+    db, other = fixture_crawl["db"], fixture_crawl["other"]
+    gone, fine = page(db, other.url + "/gone.html"), page(db, other.url + "/fine.html")
+    assert (gone["kind"], gone["method"], gone["status"], gone["outcome"]) == ("external", "HEAD", 404, "http_error")
+    assert (fine["status"], fine["outcome"], fine["site"]) == (200, "ok", "fixture")
+    secret = page(db, other.url + "/private/secret.html")
+    assert secret["outcome"] == "blocked" and "robots.txt" in secret["error"]
+    # the other site's robots.txt read once, each URL asked once, with HEAD, bodies never downloaded
+    assert other.hits["GET /robots.txt"] == 1
+    assert other.hits["HEAD /gone.html"] == 1 and other.hits["HEAD /fine.html"] == 1
+    assert other.hits["GET /fine.html"] == 0 and other.hits["HEAD /private/secret.html"] == 0
+    assert query(db, "SELECT site FROM urls WHERE url = ?", (other.url + "/gone.html",))[0][0] is None
 
 
 def test_database_is_wal_with_indexes(fixture_crawl):

@@ -113,6 +113,7 @@ def flink_crawl(tmp_path_factory):
         name = "flink"
         start_urls = ["{PROD}/"]
         aliases = {{ "{PROD}" = "{site.url}" }}
+        check_external_links = false  # no internet here: links to other websites are tested in test_crawl_fixture
 
         [crawl]
         concurrency = 16

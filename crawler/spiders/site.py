@@ -22,7 +22,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload, UsageError
 from crawler.items import Fetch, NewRequest
-from crawler.settings import apply_config
+from crawler.settings import EXTERNAL_TIMEOUT, apply_config
 from crawler.worker import WorkerDied, make_store
 from decay.config import ConfigError, load_config
 
@@ -127,13 +127,24 @@ class SiteSpider(scrapy.Spider):
     # ------------------------------------------------------------------ requests
     def make_request(self, nr: NewRequest) -> scrapy.Request:
         meta = {"decay": nr, "dont_redirect": True, "handle_httpstatus_all": True}
-        if nr.kind == "resource":
+        if nr.kind in ("external", "external_robots"):
+            # the recorder read the other site's robots.txt itself (once per host) before asking for its URLs
+            meta["download_timeout"] = min(self._timeout, EXTERNAL_TIMEOUT)
+            meta["dont_retry"] = True  # one polite request per URL
+            meta["dont_obey_robotstxt"] = True
+            if nr.kind == "external":
+                method, cb = "HEAD", self.parse_resource
+            else:
+                method, cb = "GET", self.parse_external_robots
+        elif nr.kind == "resource":
             method, cb = "HEAD", self.parse_resource
         elif nr.kind == "sitemap":
             method, cb = "GET", self.parse_sitemap
         elif nr.kind == "robots":
             method, cb = "GET", self.parse_robots
             meta["dont_obey_robotstxt"] = True
+        elif nr.kind == "feed":
+            method, cb = "GET", self.parse_feed
         else:
             method, cb = "GET", self.parse_page
         c = self.counters.get(nr.site)
@@ -174,7 +185,7 @@ class SiteSpider(scrapy.Spider):
         if c is not None:
             c.done += 1
             c.bytes += len(response.body)
-            if response.status >= 400 and nr.kind in ("page", "resource"):
+            if response.status >= 400 and nr.kind in ("page", "resource", "feed"):
                 c.errors += 1  # as in the summary: 4xx/5xx of pages and resources (a missing /sitemap.xml is not one)
         return Fetch(
             url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
@@ -246,16 +257,22 @@ class SiteSpider(scrapy.Spider):
     def parse_robots(self, response) -> None:
         self._submit("robots", self._fetch(response), response.body)
 
+    def parse_external_robots(self, response) -> None:
+        self._submit("external_robots", self._fetch(response), response.body)
+
+    def parse_feed(self, response) -> None:
+        self._submit("feed", self._fetch(response), response.body)
+
     def on_error(self, failure) -> None:
         request = failure.request
         nr: NewRequest | None = request.meta.get("decay")
         if nr is None:
             return
-        outcome, reason = describe_failure(failure, self._timeout)
+        outcome, reason = describe_failure(failure, request.meta.get("download_timeout", self._timeout))
         c = self.counters.get(nr.site)
         if c is not None:
             c.done += 1
-            c.errors += outcome == "failed" and nr.kind in ("page", "resource")
+            c.errors += outcome == "failed" and nr.kind in ("page", "resource", "feed")
         self._submit("failure", Fetch(
             url=nr.url, site=nr.site, requested_url=request.url, found_via=nr.found_via, found_on=nr.found_on,
             depth=nr.depth, kind=nr.kind, method=request.method, error=reason,
