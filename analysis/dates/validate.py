@@ -1,0 +1,97 @@
+"""The validators: is a parsed candidate credible evidence of what its role says?
+
+Each rule that rejects a candidate says why, in words a web manager understands.
+``accepted`` means "a credible date for its role": an event's start date can be
+accepted (as an event date) and is still never used as the page's publication
+date: the resolver reads only the published, modified and unknown roles.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from analysis.dates.model import Candidate, PageInput, SiteTrust
+
+EARLIEST_YEAR = 1995             # before this, a date is not a web page's date
+CLOCK_SKEW = timedelta(days=1)   # a date this far past the fetch is still believed (time zones, clocks)
+SAME_TIME = timedelta(minutes=2)  # Last-Modified this close to the request time is the request time
+
+_VERSION = re.compile(r"(?:\bv(?:ersion|er\.?)?\s?|release\s|\d\.)\d+(?:\.\d+){2,}|\bv\d+(?:\.\d+)+", re.I)
+_PHONE = re.compile(r"(?:\+|\b00)\d{1,3}[\s/.-]*(?:\(0\)\s*)?\d{2,5}(?:[\s/.-]*\d{2,}){1,4}|\b(?:tel|phone|fon|fax)\b", re.I)
+
+
+_LOOKALIKE = re.compile(r"\bv(?:ersion|er\.?)?\s?\d|\d\.\d+\.\d+\.\d|release\s\d|\+\s?\d|\b00\d|\b(?:tel|phone|fon|fax)\b", re.I)
+
+
+def number_lookalike(raw: str) -> str:
+    """A sentence when the raw value is a version or phone number rather than a date, else ''."""
+    if _LOOKALIKE.search(raw) is None:
+        return ""
+    m = _VERSION.search(raw)
+    if m:
+        return f"looks like a version number ({m.group(0).strip()}), not a date"
+    m = _PHONE.search(raw)
+    if m:
+        return f"looks like a phone number ({m.group(0).strip()}), not a date"
+    return ""
+
+
+def _day(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d")
+
+
+RELATIVE_NOTE = "a relative date, counted from when the page was fetched"
+
+
+def judge(c: Candidate, page: PageInput, *, now: datetime, trust: SiteTrust | None, foreign: str = "",
+          parse_reason: str = "", server_date: datetime | None = None, relative: bool = False) -> Candidate:
+    """Set ``c.accepted`` and ``c.reason``; returns c."""
+    c.accepted, c.reason = _judge(c, page, now, trust, foreign, parse_reason, server_date)
+    if relative and c.accepted and not c.reason:
+        c.reason = RELATIVE_NOTE
+    return c
+
+
+def _judge(c: Candidate, page: PageInput, now: datetime, trust: SiteTrust | None, foreign: str,
+           parse_reason: str, server_date: datetime | None) -> tuple[bool, str]:
+    if c.value is None:
+        lookalike = number_lookalike(c.raw)
+        if lookalike:
+            return False, lookalike
+        return False, f"not a readable date: {parse_reason or 'no date found'}"
+    if foreign:
+        return False, foreign
+    v = c.value
+    fetched = page.fetched_at or now
+    if v.year >= 2100:
+        return False, f"implausible year {v.year} (a placeholder, not a real date)"
+    if v.year < EARLIEST_YEAR:
+        return False, f"implausible: {v.year} is before {EARLIEST_YEAR}, too early to date a web page"
+    if c.role in ("event_start", "event_end"):
+        what = "starts" if c.role == "event_start" else "ends"
+        when = "upcoming" if v > fetched else "past"
+        return True, f"an event on the page {what} {_day(v)} ({when}); never used as the page's own date"
+    if c.role == "expires":
+        when = "still valid" if v > fetched else "already expired"
+        return True, f"an expiry date ({when}); never used as the page's own date"
+    if v > fetched + CLOCK_SKEW:
+        return False, f"in the future ({_day(v)}) relative to the crawl ({_day(fetched)}): cannot be when the page was written"
+    if c.role == "copyright":
+        return True, f"a copyright notice: evidence of the year {v.year} only, never of a day"
+    if c.source == "http:last-modified":
+        if abs(v - fetched) <= SAME_TIME or (server_date is not None and abs(v - server_date) <= SAME_TIME):
+            return False, ("the server sends the time of the request as Last-Modified (the page is generated "
+                           "on the fly): it says nothing about when the content changed")
+    if c.source == "sitemap:lastmod" and c.precision == "time" and abs(v - fetched) <= SAME_TIME:
+        return False, "the sitemap gives the time it was generated as lastmod, not when the page changed"
+    if trust is not None and c.source in trust.distrusted:
+        return False, f"not trusted on this site: {trust.distrusted[c.source]}"
+    if c.source in ("text", "class") and c.precision != "time":
+        lookalike = number_lookalike(c.raw)
+        if lookalike and not re.search(r"\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d|\d{4}-\d\d-\d\d", c.raw):
+            return False, lookalike
+    if c.precision == "year":
+        return True, f"gives the year {v.year} only"
+    if c.precision == "month":
+        return True, f"gives the month {v.strftime('%Y-%m')} only"
+    return True, ""

@@ -1,0 +1,106 @@
+"""Findings: what is wrong, about what, how sure, and the evidence, under an id that never changes.
+
+Every analysis writes its judgments here (the shared ``findings`` table).  A
+finding's id is derived from its rule and its subject, so a person's decision
+about it (triage, a later issue) stays attached across crawls.  When an
+analysis no longer finds a problem it had found before, the finding is marked
+resolved, not deleted: the history of what was found and fixed stays.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def finding_id(rule: str, subject_type: str, subject: str) -> str:
+    return hashlib.blake2b(f"{rule}\x1f{subject_type}\x1f{subject}".encode(), digest_size=8).hexdigest()
+
+
+@dataclass
+class Finding:
+    rule: str                 # e.g. "outdated.stale_page"
+    category: str             # outdated, expired, ...
+    severity: str             # one of SEVERITIES
+    confidence: float         # 0..1
+    site: str
+    subject_url: str
+    message: str
+    evidence: dict[str, Any]
+    subject_type: str = "page"
+    subject_id: int | None = None
+    title: str | None = None
+    material: Any = None      # what counts as a material change of the evidence (default: the evidence itself)
+    key: str = ""             # distinguishes several findings of one rule on one subject (e.g. two expired offers)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        self.confidence = round(max(0.0, min(1.0, self.confidence)), 2)
+
+    @property
+    def id(self) -> str:
+        subject = self.subject_url + (f"#{self.key}" if self.key else "")
+        return finding_id(self.rule, self.subject_type, subject)
+
+    @property
+    def evidence_hash(self) -> str:
+        material = self.evidence if self.material is None else self.material
+        blob = json.dumps(material, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+
+
+@dataclass
+class FindingCounts:
+    open: int = 0
+    new: int = 0
+    resolved: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rules: set[str], sites: set[str],
+                   analysis_id: int, now: str) -> FindingCounts:
+    """Upsert this analysis' findings; mark resolved the open findings of these rules and sites it did not find.
+
+    Runs inside the caller's transaction.
+    """
+    counts = FindingCounts()
+    previous: dict[str, str] = {}
+    if rules and sites:
+        rmarks, smarks = ", ".join("?" * len(rules)), ", ".join("?" * len(sites))
+        for fid, status in conn.execute(
+                f"SELECT id, status FROM findings WHERE rule IN ({rmarks}) AND site IN ({smarks})", [*rules, *sites]):
+            previous[fid] = status
+    seen: set[str] = set()
+    rows = []
+    for f in findings:
+        fid = f.id
+        if fid in seen:
+            continue
+        seen.add(fid)
+        if previous.get(fid) != "open":
+            counts.new += 1
+        counts.by_rule[f.rule] = counts.by_rule.get(f.rule, 0) + 1
+        rows.append((fid, f.rule, f.category, f.severity, f.confidence, f.site, f.subject_type, f.subject_id,
+                     f.subject_url, f.title, f.message, json.dumps(f.evidence, ensure_ascii=False, default=str),
+                     f.evidence_hash, now, now, analysis_id, analysis_id))
+    conn.executemany(
+        """INSERT INTO findings (id, rule, category, severity, confidence, site, subject_type, subject_id, subject_url,
+                                 title, message, evidence, evidence_hash, status, first_seen, last_seen, resolved_at,
+                                 first_analysis_id, last_analysis_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, NULL, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET
+             severity = excluded.severity, confidence = excluded.confidence, site = excluded.site,
+             subject_id = excluded.subject_id, title = excluded.title, message = excluded.message,
+             evidence = excluded.evidence, evidence_hash = excluded.evidence_hash, status = 'open',
+             last_seen = excluded.last_seen, resolved_at = NULL, last_analysis_id = excluded.last_analysis_id""",
+        rows)
+    gone = [fid for fid, status in previous.items() if status == "open" and fid not in seen]
+    conn.executemany("UPDATE findings SET status = 'resolved', resolved_at = ? WHERE id = ?", [(now, fid) for fid in gone])
+    counts.resolved = len(gone)
+    counts.open = len(seen)
+    return counts

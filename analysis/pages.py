@@ -1,0 +1,96 @@
+"""What the analysis knows about each page: the facts of the latest complete crawl, read from the database.
+
+Analysis never crawls: it reads the facts tables and can be re-run on
+yesterday's crawl with new rules or thresholds.  Only pages of the latest
+complete crawl of their site count (a page that crawl did not see is gone, or
+unreachable, and is not judged as if it were current).
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterator
+
+from analysis.dates import PageInput
+from crawler.items import DateSignal
+
+
+@dataclass
+class Page:
+    url_id: int
+    url: str
+    site: str
+    title: str | None
+    h1: str | None
+    lang: str | None
+    date_input: PageInput
+    main_text: str = ""
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def latest_complete_crawl(conn: sqlite3.Connection, site: str) -> int | None:
+    row = conn.execute("SELECT max(crawl_id) FROM crawl_sites WHERE site = ? AND status = 'complete'", [site]).fetchone()
+    return row[0] if row else None
+
+
+def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int) -> list[Page]:
+    """The HTML pages that answered 2xx in the site's latest complete crawl, with their date facts."""
+    pages: dict[int, Page] = {}
+    for url_id, url, title, h1, lang, fetched_at, last_modified, server_date in conn.execute(
+            """SELECT url_id, url, title, h1, coalesce(lang, content_language), fetched_at, last_modified, server_date
+               FROM pages WHERE site = ? AND crawl_id = ? AND is_html = 1 AND status BETWEEN 200 AND 299""",
+            [site, crawl_id]):
+        fetched = parse_iso(fetched_at) or datetime.now(timezone.utc)
+        pages[url_id] = Page(url_id, url, site, title, h1, lang,
+                             PageInput(url=url, fetched_at=fetched, signals=[], last_modified=last_modified,
+                                       server_date=server_date, lang=lang))
+    for url_id, source, name, value, context in conn.execute(
+            """SELECT d.url_id, d.source, d.name, d.value, d.context FROM date_signals d
+               JOIN pages p ON p.url_id = d.url_id WHERE p.site = ? AND p.crawl_id = ? ORDER BY d.url_id, d.ordinal""",
+            [site, crawl_id]):
+        p = pages.get(url_id)
+        if p is not None:
+            p.date_input.signals.append(DateSignal(source, name, value, context or ""))
+    for url_id, lastmod in conn.execute(
+            "SELECT url_id, lastmod FROM sitemap_entries WHERE site = ? AND is_sitemap = 0 AND lastmod IS NOT NULL", [site]):
+        p = pages.get(url_id)
+        if p is not None:
+            p.date_input.sitemap_lastmods.append(lastmod)
+    for url_id, published, updated in conn.execute(
+            "SELECT url_id, published, updated FROM feed_entries WHERE site = ?", [site]):
+        p = pages.get(url_id)
+        if p is not None:
+            if published:
+                p.date_input.feed_dates.append(("entry.published", published))
+            if updated:
+                p.date_input.feed_dates.append(("entry.updated", updated))
+    return list(pages.values())
+
+
+def with_texts(conn: sqlite3.Connection, pages: list[Page]) -> Iterator[Page]:
+    """The pages again, each with its texts (read in batches: texts are the bulk of the database)."""
+    batch = 500
+    for i in range(0, len(pages), batch):
+        chunk = {p.url_id: p for p in pages[i:i + batch]}
+        marks = ", ".join("?" * len(chunk))
+        for url_id, main, nav, header, footer, aside, body in conn.execute(
+                f"SELECT url_id, main_text, nav_text, header_text, footer_text, aside_text, body_text "
+                f"FROM page_texts WHERE url_id IN ({marks})", list(chunk)):
+            p = chunk[url_id]
+            p.main_text = main or ""
+            p.texts = {k: v for k, v in (("main", main), ("nav", nav), ("header", header), ("footer", footer),
+                                         ("aside", aside), ("body", body)) if v}
+        for p in chunk.values():
+            yield p
+            p.main_text, p.texts = "", {}  # free them as we go

@@ -1,0 +1,147 @@
+"""`decay analyse`: read the facts of the latest complete crawl, write the judgments.
+
+Everything is computed first (reading only), then written in one short
+transaction: an analysis that fails or is interrupted leaves the previous
+judgments as they were, and the database is locked for writing only for the
+seconds the write takes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from analysis import links, outdated
+from analysis.dates import learn_site_trust, page_candidates, resolve
+from analysis.findings import Finding, FindingCounts, write_findings
+from analysis.pages import latest_complete_crawl, site_pages, with_texts
+from decay import __version__
+from decay.config import Config
+from decay.schema import insert_sql, open_db
+from decay.urls import SiteScope
+
+
+@dataclass
+class SiteResult:
+    site: str
+    crawl_id: int
+    pages: int = 0
+    page_dates: list[tuple] = field(default_factory=list)
+    evidence: list[tuple] = field(default_factory=list)
+    signals: list[tuple] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    graph_rows: list[tuple] = field(default_factory=list)
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.astimezone(timezone.utc).isoformat(timespec="seconds") if d else None
+
+
+def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context) -> SiteResult:
+    res = SiteResult(site_cfg.name, crawl_id)
+    pages = site_pages(conn, site_cfg.name, crawl_id)
+    res.pages = len(pages)
+    trust = learn_site_trust(p.date_input for p in pages)
+    for source, reason in trust.distrusted.items():
+        res.signals.append((site_cfg.name, source, 0, reason))
+    for source, note in trust.notes.items():
+        if source not in trust.distrusted:
+            res.signals.append((site_cfg.name, source, 1, note))
+    copyrights = []
+    now = ctx.now
+    for page in with_texts(conn, pages):
+        cands = page_candidates(page.date_input, now=now, trust=trust)
+        dates = resolve(cands, now=now, trust=trust)
+        age = (now - dates.updated_at).days if dates.updated_at else None
+        res.page_dates.append((page.url_id, page.url, page.site, _iso(dates.published_at), dates.published_source,
+                               _iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
+                               dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
+        res.evidence.extend((page.url_id, i, c.source, c.name, c.raw, _iso(c.value), c.precision, c.role,
+                             int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
+        english = outdated.is_english(page, page.main_text)
+        for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
+                  outdated.old_year_in_title(page, dates, ctx)):
+            if f is not None:
+                res.findings.append(f)
+        res.findings += outdated.expired_events(page, cands, ctx, english)
+        res.findings += outdated.expired_offers(page, cands, ctx, english)
+        cp = outdated.copyright_years(cands)
+        if cp is not None:
+            copyrights.append((page, cp))
+    scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
+    home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
+    res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
+    # the link graph knows which pages are outdated: an island is also a page only outdated pages link to
+    flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
+               and f.category in ("outdated", "expired") and f.severity != "info"}
+    lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged)
+    res.findings += lr.findings
+    res.graph_rows = lr.graph_rows
+    return res
+
+
+def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str) -> FindingCounts:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for r in results:
+            conn.execute("DELETE FROM date_evidence WHERE url_id IN (SELECT url_id FROM page_dates WHERE site = ?)", [r.site])
+            conn.execute("DELETE FROM date_evidence WHERE url_id IN (SELECT url_id FROM pages WHERE site = ?)", [r.site])
+            conn.execute("DELETE FROM page_dates WHERE site = ?", [r.site])
+            conn.execute("DELETE FROM site_signals WHERE site = ?", [r.site])
+            conn.executemany(insert_sql("page_dates"), [row + (analysis_id,) for row in r.page_dates])
+            conn.executemany(insert_sql("date_evidence"), r.evidence)
+            conn.executemany(insert_sql("site_signals"), [row + (analysis_id,) for row in r.signals])
+            conn.execute("DELETE FROM page_graph WHERE site = ?", [r.site])
+            conn.executemany(insert_sql("page_graph"), [row + (analysis_id,) for row in r.graph_rows])
+        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | set(links.LINK_RULES),
+                                sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
+    """Analyse the latest complete crawl of every configured site; returns a summary."""
+    database = open_db(db_path)
+    conn = database.conn
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now_iso = _iso(now)
+    started = time.monotonic()
+    cfg_hash = hashlib.blake2b(config.path.read_bytes() if config.path.exists() else b"", digest_size=8).hexdigest()
+    latest = conn.execute("SELECT max(id) FROM crawls WHERE status = 'complete'").fetchone()[0]
+    with conn:
+        cur = conn.execute("INSERT INTO analyses (started_at, status, now, crawl_id, config_hash, version) "
+                           "VALUES (?, 'running', ?, ?, ?, ?)",
+                           [_iso(datetime.now(timezone.utc)), now_iso, latest, cfg_hash, __version__])
+    analysis_id = cur.lastrowid
+    try:
+        ctx = outdated.Context.from_config(config.outdated, now)
+        results, skipped = [], []
+        for site_cfg in config.sites:
+            crawl_id = latest_complete_crawl(conn, site_cfg.name)
+            if crawl_id is None:
+                skipped.append(site_cfg.name)
+                continue
+            results.append(analyse_site(conn, config, site_cfg, crawl_id, ctx))
+        counts = _write(conn, results, analysis_id, now_iso)
+        pages = sum(r.pages for r in results)
+        with conn:
+            conn.execute("UPDATE analyses SET finished_at = ?, status = 'complete', pages = ?, findings_open = ?, "
+                         "findings_new = ?, findings_resolved = ? WHERE id = ?",
+                         [_iso(datetime.now(timezone.utc)), pages, counts.open, counts.new, counts.resolved, analysis_id])
+    except BaseException as e:
+        with conn:
+            conn.execute("UPDATE analyses SET finished_at = ?, status = 'failed', reason = ? WHERE id = ?",
+                         [_iso(datetime.now(timezone.utc)), f"{type(e).__name__}: {e}"[:2000], analysis_id])
+        raise
+    return {
+        "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,
+        "sites": [r.site for r in results], "sites_without_crawl": skipped,
+        "open": counts.open, "new": counts.new, "resolved": counts.resolved, "by_rule": counts.by_rule,
+        "seconds": round(time.monotonic() - started, 2), "db": str(db_path),
+    }

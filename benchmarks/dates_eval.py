@@ -1,0 +1,249 @@
+"""Publication dates: content-decay against htmldate, on a gold set, scored the way htmldate scores itself.
+
+    python benchmarks/dates_eval.py [DATASET_DIR] [--with-url] [--runs 3] [--show 40] [--parsers]
+
+DATASET_DIR (default ../shared/data/dates-dev next to the repository) holds ``html/`` and
+``gold.json`` (file name -> {published, url, ...}). Each file is read as text (UTF-8; otherwise the
+encoding charset_normalizer detects), as htmldate's tests/comparison.py does, and both tools get the
+same input: the HTML only, or with ``--with-url`` also the page URL from gold.json.
+
+- content-decay runs its production path: ``crawler.extract.extract_html`` on the body bytes (the text
+  encoded back to UTF-8, 'text/html; charset=utf-8'; every fact of the page, links and texts included, as
+  in a crawl) -> ``PageInput`` -> ``page_candidates`` -> ``resolve``; the result is ``published_at`` as
+  YYYY-MM-DD.
+- htmldate runs ``find_date(html, original_date=True, extensive_search=True)``.
+
+Per page: no result and no gold = true negative; no result = false negative; the gold day = true
+positive; any other day = false positive. precision = tp/(tp+fp), recall = tp/(tp+fn), accuracy =
+(tp+tn)/all, F-score = 2tp/(2tp+fp+fn). Milliseconds per page: wall clock of the whole pipeline per
+page, the best of --runs rounds (the two tools take turns; htmldate's parsing caches are emptied before
+each of its rounds, so that no round parses a date string it has already seen in an earlier one). Then the pages where content-decay is
+wrong and htmldate right, to work on.
+
+``--parsers`` instead compares the date parsers on the raw values the crawl records for these pages:
+content-decay's regular expressions, python-dateutil and dateparser (values parsed, microseconds per
+value, and the end-to-end accuracy with each one plugged into the resolver).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from analysis.dates import PageInput, page_candidates, resolve  # noqa: E402
+from crawler.extract import extract_html  # noqa: E402
+
+DEFAULT = REPO.parent / "shared" / "data" / "dates-dev"
+CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+def load_text(path: Path) -> str:
+    """The file as text: UTF-8, else the encoding charset_normalizer detects (htmldate's comparison does the same)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        return str(best) if best is not None else data.decode("utf-8", "replace")
+
+
+def content_decay(body: bytes, url: str, now: datetime) -> tuple[str | None, str | None]:
+    """(published day or None, winning source): the production path, from the body bytes a crawl receives."""
+    facts = extract_html(body, CONTENT_TYPE, url)
+    page = PageInput(url=url, fetched_at=now, signals=facts.signals, lang=facts.lang)
+    dates = resolve(page_candidates(page, now=now), now=now)
+    if dates.published_at is None:
+        return None, None
+    return dates.published_at.strftime("%Y-%m-%d"), dates.published_source
+
+
+def htmldate_tool(html: str, url: str, now: datetime) -> tuple[str | None, str | None]:
+    from htmldate import find_date
+
+    return find_date(html, original_date=True, extensive_search=True, url=url or None), None
+
+
+def reset_htmldate_caches() -> None:
+    """htmldate memoises date parsing (functools.lru_cache): a second round over the same pages would hit
+    its caches on every date string, which a crawl of new pages never does. Each round starts cold."""
+    from htmldate.meta import reset_caches
+
+    reset_caches()
+
+
+def reset_our_caches() -> None:
+    """content-decay memoises parsing within a page (the same date in meta, JSON-LD and a <time>): emptied
+    before each round too."""
+    from analysis.dates.candidates import _parse
+
+    _parse.cache_clear()
+
+
+def score(results: dict[str, str | None], gold: dict[str, dict]) -> dict[str, float]:
+    tp = fp = tn = fn = 0
+    for name, item in gold.items():
+        result, expected = results[name], item.get("published")
+        if result is None and expected is None:
+            tn += 1
+        elif result is None:
+            fn += 1
+        elif result == expected:
+            tp += 1
+        else:
+            fp += 1
+    return {
+        "tp": tp, "fp": fp, "tn": tn, "fn": fn,
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "accuracy": (tp + tn) / (tp + tn + fp + fn) if gold else 0.0,
+        "fscore": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
+    }
+
+
+def run_tools(pages: dict[str, str], urls: dict[str, str], runs: int) -> tuple[dict, dict, dict]:
+    """Each tool gets a page the way it is handed one, prepared before the clock starts: content-decay the
+    body bytes (what a crawl receives: the text encoded back to UTF-8, declared in the content type),
+    htmldate the decoded text (as in its own evaluation)."""
+    now = datetime.now(timezone.utc)
+    tools = {"content-decay": content_decay, "htmldate": htmldate_tool}
+    inputs = {"content-decay": {name: html.encode("utf-8") for name, html in pages.items()}, "htmldate": pages}
+    results: dict[str, dict[str, tuple[str | None, str | None]]] = {t: {} for t in tools}
+    best = {t: float("inf") for t in tools}
+    for r in range(runs):
+        for tool, fn in tools.items():
+            if tool == "htmldate":
+                reset_htmldate_caches()
+            else:
+                reset_our_caches()
+            out = {}
+            docs = inputs[tool]
+            start = time.perf_counter()
+            for name, doc in docs.items():
+                out[name] = fn(doc, urls[name], now)
+            elapsed = time.perf_counter() - start
+            best[tool] = min(best[tool], elapsed)
+            if r == 0:
+                results[tool] = out
+    ms = {t: best[t] / max(1, len(pages)) * 1000 for t in tools}
+    return results, ms, tools
+
+
+def print_table(scores: dict[str, dict], ms: dict[str, float], n: int, mode: str) -> None:
+    print(f"{n} pages, {mode}")
+    print(f"{'':14s} {'precision':>9s} {'recall':>7s} {'accuracy':>8s} {'F-score':>7s} {'ms/page':>8s}   tp  fp  tn  fn")
+    for tool, s in scores.items():
+        print(f"{tool:14s} {s['precision']:9.3f} {s['recall']:7.3f} {s['accuracy']:8.3f} {s['fscore']:7.3f} "
+              f"{ms[tool]:8.2f}  {s['tp']:3d} {s['fp']:3d} {s['tn']:3d} {s['fn']:3d}")
+
+
+def compare_parsers(pages: dict[str, str], urls: dict[str, str], gold: dict[str, dict]) -> None:
+    """The raw values recorded for these pages, parsed by each library."""
+    import warnings
+
+    import dateparser
+    from dateutil import parser as du
+
+    import analysis.dates.candidates as cand_mod
+    from analysis.dates.parse import UTC, parse_date_relative
+
+    warnings.filterwarnings("ignore")
+    now = datetime.now(timezone.utc)
+    facts = {name: extract_html(html.encode("utf-8"), CONTENT_TYPE, urls[name]) for name, html in pages.items()}
+    values = [s.value for f in facts.values() for s in f.signals if s.source not in ("copyright",)]
+
+    def _precision(v: datetime) -> str:
+        return "time" if (v.hour, v.minute, v.second) != (0, 0, 0) else "day"
+
+    def with_dateutil(raw, *, now, lang=None):
+        try:
+            v = du.parse(raw, fuzzy=True, dayfirst=True, default=datetime(now.year, 1, 1))
+        except (ValueError, OverflowError, TypeError):
+            return None, "", "unreadable", False
+        return (v.replace(tzinfo=UTC) if v.tzinfo is None else v), _precision(v), "", False
+
+    def with_dateparser(raw, *, now, lang=None):
+        try:
+            v = dateparser.parse(raw[:100], settings={"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DAY_OF_MONTH": "first",
+                                                      "DATE_ORDER": "DMY"})
+        except Exception:
+            return None, "", "unreadable", False
+        if v is None:
+            return None, "", "unreadable", False
+        return (v.replace(tzinfo=UTC) if v.tzinfo is None else v), _precision(v), "", False
+
+    parsers = {"content-decay regex": parse_date_relative, "python-dateutil": with_dateutil, "dateparser": with_dateparser}
+    print(f"{len(values)} raw date values recorded on {len(pages)} pages")
+    print(f"{'parser':22s} {'parsed':>7s} {'us/value':>9s} {'accuracy':>8s} {'F-score':>7s}")
+    for name, fn in parsers.items():
+        start = time.perf_counter()
+        parsed = sum(1 for v in values if fn(v, now=now)[0] is not None)
+        us = (time.perf_counter() - start) / max(1, len(values)) * 1e6
+        original = cand_mod.parse_date_relative
+        cand_mod.parse_date_relative = fn
+        cand_mod._parse.cache_clear()
+        try:
+            results = {}
+            for page_name, f in facts.items():
+                page = PageInput(url=urls[page_name], fetched_at=now, signals=f.signals, lang=f.lang)
+                d = resolve(page_candidates(page, now=now), now=now)
+                results[page_name] = d.published_at.strftime("%Y-%m-%d") if d.published_at else None
+        finally:
+            cand_mod.parse_date_relative = original
+            cand_mod._parse.cache_clear()
+        s = score(results, gold)
+        print(f"{name:22s} {parsed:7d} {us:9.1f} {s['accuracy']:8.3f} {s['fscore']:7.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("dataset", nargs="?", default=str(DEFAULT), help="folder with html/ and gold.json")
+    ap.add_argument("--with-url", action="store_true", help="give both tools the page URL from gold.json")
+    ap.add_argument("--runs", type=int, default=3, help="timing rounds (best of)")
+    ap.add_argument("--show", type=int, default=40, help="how many pages where content-decay is wrong and htmldate right")
+    ap.add_argument("--parsers", action="store_true", help="compare the date parsers instead")
+    ap.add_argument("--only", nargs="*", help="only these files (for a quick look)")
+    ap.add_argument("--json", help="write per-page results to this file")
+    args = ap.parse_args(argv)
+
+    root = Path(args.dataset)
+    gold_path = root / "gold.json"
+    if not gold_path.exists():
+        print(f"no gold.json in {root}", file=sys.stderr)
+        return 2
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    if args.only:
+        gold = {k: v for k, v in gold.items() if k in set(args.only)}
+    pages = {name: load_text(root / "html" / name) for name in gold}
+    urls = {name: (item.get("url") or "") if args.with_url else "" for name, item in gold.items()}
+
+    if args.parsers:
+        compare_parsers(pages, urls, gold)
+        return 0
+
+    results, ms, tools = run_tools(pages, urls, max(1, args.runs))
+    scores = {t: score({k: v[0] for k, v in results[t].items()}, gold) for t in tools}
+    print_table(scores, ms, len(pages), "HTML and URL" if args.with_url else "HTML only (as htmldate's evaluation)")
+    ours, theirs = results["content-decay"], results["htmldate"]
+    gaps = [(name, gold[name].get("published"), ours[name][0], theirs[name][0], ours[name][1])
+            for name in gold if theirs[name][0] == gold[name].get("published") != ours[name][0]]
+    wins = sum(1 for name in gold if ours[name][0] == gold[name].get("published") != theirs[name][0])
+    print(f"\ncontent-decay right where htmldate is wrong: {wins}; wrong where htmldate is right: {len(gaps)}")
+    for name, expected, o, t, source in gaps[: args.show]:
+        print(f"  {name[:48]:48s} gold {expected}  ours {o or '-':10s}  htmldate {t or '-':10s}  ({source or 'nothing'})")
+    if args.json:
+        Path(args.json).write_text(json.dumps({n: {"gold": gold[n].get("published"), "ours": ours[n][0],
+                                                   "source": ours[n][1], "htmldate": theirs[n][0]} for n in gold},
+                                              indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
