@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,119 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
                    "reason": "the crawl did not start (see the messages above)"}
     summary["db"] = str(Path(db) if db else cfg.database_path)
     return summary
+
+
+def analyse(config: str | Path | Config, db: str | Path | None = None, now: str | datetime | None = None) -> dict:
+    """Judge the facts of the latest complete crawl: write findings, page dates and date evidence; returns a summary.
+
+    ``now`` (a date, "YYYY-MM-DD") is the day to judge against; default today.  Re-runnable: it reads
+    only facts, and replaces only judgments (findings keep their ids, first-seen dates and history).
+    """
+    from analysis.runner import analyse as run
+
+    cfg = _config(config)
+    if isinstance(now, str):
+        try:
+            now = datetime.fromisoformat(now)
+        except ValueError:
+            raise ValueError(f'--now: "{now}" is not a date (write it as YYYY-MM-DD)') from None
+    if isinstance(now, datetime) and now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    db_path = Path(db) if db else cfg.database_path
+    if not db_path.exists():
+        raise FileNotFoundError(f"{db_path}: no database yet; run decay crawl --config {cfg.path} first")
+    return run(cfg, db_path, now)
+
+
+def top_findings(db: str | Path, limit: int = 10) -> list[dict]:
+    """The open findings that matter most: by severity, then confidence."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        order = "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END"
+        return [dict(r) for r in conn.execute(
+            f"SELECT rule, severity, confidence, subject_url, message FROM findings WHERE status = 'open' "
+            f"ORDER BY {order}, confidence DESC, subject_url LIMIT ?", [limit])]
+    finally:
+        conn.close()
+
+
+def format_analysis_summary(summary: dict, top: list[dict] | None = None) -> str:
+    lines = [f"analysis {summary['analysis_id']} of crawl {summary['crawl_id']} (judged as of {summary['now'][:10]}): "
+             f"{summary['pages']} pages, {summary['open']} open findings ({summary['new']} new, "
+             f"{summary['resolved']} resolved) in {summary['seconds']:.1f} s"]
+    for rule, n in sorted(summary["by_rule"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {n:5d}  {rule}")
+    if summary.get("sites_without_crawl"):
+        lines.append("  not analysed (no complete crawl yet): " + ", ".join(summary["sites_without_crawl"]))
+    if top:
+        lines.append("")
+        lines.append("Top findings:")
+        for f in top:
+            lines.append(f"  [{f['severity']}] {f['subject_url']}")
+            lines.append(f"      {f['message']}")
+    return "\n".join(lines)
+
+
+def impact(urls: list[str], db: str | Path | None = None, config: str | Path | Config | None = None) -> dict:
+    """What would break if these pages were removed: the links to them (page, anchor, position), the pages
+    that would be orphaned or cut off from the start pages, and a live page to redirect each one to.
+
+    Reads the latest complete crawl of each URL's site (and the open findings, to never suggest an
+    outdated page); writes nothing.  ``db`` defaults to the configuration's database.
+    """
+    import dataclasses
+    import sqlite3
+
+    from analysis.impact import removal_impact
+
+    if not urls:
+        raise ValueError("give at least one URL to remove")
+    if db is None:
+        if config is None:
+            raise ValueError("give the database (--db PATH) or the configuration (--config FILE)")
+        db = _config(config).database_path
+    db_path = Path(db)
+    if not db_path.exists():
+        raise FileNotFoundError(f"{db_path}: no database there; run decay crawl first (or give --db)")
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        report = removal_impact(conn, urls)
+    finally:
+        conn.close()
+    return {"db": str(db_path), **dataclasses.asdict(report)}
+
+
+def format_impact(report: dict, shown: int = 20) -> str:
+    """The removal impact as a person reads it in a terminal (at most ``shown`` links per page; JSON has them all)."""
+    lines: list[str] = []
+    for p in report["pages"]:
+        lines.append(f"Removing {p['url']} ({p['site']}; the latest crawl saw: {p['answer']})")
+        links = p["links_that_break"]
+        lines.append(f"  {len(links)} link{'s' if len(links) != 1 else ''} would break" + (":" if links else ""))
+        for link in links[:shown]:
+            extra = ", ".join(x for x in (link["position"], link.get("element"), link.get("via") and f"via {link['via']}") if x)
+            lines.append(f"    {link['page']}  \"{link['anchor']}\"" + (f" ({extra})" if extra else ""))
+        if len(links) > shown:
+            lines.append(f"    ... and {len(links) - shown} more (--json lists them all)")
+        for r in p["redirects_that_break"]:
+            lines.append(f"  the redirect {r} leads here: point it at the new target")
+        for sm in p["sitemaps"]:
+            lines.append(f"  listed in {sm}: remove it there")
+        s = p["redirect_to"]
+        lines.append(f"  redirect it to: {s['url']} ({s['reason']})" if s else "  redirect it to: no live page found")
+    for key, head in (("orphaned", "Pages that nothing would link to any more"),
+                      ("unreachable", "Pages that no start page would lead to any more")):
+        if report[key]:
+            lines.append(f"{head}:")
+            for c in report[key]:
+                linked = ", ".join(c["linked_from"][:3]) + (f" and {len(c['linked_from']) - 3} more" if len(c["linked_from"]) > 3 else "")
+                lines.append(f"  {c['url']}  (linked from: {linked or 'nothing'})")
+    if not report["orphaned"] and not report["unreachable"]:
+        lines.append("No other page would be orphaned or cut off.")
+    return "\n".join(lines)
 
 
 def datasette_command(db: str | Path) -> str:

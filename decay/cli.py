@@ -60,6 +60,66 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The TOML configuration file (thresholds and checks: [outdated]).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The database to analyse (default: [output] database from the configuration).")
+@click.option("--now", default=None, metavar="YYYY-MM-DD",
+              help="Judge as of this date instead of today (to reproduce an earlier analysis).")
+@click.option("--top", default=10, show_default=True, help="How many of the most serious findings to print.")
+def analyse(config: Path, db: Path | None, now: str | None, top: int) -> None:
+    """Judge the facts of the latest complete crawl: page dates, outdated content, expired meaning.
+
+    Reads only the facts (no crawling), writes the judgments: the findings
+    table (each finding with its rule, severity, confidence and evidence), the
+    resolved publication and update date of every page (page_dates), every
+    date candidate with why it was accepted or rejected (date_evidence), and
+    which date sources each site can be trusted for (site_signals).  Run it
+    after every crawl; findings keep their ids, and those no longer found are
+    marked resolved.
+    """
+    from decay import api
+
+    cfg = _load(config)
+    try:
+        summary = api.analyse(cfg, db=db, now=now)
+    except (ValueError, FileNotFoundError) as e:
+        fail(str(e))
+    click.echo(api.format_analysis_summary(summary, api.top_findings(summary["db"], top) if top else None))
+    click.echo(f"browse it: {api.datasette_command(summary['db'])}")
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The database to read (default: [output] database of --config).")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The TOML configuration file (used for the database when --db is not given).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
+def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json: bool) -> None:
+    """What would break if these pages were removed, and where to redirect them.
+
+    For the pages URL... (production URLs, as the crawl stored them) it lists
+    every link that would break (the linking page, its anchor text and where
+    on the page it is), the redirects and sitemaps that point at them, the
+    pages that nothing would link to any more or that no start page would
+    lead to, and for each page a live page to redirect it to: same section,
+    closest path or most similar title, never an outdated or orphaned page.
+    Reads the latest complete crawl; changes nothing.
+    """
+    import json
+
+    from decay import api
+
+    cfg = _load(config) if config is not None else None
+    try:
+        report = api.impact(list(urls), db=db, config=cfg)
+    except (ValueError, FileNotFoundError) as e:
+        fail(str(e))
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else api.format_impact(report))
+
+
+@cli.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The TOML configuration file to check.")
 def check(config: Path) -> None:
     """Check a configuration file without crawling: unknown keys, wrong types, missing values, bad URLs and patterns."""

@@ -56,6 +56,7 @@ class Site:
     max_pages: int = field(default=100_000, metadata=doc("At most this many URLs of the site are fetched per crawl (pages and checked resources).", "20000"))
     aliases: dict[str, str] = field(default_factory=dict, metadata=doc("Production origin -> origin actually crawled, to crawl a staging copy or a local mirror as if it were production. Links and sitemap entries on the production origin are fetched from the crawled origin and stored under the production URL.", '{ "https://www.example.org" = "http://127.0.0.1:8042" }'))
     check_resources: bool = field(default=True, metadata=doc("Check that linked images, scripts, stylesheets, documents and other non-HTML files exist (HEAD requests, no bodies downloaded).", "true"))
+    check_external_links: bool = field(default=True, metadata=doc("Check that links to other websites still work: each external URL once per crawl, with a HEAD request (no body), obeying their robots.txt and at most external_links_per_host URLs per host ([crawl]).", "true"))
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Crawl:
     autothrottle_target: float = field(default=2.0, metadata=doc("With autothrottle, the average number of requests to send in parallel to each host.", "2.0"))
     timeout: float = field(default=30.0, metadata=doc("Seconds before a request is given up and recorded as a timeout.", "30"))
     retries: int = field(default=1, metadata=doc("Retries for connection failures, timeouts and 429/502/503/504 answers before the failure is recorded.", "1"))
+    external_links_per_host: int = field(default=50, metadata=doc("At most this many URLs of one external host are checked per crawl (the rest are recorded as skipped).", "50"))
     max_page_mb: float = field(default=10.0, metadata=doc("Pages larger than this (MB) are not downloaded; they are recorded as too large.", "10"))
     progress_interval: float = field(default=30.0, metadata=doc("When not on a terminal, seconds between progress log lines.", "30"))
     log_level: str = field(default="WARNING", metadata=doc("Scrapy's log level: DEBUG, INFO, WARNING or ERROR.", '"WARNING"'))
@@ -82,12 +84,52 @@ class Output:
 
 
 @dataclass
+class OutdatedSection:
+    name: str = field(default="", metadata=doc("A name for this part of the sites, used in findings.", '"news"', required=True))
+    patterns: list[str] = field(default_factory=list, metadata=doc("URL patterns of the section (the syntax of include); the first section that matches a page decides its threshold.", '["/news/*", "/press/*"]', required=True))
+    max_age: str = field(default="", metadata=doc("A page of this section not updated for longer than this is stale: a number and a unit, y (years), m (months), w (weeks) or d (days), e.g. 18m or 1y6m.", '"2y"', required=True))
+
+
+@dataclass
+class Outdated:
+    max_age: str = field(default="3y", metadata=doc("Pages not updated for longer than this are stale, unless a section says otherwise (y, m, w, d).", '"3y"'))
+    sections: list[OutdatedSection] = field(default_factory=list, metadata=doc("Thresholds per part of the sites, as [[outdated.sections]] tables (see below).", ""))
+    exempt: list[str] = field(default_factory=list, metadata=doc("Pages never reported as stale (URL patterns): archives, historical records, legal texts that do not change.", '["/archive/*", "/history/*"]'))
+    stale_pages: bool = field(default=True, metadata=doc("Report pages not updated for longer than their threshold.", "true"))
+    expired_events: bool = field(default=True, metadata=doc("Report events still announced whose date has passed.", "true"))
+    expired_offers: bool = field(default=True, metadata=doc("Report offers, deadlines and validity dates that have ended (\"offer ends 31 March 2019\", \"apply by\", JSON-LD validThrough).", "true"))
+    stale_claims: bool = field(default=True, metadata=doc("Report pages that call themselves new, latest or upcoming while older than claim_max_age.", "true"))
+    claim_max_age: str = field(default="1y", metadata=doc("How old a page may be before its \"new\" or \"latest\" claims are reported.", '"1y"'))
+    copyright: bool = field(default=True, metadata=doc("Report copyright notices whose last year is more than copyright_grace_years behind the current year.", "true"))
+    copyright_grace_years: int = field(default=1, metadata=doc("Years a copyright notice may lag behind before it is reported.", "1"))
+    title_years: bool = field(default=True, metadata=doc("Report titles that name a year long past (\"Best tools of 2017\").", "true"))
+    title_year_grace_years: int = field(default=2, metadata=doc("How many years old a year in a title may be before it is reported.", "2"))
+
+
+@dataclass
+class Links:
+    max_click_depth: int = field(default=4, metadata=doc("Pages more clicks than this away from a start page are reported as deep (links.deep_page). Following a redirect is not a click.", "4"))
+    exempt: list[str] = field(default_factory=list, metadata=doc("Pages never reported as orphaned, in an orphan island or deep (URL patterns): landing pages that campaigns, e-mails or printed material send people to on purpose.", '["/campaigns/*", "/lp/*"]'))
+    orphans: bool = field(default=True, metadata=doc("Report pages that no crawled page links to (links.orphan) and pages linked only from orphaned, outdated or expired pages (links.orphan_island).", "true"))
+    earlier_crawls: bool = field(default=True, metadata=doc("Also report as orphans the pages an earlier crawl saw that no page of the latest crawl links to and no sitemap lists (the latest crawl did not request them, so whether they are still online is not known).", "true"))
+    deep_pages: bool = field(default=True, metadata=doc("Report pages more than max_click_depth clicks from a start page.", "true"))
+    dead_ends: bool = field(default=True, metadata=doc("Report pages with no link to another page of the site (links.dead_end).", "true"))
+    broken_links: bool = field(default=True, metadata=doc("Report internal links (to pages, images, scripts, stylesheets, documents) whose target answers 4xx/5xx or fails.", "true"))
+    broken_external: bool = field(default=True, metadata=doc("Report links to other websites that the crawl found broken (needs check_external_links in [[sites]]).", "true"))
+    redirects: bool = field(default=True, metadata=doc("Report redirect chains, redirect loops and links to redirected URLs.", "true"))
+    redirect_chain_hops: int = field(default=2, metadata=doc("A redirect that takes at least this many hops to reach a page is reported as a chain (links.redirect_chain).", "2"))
+    max_listed: int = field(default=1000, metadata=doc("At most this many linking pages are listed in one finding's evidence; the counts always cover them all.", "1000"))
+
+
+@dataclass
 class Config:
     path: Path
     organisation: Organisation
     sites: list[Site]
     crawl: Crawl
     output: Output
+    outdated: Outdated = field(default_factory=Outdated)
+    links: Links = field(default_factory=Links)
 
     @property
     def database_path(self) -> Path:
@@ -114,6 +156,8 @@ SECTIONS: list[tuple[str, type, str, bool]] = [
     ("sites", Site, "array", True),
     ("crawl", Crawl, "table", False),
     ("output", Output, "table", False),
+    ("outdated", Outdated, "table", False),
+    ("links", Links, "table", False),
 ]
 
 SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -130,6 +174,8 @@ def _type_name(tp: Any) -> str:
         return "a whole number"
     if tp is float:
         return "a number"
+    if origin is list and dataclasses.is_dataclass(typing.get_args(tp)[0]):
+        return "tables"
     if origin is list:
         return "a list of strings"
     if origin is dict:
@@ -179,6 +225,27 @@ def _check_type(tp: Any, value: Any) -> Any:
     raise TypeError
 
 
+def _subtable(tp: Any) -> type | None:
+    """The dataclass of a list-of-tables field, else None."""
+    if typing.get_origin(tp) is list:
+        (arg,) = typing.get_args(tp)
+        if dataclasses.is_dataclass(arg):
+            return arg
+    return None
+
+
+DURATION = re.compile(r"^\s*(?:(\d+)\s*y)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*w)?\s*(?:(\d+)\s*d)?\s*$", re.I)
+
+
+def parse_duration(text: str) -> int | None:
+    """Days in '2y', '18m', '1y6m', '90d', '3w' (a year is 365 days, a month 30); None if it is not a duration."""
+    m = DURATION.match(text or "")
+    if not m or not any(m.groups()):
+        return None
+    y, mo, w, d = (int(g) if g else 0 for g in m.groups())
+    return y * 365 + mo * 30 + w * 7 + d
+
+
 def _build(cls: type, data: Any, where: str, path: Path) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(path, where, f"must be a table ([{where}]), got {_describe(data)}")
@@ -191,6 +258,12 @@ def _build(cls: type, data: Any, where: str, path: Path) -> Any:
             fix = f"did you mean '{close[0]}'?" if close else "valid keys are: " + ", ".join(fields)
             raise ConfigError(path, f"{where}.{key}", f"unknown key; {fix}")
         f = fields[key]
+        sub = _subtable(hints[key])
+        if sub is not None:  # an array of tables, e.g. [[outdated.sections]]
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(path, f"{where}.{key}", f"must be [[{where}.{key}]] tables")
+            values[key] = [_build(sub, v, f"{where}.{key}[{i}]", path) for i, v in enumerate(value)]
+            continue
         try:
             values[key] = _check_type(hints[key], value)
         except TypeError:
@@ -239,6 +312,34 @@ def _check_crawl(c: Crawl, path: Path) -> None:
     c.log_level = c.log_level.upper()
 
 
+def _check_outdated(o: Outdated, path: Path) -> None:
+    durations = [("outdated.max_age", o.max_age), ("outdated.claim_max_age", o.claim_max_age)]
+    durations += [(f"outdated.sections[{i}].max_age", s.max_age) for i, s in enumerate(o.sections)]
+    for key, value in durations:
+        if parse_duration(value) is None:
+            raise ConfigError(path, key, f'"{value}" is not a duration: write a number and a unit, y, m, w or d, e.g. "2y", "18m", "1y6m"')
+    for i, s in enumerate(o.sections):
+        try:
+            compile_patterns(s.patterns)
+        except ValueError as e:
+            raise ConfigError(path, f"outdated.sections[{i}].patterns", str(e)) from None
+    try:
+        compile_patterns(o.exempt)
+    except ValueError as e:
+        raise ConfigError(path, "outdated.exempt", str(e)) from None
+
+
+def _check_links(c: Links, path: Path) -> None:
+    for key, value, least in (("max_click_depth", c.max_click_depth, 1), ("redirect_chain_hops", c.redirect_chain_hops, 2),
+                              ("max_listed", c.max_listed, 1)):
+        if value < least:
+            raise ConfigError(path, f"links.{key}", f"must be at least {least} (got {value})")
+    try:
+        compile_patterns(c.exempt)
+    except ValueError as e:
+        raise ConfigError(path, "links.exempt", str(e)) from None
+
+
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     known = {s[0] for s in SECTIONS}
     for key in data:
@@ -273,6 +374,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         if s.name in names[:i]:
             raise ConfigError(path, f"sites[{i}].name", f'the name "{s.name}" is used by more than one site; names must be unique')
     _check_crawl(built["crawl"], path)
+    _check_outdated(built["outdated"], path)
+    _check_links(built["links"], path)
     return Config(path=path, **built)
 
 
@@ -295,7 +398,13 @@ def load_config(path: str | Path) -> Config:
 def reference_markdown() -> str:
     """The configuration reference, as it appears in README.md."""
     out: list[str] = []
-    for key, cls, kind, required in SECTIONS:
+    todo = [(key, cls, kind, required) for key, cls, kind, required in SECTIONS]
+    for key, cls, kind, required in SECTIONS:  # arrays of tables inside sections get a table of their own
+        for f in dataclasses.fields(cls):
+            sub = _subtable(typing.get_type_hints(cls)[f.name])
+            if sub is not None:
+                todo.insert(todo.index((key, cls, kind, required)) + 1, (f"{key}.{f.name}", sub, "array", False))
+    for key, cls, kind, required in todo:
         head = f"[[{key}]]" if kind == "array" else f"[{key}]"
         out.append(f"#### `{head}`" + (" (required)" if required else ""))
         out.append("")

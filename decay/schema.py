@@ -92,7 +92,7 @@ TABLES: list[Table] = [
             ("url_id", I, "urls.id of this URL."),
             ("url", T, "Normalised URL (the production URL when the site is aliased)."),
             ("site", T, "Site name."),
-            ("kind", T, "page (requested in full, GET) or resource (existence check: HEAD, no body)."),
+            ("kind", T, "page (requested in full, GET), resource (existence check: HEAD, no body), feed, or external (a link to another website, checked with HEAD; site is the site that links to it)."),
             ("requested_url", T, "The URL actually requested (differs from url when the site is crawled through an alias)."),
             ("found_via", T, "How the crawl first found it: start, link, sitemap or redirect."),
             ("found_on", T, "The page or sitemap where it was first found (empty for start URLs)."),
@@ -224,9 +224,147 @@ TABLES: list[Table] = [
             ("crawl_id", I, "The crawl that last fetched it."),
         ], pk="url", staged=True,
     ),
+    Table(
+        "feeds", "Each RSS, Atom or JSON feed the site announces (<link rel=alternate>), read once per crawl.", [
+            ("url_id", I, "urls.id of the feed."),
+            ("url", T, "Feed URL (production form)."),
+            ("site", T, "Site name."),
+            ("found_on", T, "The page that announced it."),
+            ("status", I, "HTTP status."),
+            ("error", T, "Why it could not be read."),
+            ("format", T, "rss20, atom10, rss10, json, ... as detected."),
+            ("title", T, "The feed's title."),
+            ("entries", I, "Number of entries."),
+            ("fetched_at", T, "When it was read."),
+            ("crawl_id", I, "The crawl that last read it."),
+        ], pk="url_id", indexes=[("site",)], staged=True,
+    ),
+    Table(
+        "feed_entries", "Every entry of every feed, with its dates as written: evidence of when the page it points at was published.", [
+            ("feed_id", I, "urls.id of the feed."),
+            ("ordinal", I, "Position in the feed."),
+            ("url_id", I, "urls.id of the page the entry links to."),
+            ("url", T, "The entry's link (production form)."),
+            ("site", T, "Site name."),
+            ("title", T, "The entry's title."),
+            ("published", T, "Publication date, raw."),
+            ("updated", T, "Update date, raw."),
+            ("crawl_id", I, "The crawl that last read it."),
+        ], pk=("feed_id", "ordinal"), indexes=[("url_id",), ("site",)],
+        foreign_keys=[("feed_id", "urls", "id"), ("url_id", "urls", "id")], staged=True, without_rowid=True,
+    ),
+]
+
+
+# ---------------------------------------------------------------------------- judgments (written by `decay analyse`)
+TABLES += [
+    Table(
+        "analyses", "One row per run of `decay analyse`: when, on which crawl, with what result.", [
+            ("id", I, "Analysis number, increasing."),
+            ("started_at", T, "When it started (UTC)."),
+            ("finished_at", T, "When it ended."),
+            ("status", T, "running, complete or failed."),
+            ("reason", T, "Why it failed."),
+            ("now", T, "The date the analysis judged against (today, unless --now was given)."),
+            ("crawl_id", I, "The latest complete crawl whose facts were analysed."),
+            ("config_hash", T, "Hash of the configuration file's content."),
+            ("version", T, "content-decay version."),
+            ("pages", I, "Pages analysed."),
+            ("findings_open", I, "Findings open after this analysis."),
+            ("findings_new", I, "Findings seen for the first time (or reopened)."),
+            ("findings_resolved", I, "Findings that this analysis no longer finds (their problem is gone)."),
+        ], pk="id", kind="run",
+    ),
+    Table(
+        "findings", "Every problem found, one row per rule and subject, with its evidence. Shared by all analyses; "
+        "a finding keeps its id from crawl to crawl, so decisions about it (triage) stay attached.", [
+            ("id", T, "Stable id: derived from the rule and the subject, the same in every analysis."),
+            ("rule", T, "The rule that fired, e.g. outdated.stale_page (README: What each finding means)."),
+            ("category", T, "outdated, expired, and (in later analyses) orphaned, links, brand, legal, security, social."),
+            ("severity", T, "critical, high, medium, low or info."),
+            ("confidence", R, "How sure the evidence is, 0 to 1."),
+            ("site", T, "Site name."),
+            ("subject_type", T, "page, site or profile."),
+            ("subject_id", I, "urls.id of the page (or profile) the finding is about."),
+            ("subject_url", T, "Its URL."),
+            ("title", T, "The page's title, for reading lists."),
+            ("message", T, "What is wrong, in one sentence."),
+            ("evidence", T, "JSON: everything needed to agree or disagree without reading code (dates and where they were found, quoted text, thresholds)."),
+            ("evidence_hash", T, "Hash of the evidence that matters: it changes when the problem changes materially."),
+            ("status", T, "open, or resolved (a later analysis no longer finds it)."),
+            ("first_seen", T, "When an analysis first found it (UTC)."),
+            ("last_seen", T, "When an analysis last found it."),
+            ("resolved_at", T, "When it was found to be gone."),
+            ("first_analysis_id", I, "analyses.id that first found it."),
+            ("last_analysis_id", I, "analyses.id that last found it."),
+        ], pk="id", indexes=[("status",), ("rule",), ("site",), ("subject_id",), ("category",)], kind="judgments",
+    ),
+    Table(
+        "page_dates", "When each page was published and last updated, resolved from all its date evidence.", [
+            ("url_id", I, "urls.id of the page."),
+            ("url", T, "The page."),
+            ("site", T, "Site name."),
+            ("published_at", T, "Publication date (UTC, ISO 8601); empty when no evidence says."),
+            ("published_source", T, "The evidence that decided it, e.g. jsonld:datePublished."),
+            ("updated_at", T, "Last update; equals published_at when nothing says the page changed since; empty when unknown."),
+            ("updated_source", T, "The evidence that decided it."),
+            ("age_days", I, "Days since updated_at at the time of the analysis."),
+            ("confidence", R, "0 to 1."),
+            ("explanation", T, "Why, in a sentence: which evidence agrees, what was ignored and why."),
+            ("disagreements", T, "JSON list of trusted evidence that disagrees, each a sentence."),
+            ("analysis_id", I, "The analysis that wrote it."),
+        ], pk="url_id", indexes=[("site",), ("updated_at",)], kind="judgments",
+    ),
+    Table(
+        "date_evidence", "Every date candidate of every page, parsed and judged: accepted, or rejected with the reason.", [
+            ("url_id", I, "urls.id of the page."),
+            ("ordinal", I, "Order of the candidate."),
+            ("source", T, "http:last-modified, sitemap:lastmod, feed, jsonld, microdata, meta, time, class, text, url or copyright."),
+            ("name", T, "Key or attribute (datePublished, article:modified_time, ...)."),
+            ("raw", T, "The value as found."),
+            ("value", T, "Parsed value (UTC, ISO 8601); empty if it could not be parsed."),
+            ("precision", T, "day, month, year or time."),
+            ("role", T, "published, modified, event_start, event_end, expires, copyright or unknown."),
+            ("accepted", I, "1 if it counts as evidence of the page's own dates."),
+            ("reason", T, "Why it was rejected (or a note)."),
+            ("context", T, "Where it was found."),
+        ], pk=("url_id", "ordinal"), without_rowid=True, kind="judgments",
+    ),
+    Table(
+        "site_signals", "Per site and date source: is it evidence, or does it lie? (e.g. a sitemap that says today for every URL).", [
+            ("site", T, "Site name."),
+            ("source", T, "The date source (http:last-modified, sitemap:lastmod, ...)."),
+            ("trusted", I, "0 when this source is ignored on this site."),
+            ("reason", T, "What was measured."),
+            ("analysis_id", I, "The analysis that judged it."),
+        ], pk=("site", "source"), kind="judgments",
+    ),
+    Table(
+        "page_graph", "Each URL of a site in the internal link graph of its latest complete crawl: what links to it, how deep "
+        "it is, how much weight the site's links give it. Navigational links only (<a>, <area>, meta refresh); a link to a "
+        "redirect counts for where the redirect ends.", [
+            ("url_id", I, "urls.id of the URL."),
+            ("url", T, "The URL."),
+            ("site", T, "Site name."),
+            ("inlinks", I, "Links to this URL from other pages of the latest crawl: <a>, <area>, meta refresh, and elements that show it (img, script, iframe, ...); <link> elements in <head> and form actions are not counted."),
+            ("inlinks_main", I, "Of those, links in the main content (not in navigation, header, footer or sidebars)."),
+            ("linking_pages", I, "Distinct pages with such a link."),
+            ("depth", I, "Click depth: the fewest clicks from a start page, following navigational links (a redirect is not a click); empty when no start page leads here."),
+            ("link_score", R, "Internal link score, 0 to 100: PageRank over the navigational links, on a logarithmic scale (0: nothing links here; 100: the page the site's links favour most). Empty for redirects, whose links count for where they lead."),
+            ("reachable", I, "1 if a visitor can reach it by clicking from a start page."),
+            ("outlinks_internal", I, "Navigational links from this page to other URLs of the site (0 on a dead end)."),
+            ("analysis_id", I, "The analysis that wrote it."),
+        ], pk="url_id", indexes=[("site",), ("depth",)], kind="judgments",
+    ),
 ]
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+def insert_sql(name: str, verb: str = "INSERT") -> str:
+    """An INSERT with the table's columns named, for executemany with rows in declaration order."""
+    cols = TABLES_BY_NAME[name].column_names
+    return f"{verb} INTO [{name}] ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 
 VIEWS = {
     "link_urls": (

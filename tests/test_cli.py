@@ -12,7 +12,7 @@ from decay import api
 from decay.localserver import status
 from tests.conftest import query, run_decay, write_config
 
-COMMANDS = ["crawl", "check", "demo", "reference"]
+COMMANDS = ["crawl", "analyse", "impact", "check", "demo", "reference"]
 
 
 def test_top_level_help_lists_every_command():

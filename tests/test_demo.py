@@ -16,6 +16,11 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     proc = subprocess.run([str(decay), "demo", "--db", str(db)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "What the crawl found" in proc.stdout
+    # the analysis ran and its most serious findings are printed, each with its reason
+    assert "Top findings:" in proc.stdout
+    for rule in ("outdated.stale_page", "outdated.expired_event", "outdated.expired_offer", "outdated.old_year_in_title"):
+        assert rule in proc.stdout, rule
+    assert "Apply by 1 September 2020" in proc.stdout
     assert "Browse the results:  " in proc.stdout and f"datasette {db}" in proc.stdout
 
     conn = sqlite3.connect(db)
@@ -27,6 +32,9 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
         return row
 
     assert conn.execute("SELECT status FROM crawls").fetchone()[0] == "complete"
+    assert conn.execute("SELECT status FROM analyses").fetchone()[0] == "complete"
+    rules = {r[0] for r in conn.execute("SELECT DISTINCT rule FROM findings WHERE status = 'open'")}
+    assert {"outdated.expired_event", "outdated.expired_offer", "outdated.stale_claim", "outdated.old_copyright"} <= rules
 
     # robots.txt: /private/ is disallowed and linked from the team page
     assert page("/private/")["outcome"] == "blocked"

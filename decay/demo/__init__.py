@@ -113,6 +113,7 @@ contact = "webteam@harbourside.example"
 name = "{SITE_NAME}"
 start_urls = ["{ORIGIN}/"]
 aliases = {{ "{ORIGIN}" = {_toml_str(site_url)} }}
+check_external_links = false   # the demo needs no network: links to other websites are not checked
 
 [crawl]
 concurrency = 8
@@ -122,6 +123,20 @@ progress_interval = 5
 
 [output]
 database = {_toml_str(str(db))}
+
+[outdated]
+max_age = "3y"
+exempt = ["/heritage/*"]
+
+[[outdated.sections]]
+name = "news"
+patterns = ["/news/*", "/blog/*"]
+max_age = "2y"
+
+[[outdated.sections]]
+name = "policies"
+patterns = ["/privacy/*", "/accessibility/*", "/terms/*"]
+max_age = "1y"
 """, encoding="utf-8")
     return path
 
@@ -288,12 +303,10 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False) -> int:
                 print("error: the demo crawl did not complete")
                 return 1
 
-            analyse = getattr(api, "analyse", None)
-            if callable(analyse):
-                result = analyse(config_path, db=db)
-                if result is not None:
-                    print()
-                    print(result)
+            print()
+            print("Analysing it ...")
+            analysis = api.analyse(config_path, db=db)
+            print(api.format_analysis_summary(analysis, api.top_findings(db, 12)))
 
             print()
             print("\n".join(findings(db, summary.get("crawl_id"))))
