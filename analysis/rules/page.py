@@ -1,0 +1,188 @@
+"""What the rules see of a page: its texts by region, its links and resources, and (only when a rule needs
+it) its stored HTML, parsed once.
+
+Pages come from the facts of the latest complete crawl (``page_texts``, ``links``, ``bodies``), read
+in batches, or from one HTML document for ``decay rules test`` (extracted with the crawler's own
+``extract_html``, so a rule sees the same regions either way).
+"""
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from crawler.extract import _Regions, decode, extract_html
+from decay.urls import normalize, resolve
+
+# links.position -> the region names of rules
+POSITION = {"main": "content", "body": "content", "nav": "nav", "header": "header", "aside": "aside",
+            "footer": "footer", "head": "head"}
+CODE_SELECTOR = "pre, code, kbd, samp"
+
+
+@dataclass(slots=True)
+class Link:
+    kind: str             # a, img, script, link, iframe, form, ...
+    url: str              # resolved, normalised target
+    rel: str
+    anchor: str
+    position: str         # content, nav, header, aside, footer, head
+    internal: bool
+    new_window: bool
+
+
+@dataclass
+class PageData:
+    url_id: int | None
+    url: str
+    title: str = ""
+    generator: str = ""
+    texts: dict[str, list[str]] = field(default_factory=dict)   # region -> texts (content has main and body)
+    links: list[Link] = field(default_factory=list)
+    body: bytes | None = None        # raw HTML, when stored
+    content_type: str | None = None
+    _html: str | None = None
+    _tree = None
+    _split: bool = False
+
+    @property
+    def https(self) -> bool:
+        return self.url.startswith("https:")
+
+    @property
+    def html(self) -> str:
+        """The page source, decoded (empty when the HTML was not stored)."""
+        if self._html is None:
+            self._html = decode(self.body, self.content_type)[1] if self.body else ""
+        return self._html
+
+    def tree(self):
+        """The page parsed with Lexbor (once); None without stored HTML."""
+        if self._tree is None and self.html:
+            from selectolax.lexbor import LexborHTMLParser
+
+            self._tree = LexborHTMLParser(self.html)
+        return self._tree
+
+    def element_position(self, node) -> str:
+        regions = getattr(self, "_regions", None)
+        if regions is None:
+            regions = self._regions = _Regions(self.tree())
+        return POSITION.get(regions.region(node), "content")
+
+    def split_code(self) -> bool:
+        """Separate code samples (<pre>, <code>) from the content text, re-extracting the page without them.
+        False when the page's HTML was not stored (the content then still includes its code samples)."""
+        if self._split:
+            return True
+        if not self.body:
+            return False
+        from selectolax.lexbor import LexborHTMLParser
+
+        tree = LexborHTMLParser(self.html)
+        code = []
+        for node in tree.css(CODE_SELECTOR):
+            if any(p.tag in ("pre", "code", "kbd", "samp") for p in _ancestors(node)):
+                continue
+            code.append(" ".join((node.text(deep=True, separator=" ") or "").split()))
+        if not code:
+            self._split = True
+            return True
+        for node in tree.css(CODE_SELECTOR):
+            if node.parent is not None and not any(p.tag in ("pre", "code", "kbd", "samp") for p in _ancestors(node)):
+                node.decompose()
+        facts = extract_html((tree.html or "").encode("utf-8"), "text/html; charset=utf-8", self.url)
+        self.texts["content"] = [t for t in (facts.texts.get("main"), facts.texts.get("body")) if t]
+        self.texts["code"] = [t for t in code if t]
+        self._split = True
+        self.__dict__.pop("_sources_cache", None)
+        return True
+
+
+def _ancestors(node):
+    p = node.parent
+    while p is not None:
+        yield p
+        p = p.parent
+
+
+def _alts(links: list[Link]) -> list[str]:
+    return [lk.anchor for lk in links if lk.kind in ("img", "area") and lk.anchor]
+
+
+def page_from_html(body: bytes, url: str, content_type: str | None = None) -> PageData:
+    """One page from its HTML (``decay rules test``): the regions the crawl would have stored."""
+    facts = extract_html(body, content_type, url)
+    base = resolve(url, facts.base_href) if facts.base_href else url
+    p = PageData(None, url, facts.title or "", facts.generator or "", body=body, content_type=content_type)
+    _set_texts(p, facts.texts.get("main"), facts.texts.get("body"), facts.texts.get("nav"), facts.texts.get("header"),
+               facts.texts.get("aside"), facts.texts.get("footer"))
+    host = url.split("/")[2] if "://" in url else ""
+    for lk in facts.links:
+        target = resolve(base, lk.href) or normalize(lk.href)   # (a local file: only absolute links resolve)
+        if not target:
+            continue
+        internal = "://" in target and target.split("/")[2] == host
+        p.links.append(Link(lk.kind, target, lk.rel or "", lk.anchor or "", POSITION.get(lk.position, "content"),
+                            internal, lk.new_window))
+    return p
+
+
+def _set_texts(p: PageData, main, body, nav, header, aside, footer) -> None:
+    p.texts = {"content": [t for t in (main, body) if t]}
+    for name, t in (("nav", nav), ("header", header), ("aside", aside), ("footer", footer)):
+        if t:
+            p.texts[name] = [t]
+    if p.title:
+        p.texts["title"] = [p.title]
+
+
+def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: bool, bodies: bool,
+               batch: int = 500) -> Iterator[PageData]:
+    """The HTML pages that answered 2xx in the site's latest complete crawl, with what the rules need."""
+    rows = conn.execute(
+        """SELECT url_id, url, title, generator, body_hash, content_type FROM pages
+           WHERE site = ? AND crawl_id = ? AND is_html = 1 AND status BETWEEN 200 AND 299 ORDER BY url_id""",
+        [site, crawl_id]).fetchall()
+    for i in range(0, len(rows), batch):
+        chunk = rows[i:i + batch]
+        pages = {r[0]: PageData(r[0], r[1], r[2] or "", r[3] or "", content_type=r[5]) for r in chunk}
+        marks = ", ".join("?" * len(pages))
+        ids = list(pages)
+        for url_id, main, nav, header, footer, aside, body in conn.execute(
+                f"SELECT url_id, main_text, nav_text, header_text, footer_text, aside_text, body_text "
+                f"FROM page_texts WHERE url_id IN ({marks})", ids):
+            _set_texts(pages[url_id], main, body, nav, header, aside, footer)
+        for p in pages.values():
+            if not p.texts and p.title:
+                p.texts["title"] = [p.title]
+        if links:
+            for source, kind, rel, anchor, position, internal, new_window, url in conn.execute(
+                    f"""SELECT l.source_id, l.kind, l.rel, l.anchor, l.position, l.internal, l.new_window, u.url
+                        FROM links l JOIN urls u ON u.id = l.target_id WHERE l.source_id IN ({marks})
+                        ORDER BY l.source_id, l.ordinal""", ids):
+                pages[source].links.append(Link(kind, url, rel or "", anchor or "", POSITION.get(position, "content"),
+                                                bool(internal), bool(new_window)))
+        if bodies:
+            hashes = {r[4] for r in chunk if r[4]}
+            blobs = {}
+            if hashes:
+                hm = ", ".join("?" * len(hashes))
+                blobs = dict(conn.execute(f"SELECT hash, html FROM bodies WHERE hash IN ({hm})", list(hashes)))
+            cache: dict[str, bytes] = {}
+            for r in chunk:
+                h = r[4]
+                if h and h in blobs:
+                    if h not in cache:
+                        try:
+                            cache[h] = zlib.decompress(blobs[h])
+                        except zlib.error:
+                            cache[h] = b""
+                    pages[r[0]].body = cache[h]
+        for url_id in ids:
+            yield pages.pop(url_id)
+
+
+def alts(p: PageData) -> list[str]:
+    return _alts(p.links)

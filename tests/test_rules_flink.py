@@ -1,0 +1,133 @@
+"""A brand rule on the real flink.apache.org: the retired name "DataSet API", found exactly where the HTML says.
+
+The site is crawled locally under its production name, then `decay analyse` runs with one term rule.
+The expected pages and hit counts are computed here without the crawler or the rule engine: the
+visible text of each HTML file (standard library html.parser; script, style and the other elements a
+browser does not show as text skipped), its <title> and the alt texts of its images, searched for the
+whole words "DataSet API" as written.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import crawl, needs_shared, query, run_decay, write_config
+from tests.test_crawl_flink import file_for
+
+PROD = "https://flink.apache.org"
+SKIP = {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "select", "textarea", "canvas"}
+TERM = re.compile(r"(?<!\w)DataSet API(?!\w)")
+
+
+class Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.body: list[str] = []
+        self.title: list[str] = []
+        self.alts: list[str] = []
+        self.skip = 0
+        self.in_title = False
+        self.in_body = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in SKIP:
+            self.skip += 1
+        elif tag == "title":
+            self.in_title = True
+        elif tag == "body":
+            self.in_body = True
+        elif tag == "img" and (a.get("src") or a.get("data-src")) and a.get("alt"):
+            self.alts.append(a["alt"])
+
+    def handle_endtag(self, tag):
+        if tag in SKIP and self.skip:
+            self.skip -= 1
+        elif tag == "title":
+            self.in_title = False
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title.append(data)
+        elif self.in_body and not self.skip:
+            self.body.append(data)
+
+    def count(self) -> int:
+        texts = [" ".join(" ".join(self.body).split()), " ".join(" ".join(self.title).split())]
+        texts += [" ".join(a.split()) for a in self.alts]
+        return sum(len(TERM.findall(t)) for t in texts)
+
+
+@pytest.fixture(scope="module")
+def flink(tmp_path_factory):
+    from decay.localserver import LocalSite
+
+    root = needs_shared("sites/flink")
+    site = LocalSite(root=root).start()
+    tmp = tmp_path_factory.mktemp("flink-rules")
+    cfg = write_config(tmp / "flink.toml", f"""
+        [organisation]
+        name = "Apache Flink"
+        [[sites]]
+        name = "flink"
+        start_urls = ["{PROD}/"]
+        aliases = {{ "{PROD}" = "{site.url}" }}
+        check_external_links = false
+        [crawl]
+        concurrency = 16
+        concurrency_per_host = 16
+        autothrottle = false
+        [[rules]]
+        id = "dataset-api"
+        kind = "term"
+        category = "brand"
+        terms = ["DataSet API"]
+        replacement = "DataStream API"
+        message = "The DataSet API is retired"
+        """)
+    db = tmp / "decay.db"
+    r = crawl(cfg, db)
+    site.stop()
+    assert r.returncode == 0, r.stdout + r.stderr
+    a = run_decay("analyse", "--config", str(cfg), "--db", str(db), "--top", "0")
+    assert a.returncode == 0, a.stdout + a.stderr
+    expected = {}
+    for row in query(db, "SELECT url FROM pages WHERE outcome = 'ok' AND is_html = 1"):
+        f = file_for(root, PROD + "/" + row["url"].split("/", 3)[3])   # (a few links say http://flink.apache.org/...)
+        assert f is not None, row["url"]
+        v = Visible()
+        v.feed(f.read_text(encoding="utf-8", errors="replace"))
+        if v.count():
+            expected[row["url"]] = v.count()
+    found = [dict(r, evidence=json.loads(r["evidence"])) for r in
+             query(db, "SELECT * FROM findings WHERE rule = 'rules.dataset-api' AND status = 'open'")]
+    return {"expected": expected, "found": found}
+
+
+def test_the_site_really_uses_the_retired_name(flink):
+    assert len(flink["expected"]) > 40 and sum(flink["expected"].values()) > 60
+
+
+def test_found_on_exactly_the_pages_that_contain_it(flink):
+    pages = {f["subject_url"] for f in flink["found"] if f["subject_type"] == "page"}
+    for f in flink["found"]:
+        if f["subject_type"] == "template":
+            pages |= set(f["evidence"]["affected_pages"])
+    assert pages == set(flink["expected"]), (sorted(pages - set(flink["expected"]))[:5], sorted(set(flink["expected"]) - pages)[:5])
+
+
+def test_every_occurrence_is_counted(flink):
+    got: dict[str, int] = {}
+    for f in flink["found"]:
+        if f["subject_type"] == "page":
+            got[f["subject_url"]] = got.get(f["subject_url"], 0) + f["evidence"]["hits"]
+        else:
+            for p in f["evidence"]["affected_pages"]:
+                got[p] = got.get(p, 0) + 1
+    assert got == flink["expected"]
+    f = next(f for f in flink["found"] if f["subject_type"] == "page")
+    assert f["message"].startswith("The DataSet API is retired: \"DataSet API\" (write \"DataStream API\" instead)")
+    assert all("«DataSet API»" in m["context"] for m in f["evidence"]["matches"])
