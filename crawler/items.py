@@ -66,3 +66,4 @@ class NewRequest:
     depth: int | None
     kind: str                     # page, resource, sitemap
     priority: int = 0
+    validators: tuple[str | None, str | None] | None = None   # (ETag, Last-Modified) of the last download: ask conditionally

@@ -23,6 +23,7 @@ from crawler.items import Fetch, NewRequest
 from crawler.store import MainDatabase, Staging, staging_path, utcnow
 from decay.config import Config
 from decay.schema import TABLES_BY_NAME
+from decay.testing import PAUSE_AT, pause_point
 from decay.urls import _PLAIN_ROOT_PATH, netloc_of, normalize, resolve, url_id
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024   # the sitemap protocol's own limit, uncompressed
@@ -78,13 +79,23 @@ class ExternalHost:
 
 
 class Recorder:
-    def __init__(self, config: Config, db_path: str | Path, pid: int | None = None, sites: list[str] | None = None) -> None:
+    def __init__(self, config: Config, db_path: str | Path, pid: int | None = None, sites: list[str] | None = None,
+                 full: bool = False) -> None:
         self.config = config
         self.db_path = Path(db_path)
         self.site_names = sites or [s.name for s in config.sites]
         self.sites_cfg = [s for s in config.sites if s.name in self.site_names]
         self.frontier = Frontier(self.sites_cfg, external_per_host=config.crawl.external_links_per_host)
         self.main = MainDatabase(self.db_path)
+        # incremental re-crawls: per site, full or incremental (and why); for incremental sites, the validators
+        # (ETag, Last-Modified) of every page the database holds the facts of, sent as conditional request headers
+        self.modes = self.main.crawl_modes(self.sites_cfg, full=full, every=config.crawl.full_recrawl_every)
+        self.validators: dict[int, tuple[str | None, str | None]] = {}
+        for site, (mode, _why) in self.modes.items():
+            if mode == "incremental":
+                self.validators.update(self.main.validators(site))
+        self.not_modified: dict[str, int] = {s.name: 0 for s in self.sites_cfg}
+        self._internal: dict[str, dict[int, bool]] = {}   # site -> url id -> internal, for the links of 304 pages
         cfg_bytes = config.path.read_bytes() if config.path.exists() else b""
         self.crawl_id = self.main.begin_crawl(
             str(config.path), hashlib.blake2b(cfg_bytes, digest_size=8).hexdigest(), self.site_names, pid or os.getpid())
@@ -116,6 +127,7 @@ class Recorder:
             content_type=h.get("content-type"), size=f.size, response_ms=f.response_ms, fetched_at=f.fetched_at,
             headers=json.dumps(h, ensure_ascii=False) if h else None,
             first_crawl_id=self.crawl_id, first_seen_at=f.fetched_at, crawl_id=self.crawl_id,
+            not_modified=0, facts_crawl_id=self.crawl_id,
         )
         for k, col in HEADER_COLUMNS.items():
             if k in h:
@@ -248,6 +260,8 @@ class Recorder:
         if d is None:
             return
         if d.request is not None:
+            if self.validators and kind == "page":
+                d.request.validators = self.validators.get(uid if uid is not None else url_id(url))
             out.append(d.request)
         elif d.skipped is not None:
             self._skipped(sf, url, d.skipped, via, found_on, depth, kind)
@@ -359,6 +373,17 @@ class Recorder:
 
     def page(self, f: Fetch, body: bytes) -> list[NewRequest]:
         """A full answer to a page request: record it, and return the links worth following."""
+        if PAUSE_AT == "crawl" and self.frontier.fetched >= 3:
+            pause_point("crawl")  # test-only (decay/testing.py): killed in the middle of a crawl
+        if f.status == 304:
+            try:
+                return self.not_modified_page(f)
+            except Exception as e:  # a bug of ours must not lose the page: record it, and the crawl goes on
+                row = self._row_for(f)
+                row.update(outcome="failed", is_html=0,
+                           error=f"content-decay could not carry this page's facts over (304): {type(e).__name__}: {e}"[:500])
+                self._write_page(row)
+                return []
         row = self._row_for(f)
         out: list[NewRequest] = []
         self.bytes += len(body)
@@ -399,6 +424,61 @@ class Recorder:
         if self.store_html:
             self.staging.add("bodies", (bh, len(body), zlib.compress(body, 1)))
         self._page_facts(f, row, facts, out)
+        self._write_page(row)
+        return out
+
+    def not_modified_page(self, f: Fetch) -> list[NewRequest]:
+        """304 Not Modified to a conditional request: the page is as the database has it.
+
+        Nothing is parsed: the page's row is carried over from the crawl that last downloaded it (with tonight's
+        fetch time, route and validators), and the merge leaves its links, texts and date signals in place
+        (``not_modified = 1``).  Its links are followed as if it had been parsed, from the database.
+        """
+        prev = self.main.previous_page(url_id(f.url))
+        row = self._row_for(f)
+        out: list[NewRequest] = []
+        if prev is None or prev["outcome"] != "ok":
+            # a 304 to a request that was not conditional: nothing to carry over
+            row.update(outcome="http_error", error="304 Not Modified to a request without validators")
+            self._write_page(row)
+            return out
+        fresh = {k: row[k] for k in ("found_via", "found_on", "depth", "requested_url", "response_ms", "fetched_at", "method")}
+        carried = {c: prev[c] for c in PAGE_COLUMNS if c in prev.keys()}
+        carried.update(fresh, crawl_id=self.crawl_id, not_modified=1,
+                       facts_crawl_id=prev["facts_crawl_id"] or prev["crawl_id"])
+        h = f.headers
+        for k, col in HEADER_COLUMNS.items():
+            if h.get(k):
+                carried[col] = h[k]
+        if h:
+            try:
+                merged = json.loads(prev["headers"] or "{}")
+            except ValueError:
+                merged = {}
+            merged.update({k: v for k, v in h.items() if k != "content-length"})
+            carried["headers"] = json.dumps(merged, ensure_ascii=False)
+        row.update(carried)
+        self.not_modified[f.site] = self.not_modified.get(f.site, 0) + 1
+        sf = self._site(f.site)
+        scope = sf.scope
+        depth = None if f.depth is None else f.depth + 1
+        check_external = sf.config.check_external_links
+        internal_of = self._internal.setdefault(f.site, {})
+        for t, tid, kind, rel, anchor in self.main.previous_links(row["url_id"]):
+            if t is None or not t.startswith(("http://", "https://")):   # mailto:, tel:, javascript: ... are not followed
+                continue
+            internal = internal_of.get(tid)
+            if internal is None:
+                if len(internal_of) > _RESOLVE_CACHE_MAX:
+                    internal_of.clear()
+                internal = internal_of[tid] = scope.is_internal(t)
+            if internal:
+                k = fetch_kind(kind, rel, t, anchor if kind == "link" else None)
+                if k is not None:
+                    self._discover(sf, t, "link", f.url, depth, k, out, tid)
+            elif check_external and t.startswith("http") and (
+                    kind in EXTERNAL_CHECK_KINDS or (kind == "link" and rel == "stylesheet")):
+                self._discover_external(sf, t, f.url, tid, out)
         self._write_page(row)
         return out
 
@@ -639,6 +719,7 @@ class Recorder:
                 fetched=sum(v for k, v in c.items() if k not in ("skipped", "blocked")), ok=c.get("ok", 0),
                 redirects=c.get("redirect", 0), http_errors=c.get("http_error", 0), failures=c.get("failed", 0),
                 blocked=c.get("blocked", 0), skipped=c.get("skipped", 0), truncated=int(self._site(s.name).truncated),
+                mode=self.modes[s.name][0], mode_reason=self.modes[s.name][1], not_modified=self.not_modified.get(s.name, 0),
             ))
         if status == "complete" and not merged:
             status = "failed"
@@ -649,6 +730,7 @@ class Recorder:
             fetched=total("fetched"), pages=sum(pages_n.values()), ok=total("ok"), redirects=total("redirects"),
             http_errors=total("http_errors"), failures=total("failures"), blocked=total("blocked"), skipped=total("skipped"),
             links=links_n, sitemap_entries=entries_n, bytes=self.bytes,
+            mode=_overall_mode(r["mode"] for r in site_rows), not_modified=total("not_modified"),
         )
         self.staging.flush()
         self.staging.db.conn.close()
@@ -658,6 +740,11 @@ class Recorder:
         self.staging.remove()
         return {"crawl_id": self.crawl_id, "status": status, "reason": reason, "sites": site_rows, "merge_s": merge_s,
                 **crawl_values}
+
+
+def _overall_mode(modes) -> str:
+    distinct = set(modes)
+    return distinct.pop() if len(distinct) == 1 else ("mixed" if distinct else "full")
 
 
 def _s(v) -> str | None:

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -157,6 +157,71 @@ class MainDatabase:
         mark_dead_crawls(self.db)
         remove_stale_staging(self.path, self.db)
 
+    # ------------------------------------------------------------------ incremental re-crawls
+    def crawl_modes(self, sites_cfg, full: bool = False, every: str = "7d") -> dict[str, tuple[str, str]]:
+        """Per site: ("full" or "incremental", why).
+
+        Incremental unless --full, the site has no complete crawl yet, its last full crawl is older than
+        ``every`` (full_recrawl_every; a crawl within 12 hours of it counts, so a nightly run at a fixed hour
+        is full every N days, not N+1), or the last crawl was made by another version of content-decay
+        (which may extract facts differently).
+        """
+        from decay.config import parse_duration
+
+        days = parse_duration(every) or 0
+        now = datetime.now(timezone.utc)
+        version = _version()
+        modes: dict[str, tuple[str, str]] = {}
+        for site in sites_cfg:
+            last = self.db.execute(
+                "SELECT cs.crawl_id, c.version, c.started_at FROM crawl_sites cs JOIN crawls c ON c.id = cs.crawl_id "
+                "WHERE cs.site = ? AND cs.status = 'complete' AND c.status = 'complete' ORDER BY cs.crawl_id DESC LIMIT 1",
+                [site.name]).fetchone()
+            last_full = self.db.execute(
+                "SELECT c.started_at FROM crawl_sites cs JOIN crawls c ON c.id = cs.crawl_id WHERE cs.site = ? "
+                "AND cs.status = 'complete' AND c.status = 'complete' AND coalesce(cs.mode, 'full') = 'full' "
+                "ORDER BY cs.crawl_id DESC LIMIT 1", [site.name]).fetchone()
+            if full:
+                modes[site.name] = ("full", "--full")
+            elif last is None:
+                modes[site.name] = ("full", "first complete crawl of this site")
+            elif not days:
+                modes[site.name] = ("full", f"full_recrawl_every = {every}: every crawl is full")
+            elif last[1] != version:
+                modes[site.name] = ("full", f"the last crawl was made by content-decay {last[1]}, this is {version}: every page is read anew")
+            else:
+                since = _parse_time(last_full[0]) if last_full else None
+                if since is None or now - since >= timedelta(days=days) - timedelta(hours=12):
+                    when = since.date().isoformat() if since else "never"
+                    modes[site.name] = ("full", f"the last full crawl ({when}) is at least full_recrawl_every = {every} old")
+                else:
+                    nxt = (since + timedelta(days=days)).date().isoformat()
+                    modes[site.name] = ("incremental", f"conditional requests; last full crawl {since.date().isoformat()}, next one due {nxt}")
+        return modes
+
+    def validators(self, site: str) -> dict[int, tuple[str | None, str | None]]:
+        """(ETag, Last-Modified) of every page of the site whose facts the database holds from a download."""
+        return {uid: (etag, lm) for uid, etag, lm in self.db.execute(
+            "SELECT url_id, etag, last_modified FROM pages WHERE site = ? AND kind = 'page' AND outcome = 'ok' "
+            "AND is_html = 1 AND (etag IS NOT NULL OR last_modified IS NOT NULL)", [site])}
+
+    @property
+    def reader(self) -> sqlite3.Connection:
+        conn = getattr(self, "_reader", None)
+        if conn is None:
+            conn = self._reader = sqlite3.connect(self.path, timeout=30)
+            conn.row_factory = sqlite3.Row
+        return conn
+
+    def previous_page(self, uid: int) -> sqlite3.Row | None:
+        return self.reader.execute("SELECT * FROM pages WHERE url_id = ?", [uid]).fetchone()
+
+    def previous_links(self, uid: int) -> list[tuple]:
+        """(target URL, target id, kind, rel, anchor) of the links the database holds for a page, in page order."""
+        return self.reader.execute(
+            "SELECT u.url, l.target_id, l.kind, l.rel, l.anchor FROM links l LEFT JOIN urls u ON u.id = l.target_id "
+            "WHERE l.source_id = ? ORDER BY l.ordinal", [uid]).fetchall()
+
     def begin_crawl(self, config_path: str, config_hash: str, sites: list[str], pid: int) -> int:
         with self.db.conn:
             cur = self.db.execute(
@@ -174,13 +239,21 @@ class MainDatabase:
 
     def merge(self, staging: Path, crawl_id: int, sites: list[str], site_rows: list[dict], crawl_values: dict) -> None:
         """Move the facts of the sites that completed from the staging file into the main database, atomically."""
+        from decay.history import record_page_changes
+        from decay.testing import pause_point
+
         conn = self.db.conn
+        if getattr(self, "_reader", None) is not None:
+            self._reader.close()
+            self._reader = None
         conn.execute("ATTACH DATABASE ? AS s", [str(staging)])
         try:
             marks = ", ".join("?" * len(sites))
             conn.execute("BEGIN IMMEDIATE")
             try:
                 if sites:
+                    # what changed since the previous complete crawl of each site: compared before the facts are replaced
+                    record_page_changes(conn, crawl_id, sites, utcnow())
                     self._merge_sites(conn, marks, sites)
                 for row in site_rows:
                     cols = list(row)
@@ -189,6 +262,8 @@ class MainDatabase:
                         [row[c] for c in cols])
                 sets = ", ".join(f"[{k}] = ?" for k in crawl_values)
                 conn.execute(f"UPDATE crawls SET {sets} WHERE id = ?", [*crawl_values.values(), crawl_id])
+                if sites:
+                    pause_point("merge")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -209,9 +284,11 @@ class MainDatabase:
             f"INSERT INTO main.pages ({', '.join(pages)}) SELECT {', '.join(pages)} FROM s.pages WHERE site IN ({marks}) "
             f"ON CONFLICT(url_id) DO UPDATE SET {updates} "
             "WHERE excluded.outcome != 'skipped' OR pages.outcome = 'skipped'", sites)
-        # per-page facts: replace those of every page requested in this crawl
+        # per-page facts: replace those of every page downloaded in this crawl; a page that answered 304 Not
+        # Modified keeps the rows it has (its facts are carried over, not copied)
         conn.execute(
-            f"CREATE TEMP TABLE _merged AS SELECT url_id FROM s.pages WHERE site IN ({marks}) AND outcome != 'skipped'", sites)
+            f"CREATE TEMP TABLE _merged AS SELECT url_id FROM s.pages WHERE site IN ({marks}) AND outcome != 'skipped' "
+            "AND coalesce(not_modified, 0) = 0", sites)
         try:
             for name, key in (("links", "source_id"), ("date_signals", "url_id"), ("page_texts", "url_id")):
                 table = TABLES_BY_NAME[name]
@@ -253,6 +330,16 @@ def _indexes_rebuilt_if_large(conn: sqlite3.Connection, table, count_new_sql: st
     yield
     for name, cols in zip(names, table.indexes):
         conn.execute(f"CREATE INDEX main.[{name}] ON [{table.name}] ({', '.join(cols)})")
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
 def _version() -> str:

@@ -85,7 +85,8 @@ def _now() -> str:
 class SiteSpider(scrapy.Spider):
     name = "site"
 
-    def __init__(self, config: str | None = None, db: str | None = None, sites: str | None = None, **kw) -> None:
+    def __init__(self, config: str | None = None, db: str | None = None, sites: str | None = None,
+                 full: bool | str = False, **kw) -> None:
         super().__init__(**kw)
         if not config:
             raise UsageError("the site spider needs a configuration: scrapy crawl site -a config=org.toml")
@@ -102,6 +103,8 @@ class SiteSpider(scrapy.Spider):
                 raise UsageError(f"unknown site(s) {', '.join(unknown)}; the configuration has: {', '.join(names)}")
             names = wanted
         self.site_names = names
+        # -a full=1 from `scrapy crawl`; True from decay crawl --full: no conditional requests
+        self.full = full if isinstance(full, bool) else str(full).strip().lower() in ("1", "true", "yes", "on")
         self.counters: dict[str, SiteCounters] = {n: SiteCounters() for n in names}
         self.store = make_store()
         self.store.on_death = self._store_died
@@ -150,11 +153,21 @@ class SiteSpider(scrapy.Spider):
         c = self.counters.get(nr.site)
         if c is not None:
             c.scheduled += 1
-        return scrapy.Request(nr.fetch_url, method=method, callback=cb, errback=self.on_error, priority=nr.priority, meta=meta)
+        headers = None
+        if nr.validators:
+            # incremental re-crawl: the server answers 304 Not Modified (no body) when the page has not changed
+            etag, last_modified = nr.validators
+            headers = {}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+        return scrapy.Request(nr.fetch_url, method=method, callback=cb, errback=self.on_error, priority=nr.priority, meta=meta,
+                              headers=headers)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         await self.store.start()
-        self.crawl_id = await self.store.call("init", self.config, str(self.db_path), os.getpid(), self.site_names)
+        self.crawl_id = await self.store.call("init", self.config, str(self.db_path), os.getpid(), self.site_names, self.full)
         self.logger.info("crawl %s started: %s into %s", self.crawl_id, ", ".join(self.site_names), self.db_path)
         for nr in await self.store.call("start"):
             yield self.make_request(nr)

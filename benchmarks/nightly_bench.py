@@ -1,0 +1,156 @@
+"""What does a nightly re-crawl of an unchanged site cost, next to a full crawl of it?
+
+    python benchmarks/nightly_bench.py                 # 20,000 pages (a few minutes)
+    python benchmarks/nightly_bench.py --pages 2000    # quick check
+    python benchmarks/nightly_bench.py --runs 3 --json nightly.json
+
+In one run, against the same nginx server and the synthetic site of crawl_bench.py:
+
+1. `decay crawl` of the site into a fresh database (the first crawl: full, every page downloaded);
+2. then, alternately, N times each (--runs):
+   full         `decay crawl --full` (every page downloaded and parsed again);
+   incremental  `decay crawl` (every page re-validated with If-None-Match / If-Modified-Since; nginx answers
+                304 Not Modified for every unchanged page, and the facts are carried over).
+
+Both re-crawls request the same URLs (pages, and HEAD checks of resources); what differs is what comes back.
+For each: wall-clock seconds (start-up and merge included), requests, pages answered 304, body bytes
+received (the crawl's own count: bodies of 2xx/3xx/4xx answers; 304s and HEADs have none), and what nginx
+sent in total (its access log's bytes_sent: headers included).  The targets: the incremental re-crawl at
+least 5x faster than the full one, with under 5% of its body bytes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Server, default_site_dir, ensure_site, machine_info, run_measured, tail, warm_page_cache  # noqa: E402
+from crawl_bench import PRODUCTION_ORIGIN, decay_executable  # noqa: E402
+
+TARGET_SPEEDUP = 5.0
+TARGET_BYTES_FRACTION = 0.05
+
+CONFIG = """\
+# Written by benchmarks/nightly_bench.py
+[organisation]
+name = "Benchmark"
+
+[[sites]]
+name = "bench"
+start_urls = ["{origin}/index.html"]
+aliases = {{ "{origin}" = "{server}" }}
+max_pages = {max_pages}
+
+[crawl]
+concurrency = 64
+concurrency_per_host = 64
+autothrottle = false
+obey_robots = true
+full_recrawl_every = "30d"
+
+[output]
+database = {db}
+"""
+
+
+def crawl_figures(db: Path, crawl_id: int) -> dict:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT status, mode, fetched, pages, ok, not_modified, bytes, duration_s FROM crawls WHERE id = ?",
+                           [crawl_id]).fetchone()
+    return dict(zip(("status", "mode", "fetched", "pages", "ok", "not_modified", "body_bytes", "crawl_s"), row))
+
+
+def run_one(label: str, args: list[str], work: Path, db: Path, crawl_id: int) -> dict:
+    log = work / f"{label}-{crawl_id}.log"
+    m = run_measured([decay_executable(), "crawl", *args], log, cwd=work, env=os.environ | {"TERM": "dumb"})
+    if m.returncode != 0:
+        print(f"  {label} exited with status {m.returncode}:\n{tail(log)}")
+    f = crawl_figures(db, crawl_id)
+    f.update(label=label, seconds=round(m.seconds, 2), peak_tree_mb=round(m.peak_tree_mb, 1), returncode=m.returncode)
+    return f
+
+
+def median(rows: list[dict], key: str) -> float:
+    vals = sorted(r[key] for r in rows)
+    return vals[(len(vals) - 1) // 2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=20_000)
+    ap.add_argument("--runs", type=int, default=1, help="re-crawls of each kind, alternating; the table shows medians")
+    ap.add_argument("--site-dir", type=Path, default=None)
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args(argv)
+    site_dir = args.site_dir or default_site_dir(args.pages)
+    print(f"site: {site_dir} ...", end="", flush=True)
+    ensure_site(args.pages, site_dir)
+    print(f" {warm_page_cache(site_dir) / 1e6:,.0f} MB")
+    work = Path(tempfile.mkdtemp(prefix="decay-nightly-bench-"))
+    results: list[dict] = []
+    try:
+        with Server(site_dir, work) as server:
+            db = work / "decay.db"
+            cfg = work / "bench.toml"
+            cfg.write_text(CONFIG.format(origin=PRODUCTION_ORIGIN, server=server.url, db=json.dumps(str(db)),
+                                         max_pages=2 * args.pages + 1000))
+            base = ["--config", str(cfg), "--db", str(db)]
+            crawl_id = 1
+            print("first crawl (baseline) ...", end="", flush=True)
+            first = run_one("first", base, work, db, crawl_id)
+            print(f" {first['pages']:,} pages in {first['seconds']:.1f} s")
+            for run in range(1, args.runs + 1):
+                for label, extra in (("full", ["--full"]), ("incremental", [])):
+                    crawl_id += 1
+                    os.sync()
+                    print(f"run {run}/{args.runs}: {label} re-crawl ...", end="", flush=True)
+                    r = run_one(label, base + extra, work, db, crawl_id)
+                    r["run"] = run
+                    print(f" {r['seconds']:.1f} s, {r['fetched']:,} requests, {r['not_modified']:,} x 304, "
+                          f"{r['body_bytes'] / 1e6:,.1f} MB of bodies")
+                    results.append(r)
+            server_kind = server.kind
+    finally:
+        if args.keep:
+            print(f"working files kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    full = [r for r in results if r["label"] == "full"]
+    inc = [r for r in results if r["label"] == "incremental"]
+    fs, is_ = median(full, "seconds"), median(inc, "seconds")
+    fb, ib = median(full, "body_bytes"), median(inc, "body_bytes")
+    speedup = fs / is_ if is_ else 0.0
+    fraction = ib / fb if fb else 0.0
+    mach = machine_info()
+    lines = [
+        f"content-decay nightly re-crawl benchmark, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"machine: {mach['cpu']}, {mach['nproc']} cores; server: {server_kind}; site: {args.pages:,} pages, unchanged",
+        "",
+        f"{'re-crawl':<12} {'seconds':>8} {'requests':>9} {'304s':>7} {'body MB':>9} {'peak MB':>8}",
+    ]
+    for label, rows in (("full", full), ("incremental", inc)):
+        lines.append(f"{label:<12} {median(rows, 'seconds'):>8.1f} {median(rows, 'fetched'):>9,} "
+                     f"{median(rows, 'not_modified'):>7,} {median(rows, 'body_bytes') / 1e6:>9.1f} {median(rows, 'peak_tree_mb'):>8.0f}")
+    lines += [
+        "",
+        f"incremental vs full: {speedup:.1f}x faster (target >= {TARGET_SPEEDUP:g}x: {'met' if speedup >= TARGET_SPEEDUP else 'NOT MET'}), "
+        f"{fraction:.2%} of the body bytes (target < {TARGET_BYTES_FRACTION:.0%}: {'met' if fraction < TARGET_BYTES_FRACTION else 'NOT MET'})",
+    ]
+    print("\n" + "\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps({"first": first, "runs": results, "speedup": speedup, "bytes_fraction": fraction,
+                                         "machine": mach}, indent=2) + "\n")
+    return 0 if all(r["returncode"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
