@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+# Evidence keys that change with the calendar or the crawl, not with the problem: not part of evidence_hash.
+VOLATILE = frozenset({"age_days", "days_since_seen", "checked_at", "days_ago", "crawl_id", "fetched_at"})
 
 
 def finding_id(rule: str, subject_type: str, subject: str) -> str:
@@ -49,7 +51,9 @@ class Finding:
 
     @property
     def evidence_hash(self) -> str:
-        material = self.evidence if self.material is None else self.material
+        material = self.material
+        if material is None:   # the evidence, without what changes every day while the problem stays the same
+            material = {k: v for k, v in self.evidence.items() if k not in VOLATILE} if isinstance(self.evidence, dict) else self.evidence
         blob = json.dumps(material, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
 
@@ -77,6 +81,7 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
             previous[fid] = status
     seen: set[str] = set()
     rows = []
+    opened: list[tuple[str, str]] = []
     for f in findings:
         fid = f.id
         if fid in seen:
@@ -84,6 +89,7 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
         seen.add(fid)
         if previous.get(fid) != "open":
             counts.new += 1
+            opened.append((fid, "reopened" if fid in previous else "opened"))
         counts.by_rule[f.rule] = counts.by_rule.get(f.rule, 0) + 1
         rows.append((fid, f.rule, f.category, f.severity, f.confidence, f.site, f.subject_type, f.subject_id,
                      f.subject_url, f.title, f.message, json.dumps(f.evidence, ensure_ascii=False, default=str),
@@ -103,4 +109,7 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
     conn.executemany("UPDATE findings SET status = 'resolved', resolved_at = ? WHERE id = ?", [(now, fid) for fid in gone])
     counts.resolved = len(gone)
     counts.open = len(seen)
+    from decay.history import record_finding_changes  # history: what was opened and resolved, in this transaction
+
+    record_finding_changes(conn, analysis_id, now, opened, gone)
     return counts

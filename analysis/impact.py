@@ -123,12 +123,7 @@ def _site_impact(conn: sqlite3.Connection, g: SiteGraph, urls: list[str], report
         page = RemovedPage(node.url, g.site, node.title, _answer(g, n),
                            redirects_that_break=[g.nodes[r].url for r in redirects[n]],
                            sitemaps=sorted(set(g.sitemaps.get(n, []))), redirect_to=rank.best(n))
-        through = [(m, r) for m in [n, *redirects[n]] for r in refs.get(g.nodes[m].url_id, [])]
-        for m, r in sorted(through, key=lambda mr: (mr[1].kind not in NAV_KINDS, mr[1].source_url)):  # what visitors click first
-            d = r.as_evidence()
-            if m != n:
-                d["via"] = g.nodes[m].url
-            page.links_that_break.append(d)
+        page.links_that_break = _breaking_links(g, n, redirects[n], refs)
         report.pages.append(page)
 
     for m in sorted(range(len(g.nodes)), key=lambda m: g.nodes[m].url):
@@ -140,6 +135,47 @@ def _site_impact(conn: sqlite3.Connection, g: SiteGraph, urls: list[str], report
         elif m in reach_before and m not in reach_after:
             report.unreachable.append(Consequence(g.nodes[m].url, g.nodes[m].title,
                                                   sorted(g.nodes[p].url for p in g.linkers(m) if p not in removed)))
+
+
+def _breaking_links(g: SiteGraph, n: int, redirects: list[int], refs: dict[int, list]) -> list[dict]:
+    """The links to n (directly or through redirects that end at n), as evidence, what visitors click first."""
+    through = [(m, r) for m in [n, *redirects] for r in refs.get(g.nodes[m].url_id, [])]
+    out = []
+    for m, r in sorted(through, key=lambda mr: (mr[1].kind not in NAV_KINDS, mr[1].source_url)):
+        d = r.as_evidence()
+        if m != n:
+            d["via"] = g.nodes[m].url
+        out.append(d)
+    return out
+
+
+class PageImpacts:
+    """The impact of removing each of many pages on its own, on one loaded graph (for the cleanup list).
+
+    ``flagged``: pages found outdated or expired; ``leaving``: pages the list will recommend removing or
+    redirecting.  Neither is ever suggested as a redirect target.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, g: SiteGraph, flagged: set[int], dead: set[int], leaving: set[int]) -> None:
+        self.conn, self.g = conn, g
+        living = reachable_without(g, flagged) - flagged - dead - leaving
+        self.rank = _Ranker(g, [m for m in living if g.is_candidate(m) and g.current(m)])
+
+    def of(self, ns: list[int]) -> dict[int, tuple[RemovedPage, list[Consequence]]]:
+        g = self.g
+        redirects = {n: g.redirects_to(n) for n in ns}
+        refs = link_details(self.conn, g, [g.nodes[m].url_id for n in ns for m in [n, *redirects[n]]])
+        out = {}
+        for n in ns:
+            node = g.nodes[n]
+            page = RemovedPage(node.url, g.site, node.title, _answer(g, n),
+                               links_that_break=[d for d in _breaking_links(g, n, redirects[n], refs)],
+                               redirects_that_break=[g.nodes[r].url for r in redirects[n]],
+                               sitemaps=sorted(set(g.sitemaps.get(n, []))), redirect_to=self.rank.best(n))
+            orphaned = [Consequence(g.nodes[m].url, g.nodes[m].title, [node.url]) for m in sorted(g.graph.succ[n])
+                        if m != n and g.is_candidate(m) and g.current(m) and not g.is_linked(m, {n})]
+            out[n] = (page, orphaned)
+        return out
 
 
 def _words(text: str | None) -> set[str]:
@@ -155,7 +191,15 @@ def _segments(url: str) -> list[str]:
 
 
 class _Ranker:
-    """Scores the eligible pages as redirect targets for a removed page (see the module docstring)."""
+    """Scores the eligible pages as redirect targets for a removed page (see the module docstring).
+
+    The eligible pages' path segments and title words are computed once.  A removed page is then compared
+    only with the pages that share a distinctive title word with it, and with one page per URL prefix:
+    among pages sharing the same path prefix and no title word, the ranking depends only on the path
+    length, the number of linking pages and the URL, so the best of each prefix is known in advance.
+    Words on more than max(50, 2%) of the titles are not distinctive enough to look pages up by (they
+    still count in the similarity of the pages compared).
+    """
 
     def __init__(self, g: SiteGraph, eligible: list[int]) -> None:
         self.g = g
@@ -167,7 +211,23 @@ class _Ranker:
             for w in ws:
                 counts[w] = counts.get(w, 0) + 1
         self.common = {w for w, c in counts.items() if len(titles) >= 4 and c > len(titles) / 2}   # the site's name
-        self.titles = {m: ws - self.common for m, ws in titles.items()}
+        self.segs: dict[int, list[str]] = {}
+        self.theirs: dict[int, set[str]] = {}
+        self.prefix_best: dict[tuple[str, ...], tuple[tuple, int]] = {}   # prefix -> (rank key, best page without title words)
+        self.by_word: dict[str, list[int]] = {}
+        for m in eligible:
+            segs = _segments(g.nodes[m].url)
+            self.segs[m] = segs
+            self.theirs[m] = (titles[m] - self.common) | _words(segs[-1] if segs else "")
+            key = (-len(segs), g.linking_pages[m], g.nodes[m].url)
+            for k in range(0 if not segs else 1, len(segs) + 1):
+                prefix = tuple(segs[:k])
+                if prefix not in self.prefix_best or key > self.prefix_best[prefix][0]:
+                    self.prefix_best[prefix] = (key, m)
+            for w in self.theirs[m]:
+                self.by_word.setdefault(w, []).append(m)
+        limit = max(50, len(eligible) // 50)
+        self.by_word = {w: ms for w, ms in self.by_word.items() if len(ms) <= limit}
 
     def _title_words(self, n: int) -> set[str]:
         node = self.g.nodes[n]
@@ -177,14 +237,27 @@ class _Ranker:
     def best(self, n: int) -> Suggestion | None:
         g, target = self.g, _segments(self.g.nodes[n].url)
         words = self._title_words(n)
+        pool: set[int] = set()
+        for w in words:
+            pool.update(self.by_word.get(w, ()))
+        if not target:
+            if () in self.prefix_best:
+                pool.add(self.prefix_best[()][1])
+        else:
+            for k in range(len(target), 0, -1):   # the deepest prefix some eligible page shares
+                hit = self.prefix_best.get(tuple(target[:k]))
+                if hit is not None:
+                    pool.add(hit[1])
+                    break
+        pool.discard(n)
         best_key, best = None, None
-        for m in self.eligible:
-            segs = _segments(g.nodes[m].url)
+        for m in pool:
+            segs = self.segs[m]
             shared = 0
             while shared < min(len(segs), len(target)) and segs[shared] == target[shared]:
                 shared += 1
             same_section = shared > 0 or (not segs and not target)
-            theirs = self.titles[m] | _words(segs[-1] if segs else "")
+            theirs = self.theirs[m]
             similar = words & theirs
             sim = len(similar) / len(words | theirs) if similar else 0.0
             if not same_section and not similar:

@@ -51,6 +51,8 @@ class LinksResult:
     findings: list[Finding]
     graph_rows: list[tuple]   # rows for page_graph in column order, without the final analysis_id
     timings: dict[str, float] = field(default_factory=dict)   # seconds per phase (benchmarks/graph_bench.py)
+    graph: SiteGraph | None = None     # kept for the cleanup list's removal impact (analysis.cleanup)
+    orphans: Orphans | None = None
 
 
 @dataclass
@@ -124,7 +126,7 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
         findings += broken_external_findings(ctx)
     rows = page_graph_rows(g, depths, scores)
     timings["rules"] = time.perf_counter() - t
-    return LinksResult(findings, rows, timings)
+    return LinksResult(findings, rows, timings, g, orphans)
 
 
 def page_graph_rows(g: SiteGraph, depths: dict[int, int], scores: dict[int, float]) -> list[tuple]:

@@ -8,19 +8,21 @@ seconds the write takes.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import links, outdated
+from analysis import cleanup, links, outdated, rules, social
 from analysis.dates import learn_site_trust, page_candidates, resolve
 from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.pages import latest_complete_crawl, site_pages, with_texts
 from decay import __version__
 from decay.config import Config
 from decay.schema import insert_sql, open_db
+from decay.testing import pause_point
 from decay.urls import SiteScope
 
 
@@ -34,6 +36,7 @@ class SiteResult:
     signals: list[tuple] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     graph_rows: list[tuple] = field(default_factory=list)
+    facts: cleanup.SiteFacts | None = None
 
 
 def _iso(d: datetime | None) -> str | None:
@@ -80,10 +83,51 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged)
     res.findings += lr.findings
     res.graph_rows = lr.graph_rows
+    res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
+    started = conn.execute("SELECT started_at FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+    res.facts = cleanup.site_facts(conn, site_cfg, lr, res.findings, flagged, started[0] if started else None)
     return res
 
 
-def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str) -> FindingCounts:
+def _triage_suppressed(conn, findings: list[Finding], now_iso: str) -> set[str]:
+    """Findings people dismissed (evidence unchanged since) or snoozed (until a later date): kept out of the cleanup list."""
+    current = {f.id: f"{f.id}:{f.evidence_hash}" for f in findings}
+    out = set()
+    for fid, state, until, material in conn.execute(
+            "SELECT id, state, snooze_until, material FROM triage WHERE item = 'finding' AND state IN ('dismissed', 'snoozed')"):
+        if fid not in current:
+            continue
+        if state == "snoozed" and (until or "") > now_iso[:10]:
+            out.add(fid)
+        elif state == "dismissed" and current[fid] in json.loads(material or "[]"):
+            out.add(fid)
+    return out
+
+
+def _cleanup_rows(conn, config: Config, results: list[SiteResult], analysis_id: int, now_iso: str) -> list[tuple]:
+    findings = [f for r in results for f in r.findings]
+    previous: dict[str, tuple[str, str]] = {}
+    ids = [f.id for f in findings]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for fid, status, first in conn.execute(
+                f"SELECT id, status, first_seen FROM findings WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            previous[fid] = (status, first)
+    new = {f.id for f in findings if previous.get(f.id, ("",))[0] != "open"}
+    first_seen = {fid: first for fid, (status, first) in previous.items() if status == "open"}
+    started = [r.facts.crawl_started_at for r in results if r.facts and r.facts.crawl_started_at]
+    return cleanup.build(findings, {r.site: r.facts for r in results if r.facts}, config,
+                         suppressed=_triage_suppressed(conn, findings, now_iso), latest_analysis_findings=new,
+                         first_seen=first_seen, now_iso=now_iso, analysis_id=analysis_id,
+                         crawl_started_at=max(started) if started else None)
+
+
+FTS_REBUILD = """INSERT INTO pages_fts (rowid, title, main_text)
+SELECT p.url_id, p.title, t.main_text FROM pages p JOIN page_texts t ON t.url_id = p.url_id
+WHERE p.outcome = 'ok' AND p.is_html = 1"""
+
+
+def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, cleanup_rows: list[tuple]) -> FindingCounts:
     conn.execute("BEGIN IMMEDIATE")
     try:
         for r in results:
@@ -96,8 +140,13 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str) -> F
             conn.executemany(insert_sql("site_signals"), [row + (analysis_id,) for row in r.signals])
             conn.execute("DELETE FROM page_graph WHERE site = ?", [r.site])
             conn.executemany(insert_sql("page_graph"), [row + (analysis_id,) for row in r.graph_rows])
-        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | set(links.LINK_RULES),
+        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | set(links.LINK_RULES) | rules.rule_ids(conn) | set(social.RULES),
                                 sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
+        conn.execute("DELETE FROM cleanup")
+        conn.executemany(insert_sql("cleanup"), cleanup_rows)
+        conn.execute("INSERT INTO pages_fts (pages_fts) VALUES ('delete-all')")
+        conn.execute(FTS_REBUILD)
+        pause_point("analysis-write")  # test-only (decay/testing.py): killed with the judgments half-written
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -115,9 +164,9 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     cfg_hash = hashlib.blake2b(config.path.read_bytes() if config.path.exists() else b"", digest_size=8).hexdigest()
     latest = conn.execute("SELECT max(id) FROM crawls WHERE status = 'complete'").fetchone()[0]
     with conn:
-        cur = conn.execute("INSERT INTO analyses (started_at, status, now, crawl_id, config_hash, version) "
-                           "VALUES (?, 'running', ?, ?, ?, ?)",
-                           [_iso(datetime.now(timezone.utc)), now_iso, latest, cfg_hash, __version__])
+        cur = conn.execute("INSERT INTO analyses (started_at, status, now, crawl_id, config_hash, version, pid) "
+                           "VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                           [_iso(datetime.now(timezone.utc)), now_iso, latest, cfg_hash, __version__, os.getpid()])
     analysis_id = cur.lastrowid
     try:
         ctx = outdated.Context.from_config(config.outdated, now)
@@ -128,7 +177,12 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
                 skipped.append(site_cfg.name)
                 continue
             results.append(analyse_site(conn, config, site_cfg, crawl_id, ctx))
-        counts = _write(conn, results, analysis_id, now_iso)
+        social_result = social.analyse_social(conn, config, now)   # the profiles of the latest complete social crawl
+        if social_result is not None:
+            results.append(SiteResult(social.SOCIAL_SITE, social_result[0], findings=social_result[1]))
+        cleanup_rows = _cleanup_rows(conn, config, results, analysis_id, now_iso)
+        pause_point("analysis")  # test-only (decay/testing.py): killed after computing, before writing
+        counts = _write(conn, results, analysis_id, now_iso, cleanup_rows)
         pages = sum(r.pages for r in results)
         with conn:
             conn.execute("UPDATE analyses SET finished_at = ?, status = 'complete', pages = ?, findings_open = ?, "
@@ -143,5 +197,5 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,
         "sites": [r.site for r in results], "sites_without_crawl": skipped,
         "open": counts.open, "new": counts.new, "resolved": counts.resolved, "by_rule": counts.by_rule,
-        "seconds": round(time.monotonic() - started, 2), "db": str(db_path),
+        "seconds": round(time.monotonic() - started, 2), "db": str(db_path), "cleanup": len(cleanup_rows),
     }

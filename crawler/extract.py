@@ -82,6 +82,10 @@ _CLASS_DATE = re.compile("(" + "|".join(_CLASS_DATE_WORDS) + "|lastmod)", re.I)
 CLASS_DATE_SELECTOR = ", ".join(f"[class*={w} i]" for w in _CLASS_DATE_WORDS)
 # JSON-LD, microdata, <h1>, <time> and dated classes in one pass (<meta itemprop> is read with the other meta tags).
 DATES_SELECTOR = "script[type*=ld i], [itemprop], h1, time, " + CLASS_DATE_SELECTOR
+# ... and the head's <meta> and <base> with them: every query is a pass over the whole tree (about 0.1 ms on
+# a news page), so the head metadata, the <h1> and the date-bearing elements are found by one query.
+HEAD_SELECTOR = "meta, base[href], h1"
+PAGE_SELECTOR = "meta, base[href], " + DATES_SELECTOR
 _CLASS_SKIP_TAGS = frozenset(("html", "body", "head", "main", "article", "section", "nav", "header", "footer", "aside",
                               "ul", "ol", "table", "tbody", "form", "meta", "script", "style", "link", "img", "input",
                               "select", "option", "textarea", "button", "svg", "path", "iframe"))
@@ -100,6 +104,8 @@ _BARE_DATE = re.compile(
     r"|\d{1,2}(?:st|nd|rd|th|er|\.)?\s?(?:de\s)?[^\W\d_]{3,10}\.?,?\s(?:de\s)?(?:19|20)\d\d(?!\d)"
     r"|(?P<md>\d{1,2}(?:st|nd|rd|th)?,?\s(?:19|20)\d\d(?!\d)))"
 )
+# a date in the path of a URL (a preview image's: /2019/05/04/photo.jpg), as the analysis reads it
+_PATH_DATE = re.compile(r"/(?:19|20)\d{2}[/_-](?:0?[1-9]|1[0-2])(?:[/_-](?:0?[1-9]|[12]\d|3[01]))?(?=[/_.-])")
 _MONTH_BEFORE = re.compile(r"[^\W\d_]{3,10}\.?\s$")   # "October " before "16, 2019"
 BARE_DATE_WINDOW = (300, 1500)   # characters before and after the headline's start searched for bare dates
 MAX_BARE_DATES = 4
@@ -116,6 +122,7 @@ _TEXT_DATE = re.compile(
     r"\s*[:\-–]?\s*[^\n.!?]{0,12}?\d(?:[^\n]{0,30}?\b(?:1[89]|2\d)\d{2}\b|[^\n]{0,16})",  # up to the year, if any
     re.I,
 )
+_TEXT_DATE_KEYS_ASCII = tuple(k for k in _TEXT_DATE_KEYS if k.isascii())   # for texts without é, ä, ö, ü
 MAX_PHRASES = 12
 PHRASE_HEAD, PHRASE_TAIL = 3_000, 1_500   # characters of a long text searched for phrases: around the headline, and its end
 _COPYRIGHT_KEYS = ("©", "(c)", "copyright")
@@ -223,12 +230,17 @@ def _walk_jsonld(node, facts: PageFacts, typ: str, budget: list[int]) -> None:
         if isinstance(t, list):
             t = ",".join(str(x) for x in t[:3])
         t = str(t) if t else typ
+        memo = _DATE_KEY_MEMO
         for k, v in node.items():
             tv = type(v)
             if tv is dict or tv is list:
                 _walk_jsonld(v, facts, t, budget)
-            elif (tv is str or tv is int) and _is_date_key(k):
-                _signal(facts, "jsonld", k, str(v), t)
+            elif tv is str or tv is int:
+                d = memo.get(k)
+                if d is None:
+                    d = _is_date_key(k)
+                if d:
+                    _signal(facts, "jsonld", k, str(v), t)
 
 
 _DATE_KEY_MEMO: dict[str, bool] = {}
@@ -322,8 +334,9 @@ class _Regions:
         return "body"
 
 
-def extract_html(body: bytes, content_type: str | None = None, url: str = "") -> PageFacts:
-    """Parse an HTML document and return its facts."""
+def extract_html(body: bytes, content_type: str | None = None, url: str = "", dates: bool = True) -> PageFacts:
+    """Parse an HTML document and return its facts; ``dates=False``: all but the date signals (what they cost
+    is measured that way: benchmarks/dates_eval.py)."""
     facts = PageFacts()
     try:
         facts.encoding, text = decode(body, content_type)
@@ -334,7 +347,10 @@ def extract_html(body: bytes, content_type: str | None = None, url: str = "") ->
         facts.error = "empty document"
         return facts
     try:
-        tree = LexborHTMLParser(text)
+        # Lexbor parses UTF-8 bytes: a UTF-8 body that decoded without loss is handed over as it came (the same
+        # bytes text.encode() would give back, without re-encoding every page)
+        same = facts.encoding == "utf-8" and not body.startswith(b"\xef\xbb\xbf") and "\ufffd" not in text
+        tree = LexborHTMLParser(body if same else text)
     except Exception as e:
         facts.error = f"unparseable HTML: {e}"[:300]
         return facts
@@ -343,32 +359,62 @@ def extract_html(body: bytes, content_type: str | None = None, url: str = "") ->
         return facts
 
     regions = _Regions(tree)
-    if url:
+    if url and dates:
         _url_dates(facts, url, "path")
-    _head(tree, facts)
+    # <meta>, <base>, <h1> and the date-bearing elements, in one pass
+    nodes = _query(tree, PAGE_SELECTOR if dates else HEAD_SELECTOR)
+    _head(tree, facts, nodes, dates)
     _links(tree, facts, regions)
-    if facts.canonical and facts.canonical != url:
-        _url_dates(facts, facts.canonical, "canonical")
-    _dates(tree, facts, regions)
+    if dates:
+        if facts.canonical and facts.canonical != url:
+            _url_dates(facts, facts.canonical, "canonical")
+        _dates(tree, facts, regions, nodes)
     _texts(tree, facts, regions)
+    if dates:
+        _text_dates(facts)
     return facts
 
 
-def _head(tree: LexborHTMLParser, facts: PageFacts) -> None:
+def _query(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
+    """tree.css(selector) without repeats: Lexbor returns an element once for every selector of the list it
+    matches (a <time itemprop=datePublished>, a <div class="post-meta date">), one after the other."""
+    out: list[LexborNode] = []
+    seen: set[int] = set()
+    for node in tree.css(selector):
+        mid = node.mem_id
+        if mid not in seen:
+            seen.add(mid)
+            out.append(node)
+    return out
+
+
+def _head(tree: LexborHTMLParser, facts: PageFacts, nodes: list[LexborNode] | None = None, dates: bool = True) -> None:
+    """Head metadata, the first <h1>, and the date signals of <meta> tags (unless not ``dates``). ``nodes``: the
+    result of ``tree.css(PAGE_SELECTOR)`` (queried here when not given)."""
+    if nodes is None:
+        nodes = _query(tree, PAGE_SELECTOR)
     html = tree.css_first("html")
     if html is not None:
         facts.lang = _clean(html.attributes.get("lang") or html.attributes.get("xml:lang"), 35)
     title = tree.css_first("title")
     if title is not None:
         facts.title = _clean(title.text(deep=True), 500)
-    base = tree.css_first("base[href]")
+    metas, h1s = [], []
+    base = None
+    for node in nodes:
+        tag = node.tag
+        if tag == "meta":
+            metas.append(node)
+        elif tag == "h1":
+            h1s.append(node)
+        elif tag == "base" and base is None and "href" in node.attributes:
+            base = node
     if base is not None:
         facts.base_href = (base.attributes.get("href") or "").strip() or None
-    h1s = tree.css("h1")
     facts.h1_count = len(h1s)
     if h1s:
         facts.h1 = _text(h1s[0], 500)
-    for meta in tree.css("meta"):
+    for meta in metas:
         a = meta.attributes
         name = a.get("name") or a.get("property") or a.get("itemprop") or a.get("http-equiv")
         content = a.get("content")
@@ -383,8 +429,24 @@ def _head(tree: LexborHTMLParser, facts: PageFacts) -> None:
             facts.generator = _clean(content, 200)
         elif key == "content-language" and not facts.lang:
             facts.lang = _clean(content, 35)
-        if key not in _META_NOT_DATE and _META_DATE.search(key):
+        kind = _date_meta(key) if dates else 0
+        if kind == 1 or (kind == 2 and _PATH_DATE.search(content) is not None):
             _signal(facts, "meta", name.strip(), content)
+
+
+_DATE_META_MEMO: dict[str, int] = {}
+
+
+def _date_meta(key: str) -> int:
+    """Whether a <meta> name (lower-cased) may carry a date: 0 no, 1 yes, 2 a preview image's URL (a date only
+    when its path has one). Memoised: pages repeat the same names."""
+    r = _DATE_META_MEMO.get(key)
+    if r is None:
+        m = _META_DATE.search(key) if key not in _META_NOT_DATE else None
+        r = 0 if m is None else 2 if key.startswith(("og:image", "twitter:image")) and "date" not in key else 1
+        if len(_DATE_META_MEMO) < 10_000:
+            _DATE_META_MEMO[key] = r
+    return r
 
 
 def _links(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
@@ -430,7 +492,7 @@ def _links(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
         ))
 
 
-def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
+def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions, nodes: list[LexborNode] | None = None) -> None:
     """JSON-LD, microdata, <time> elements and elements whose class says date, found with one query (each
     pass over the tree costs; one pass with all the selectors costs least) and read in document order.
     <time> and dated elements are placed relative to the first <h1>: "main h1+1 entry-date" is the first
@@ -438,7 +500,7 @@ def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
     h1_seen = False
     after = n_time = n_class = 0
     last_text = None
-    for node in tree.css(DATES_SELECTOR):
+    for node in (_query(tree, DATES_SELECTOR) if nodes is None else nodes):
         tag = node.tag
         if tag == "script":
             if "ld+json" in (node.attributes.get("type") or "").lower():
@@ -447,8 +509,8 @@ def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
         if tag == "h1":
             h1_seen = True
             continue
-        if tag == "meta":
-            continue  # read with the other meta tags
+        if tag == "meta" or tag == "base":
+            continue  # read with the head's metadata
         a = node.attributes
         ip = a.get("itemprop")
         if ip is not None and ip.lower() in DATE_KEYS:
@@ -481,11 +543,10 @@ def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
             if not m:
                 continue
         raw = node.text(deep=True, separator=" ")
-        if len(raw) < 2000 and _LOOKS_DATED.search(raw):   # a short, dated line (a container is not one)
-            t = _clean(raw, 400)
-        else:
-            t = None
-        if not t or len(t) >= 200 or t == last_text:
+        t = _clean(raw, 400) if len(raw) < 2000 else None
+        if t is not None and (len(t) >= 200 or _LOOKS_DATED.search(t) is None):
+            t = None   # a short, dated line is kept (a container is not one)
+        if not t or t == last_text:
             title = a.get("title")  # <span title="20.06.2018">, <abbr title="...">
             if not title or not _LOOKS_DATED.search(title):
                 continue
@@ -517,7 +578,8 @@ def _text_dates(facts: PageFacts) -> None:
             t = t[head:head + PHRASE_HEAD] + " \n " + t[-PHRASE_TAIL:]
         lower = t.lower()
         if n_phrases < MAX_PHRASES:
-            for hit in _find_all(t, lower, _TEXT_DATE_KEYS, _TEXT_DATE, MAX_PHRASES - n_phrases, _TEXT_DATE_PREFIX):
+            keys = _TEXT_DATE_KEYS_ASCII if t.isascii() else _TEXT_DATE_KEYS
+            for hit in _find_all(t, lower, keys, _TEXT_DATE, MAX_PHRASES - n_phrases, _TEXT_DATE_PREFIX):
                 _signal(facts, "text", "phrase", hit, r)
                 n_phrases += 1
         if n_copyright < MAX_COPYRIGHTS and r not in ("header", "aside"):
@@ -582,4 +644,3 @@ def _texts(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
     facts.main_text = main
     facts.word_count = len(main.split())
     facts.text_hash = hashlib.blake2b(main.encode("utf-8", "replace"), digest_size=12).hexdigest() if main else None
-    _text_dates(facts)

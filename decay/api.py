@@ -20,8 +20,16 @@ def _config(config: str | Path | Config) -> Config:
 
 
 def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list[str] | None = None,
-          settings: dict[str, Any] | None = None) -> dict:
+          settings: dict[str, Any] | None = None, full: bool = False, only: str | None = None) -> dict:
     """Crawl the configured sites into the database; returns the crawl's summary (the crawls row and per-site rows).
+
+    Then check the social profiles (``summary["social"]``): those declared in [[social]] and those the
+    sites link to.  ``only="sites"`` crawls the sites alone, ``only="social"`` checks the profiles alone
+    (discovering them from the previous complete crawl of each site).  Without ``only``, profiles are
+    checked when the configuration declares at least one [[social]] profile.
+
+    Re-crawls are incremental (conditional requests; see [crawl] full_recrawl_every); ``full=True`` downloads
+    every page again.
 
     Runs Scrapy's reactor, which cannot be restarted: call it once per process.
     """
@@ -39,16 +47,47 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
     s.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     process = CrawlerProcess(s)
     logging.getLogger("scrapy").setLevel(cfg.crawl.log_level)
-    crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, config=str(cfg.path), db=str(db) if db else None, sites=",".join(sites) if sites else None)
+    if only not in (None, "sites", "social"):
+        raise ValueError(f'only: "{only}" is not one of sites, social')
+    social = only == "social" or (only is None and bool(cfg.social))
+    crawler = social_crawler = None
+    if only != "social":
+        crawler = process.create_crawler(SiteSpider)
+        d = process.crawl(crawler, config=str(cfg.path), db=str(db) if db else None, sites=",".join(sites) if sites else None,
+                          full=full)
+    if social:
+        from crawler.spiders.social import SocialSpider
+
+        social_crawler = process.create_crawler(SocialSpider)
+        run = lambda: process.crawl(social_crawler, config=str(cfg.path), db=str(db) if db else None)  # noqa: E731
+        if crawler is None:
+            run()
+        else:   # after the sites, so tonight's links are checked; not after an interrupted crawl (Ctrl-C)
+            d.addBoth(lambda _: None if _site_interrupted(crawler) else run())
     process.start()
-    spider = crawler.spider
-    summary = getattr(spider, "summary", None)
-    if summary is None:
-        summary = {"crawl_id": getattr(spider, "crawl_id", None), "status": "failed",
-                   "reason": "the crawl did not start (see the messages above)"}
+    if crawler is not None:
+        spider = crawler.spider
+        summary = getattr(spider, "summary", None)
+        if summary is None:
+            summary = {"crawl_id": getattr(spider, "crawl_id", None), "status": "failed",
+                       "reason": "the crawl did not start (see the messages above)"}
+    else:
+        summary = {"crawl_id": None, "status": "complete", "sites": []}
+    if social_crawler is not None:
+        sp = getattr(social_crawler, "spider", None)
+        summary["social"] = getattr(sp, "summary", None) or {
+            "status": "failed" if sp is not None or crawler is None else "not run",
+            "reason": "the social crawl did not start" if crawler is None or sp is not None else "the site crawl was interrupted"}
+        if crawler is None:
+            summary["status"] = "complete" if summary["social"]["status"] == "complete" else "failed"
+            summary["reason"] = summary["social"].get("reason")
     summary["db"] = str(Path(db) if db else cfg.database_path)
     return summary
+
+
+def _site_interrupted(crawler) -> bool:
+    summary = getattr(getattr(crawler, "spider", None), "summary", None) or {}
+    return summary.get("status") not in ("complete", "failed")
 
 
 def analyse(config: str | Path | Config, db: str | Path | None = None, now: str | datetime | None = None) -> dict:
@@ -164,6 +203,60 @@ def format_impact(report: dict, shown: int = 20) -> str:
     return "\n".join(lines)
 
 
+def top_cleanup(db: str | Path, limit: int = 10, owner: str | None = None) -> list[dict]:
+    """The top of this morning's cleanup list (visible items, by rank)."""
+    from decay.export import cleanup_rows
+
+    return cleanup_rows(Path(db), owner=owner)[:limit]
+
+
+def format_cleanup_top(rows: list[dict], total: int | None = None) -> str:
+    if not rows:
+        return "The cleanup list is empty: nothing needs doing."
+    head = "The cleanup list" + (f" (top {len(rows)} of {total})" if total and total > len(rows) else "") + ":"
+    lines = [head]
+    for r in rows:
+        lines.append(f"{r['rank']:4d}. {r['action'].upper():9s} {r['subject_url']}  [{r['severity']}; {r['owner']}; "
+                     f"score {r['score']:g}; id {r['id']}]")
+        lines.append(f"       why: {_shorten(r['why'], 220)}")
+        lines.append(f"       do:  {_shorten(r['todo'], 220)}")
+    return "\n".join(lines)
+
+
+def _shorten(text: str | None, n: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def serve_command(config_path: str | Path | None = None, db: str | Path | None = None) -> str:
+    """The command that opens the results in datasette, configured (decay serve)."""
+    import shlex
+    import shutil
+    import sys
+
+    exe = "decay" if shutil.which("decay") else str(Path(sys.executable).parent / "decay")
+    if config_path is not None:
+        return f"{exe} serve --config {shlex.quote(str(config_path))}"
+    return f"{exe} serve --db {shlex.quote(str(db))}"
+
+
+def rules_check(config: str | Path | Config) -> dict:
+    """Validate every rule of the configuration and its rule files; returns the rules counted and every problem
+    (bad regular expression, unknown kind, missing file, duplicate id, a pattern that backtracks catastrophically)."""
+    from analysis.rules import tool
+
+    cfg = config if isinstance(config, Config) else load_config(config, check_rules=False)
+    return tool.check(cfg)
+
+
+def rules_test(rule_id: str, target: str, config: str | Path | Config, url: str | None = None) -> dict:
+    """What one rule or built-in check finds on one page (a local HTML file, or a URL fetched now); no crawl, no database.
+    ``url``: the URL to judge the page as (include/exclude, mixed content), default the file's or the fetched URL."""
+    from analysis.rules import tool
+
+    return tool.test(_config(config), rule_id, target, url=url)
+
+
 def datasette_command(db: str | Path) -> str:
     """The command that opens the database in datasette, runnable as printed (even when the venv is not on PATH)."""
     import shutil
@@ -181,12 +274,29 @@ def datasette_command(db: str | Path) -> str:
 def crawl_exit_status(summary: dict) -> int:
     if summary.get("status") != "complete":
         return EXIT_FAILED
+    if summary.get("social", {}).get("status") not in (None, "complete"):
+        return EXIT_FAILED
     if any(s.get("status") != "complete" for s in summary.get("sites", [])):
         return EXIT_SITE_FAILED
     return EXIT_OK
 
 
+def format_social_summary(social: dict) -> str:
+    if social.get("status") != "complete":
+        return f"social crawl {social.get('social_crawl_id') or ''} {social.get('status')}: {social.get('reason') or ''}".replace("  ", " ")
+    return (f"social crawl {social['social_crawl_id']} complete in {social['duration_s']:.1f} s: {social['checked']} of "
+            f"{social['profiles']} profiles checked: {social['alive']} alive, {social['missing']} missing, "
+            f"{social['suspended']} suspended, {social['unknown']} unknown ({social['requests']} requests)")
+
+
 def format_crawl_summary(summary: dict) -> str:
+    if summary.get("crawl_id") is None and "social" in summary and not summary.get("sites"):
+        return format_social_summary(summary["social"])
+    text = _format_site_crawl_summary(summary)
+    return text + ("\n" + format_social_summary(summary["social"]) if "social" in summary else "")
+
+
+def _format_site_crawl_summary(summary: dict) -> str:
     lines = []
     status = summary.get("status")
     head = f"crawl {summary.get('crawl_id')} {status}"

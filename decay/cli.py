@@ -33,8 +33,18 @@ def cli() -> None:
               help="The SQLite database to write (default: [output] database from the configuration).")
 @click.option("--site", "sites", multiple=True, metavar="NAME",
               help="Crawl only this site (repeatable). Default: every configured site.")
-def crawl(config: Path, db: Path | None, sites: tuple[str, ...]) -> None:
+@click.option("--full", is_flag=True,
+              help="Download every page again instead of re-validating them with conditional requests "
+                   "(a full re-crawl also happens by itself every [crawl] full_recrawl_every).")
+@click.option("--only", type=click.Choice(["sites", "social"]), default=None,
+              help="Crawl only the sites, or only check the social profiles (declared in [[social]] and linked from the "
+                   "previous complete crawl of each site). Default: the sites, then the social profiles when the "
+                   "configuration declares any.")
+def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, only: str | None) -> None:
     """Crawl every configured site and record what was found in the database.
+
+    Then checks the social profiles: those declared in [[social]] and those
+    the sites link to (alive, missing, suspended or unknown; last post).
 
     Records facts only (pages, links, redirects, errors, sitemaps, date
     signals); the analysis stage judges them.  The previous
@@ -52,7 +62,7 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...]) -> None:
     unknown = [s for s in sites if s not in names]
     if unknown:
         fail(f"{config}: no site named {', '.join(unknown)}; the configured sites are: {', '.join(names)}")
-    summary = api.crawl(cfg, db=db, sites=list(sites) or None)
+    summary = api.crawl(cfg, db=db, sites=list(sites) or None, full=full, only=only)
     click.echo(api.format_crawl_summary(summary))
     click.echo(f"browse it: {api.datasette_command(summary['db'])}")
     sys.exit(api.crawl_exit_status(summary))
@@ -65,7 +75,7 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...]) -> None:
               help="The database to analyse (default: [output] database from the configuration).")
 @click.option("--now", default=None, metavar="YYYY-MM-DD",
               help="Judge as of this date instead of today (to reproduce an earlier analysis).")
-@click.option("--top", default=10, show_default=True, help="How many of the most serious findings to print.")
+@click.option("--top", default=10, show_default=True, help="How many items of the cleanup list to print (0: none).")
 def analyse(config: Path, db: Path | None, now: str | None, top: int) -> None:
     """Judge the facts of the latest complete crawl: page dates, outdated content, expired meaning.
 
@@ -84,8 +94,12 @@ def analyse(config: Path, db: Path | None, now: str | None, top: int) -> None:
         summary = api.analyse(cfg, db=db, now=now)
     except (ValueError, FileNotFoundError) as e:
         fail(str(e))
-    click.echo(api.format_analysis_summary(summary, api.top_findings(summary["db"], top) if top else None))
-    click.echo(f"browse it: {api.datasette_command(summary['db'])}")
+    click.echo(api.format_analysis_summary(summary))
+    if top:
+        click.echo("")
+        click.echo(api.format_cleanup_top(api.top_cleanup(summary["db"], top), summary.get("cleanup")))
+    click.echo("")
+    click.echo(f"browse and triage it: {api.serve_command(config)}")
 
 
 @cli.command()
@@ -161,6 +175,309 @@ def reference(what: str, update: Path | None) -> None:
     except ValueError as e:
         fail(str(e))
     click.echo(f"{update}: {what} reference updated")
+
+
+def _db_path(db: Path | None, config: Path | None) -> Path:
+    if db is None and config is None:
+        fail("give the database (--db PATH) or the configuration (--config FILE)")
+    path = db if db is not None else _load(config).database_path
+    if not path.exists():
+        fail(f"{path}: no database there; run decay crawl and decay analyse first (or give --db)")
+    return path
+
+
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                         help="The database (default: [output] database of --config).")
+CONFIG_OPTION = click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                             help="The TOML configuration file (for the database when --db is not given).")
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--state", type=click.Choice(["new", "accepted", "in progress", "done", "dismissed", "snoozed"]), default=None,
+              help="The decision. Without --state, show the item and every decision made about it.")
+@click.option("--note", default="", help="Why, in your words (kept with the decision and in triage_log).")
+@click.option("--until", default=None, metavar="YYYY-MM-DD", help="For --state snoozed: the day the item comes back.")
+@click.option("--who", default=None, help="Who decides (default: your login name).")
+@DB_OPTION
+@CONFIG_OPTION
+def triage(ids: tuple[str, ...], state: str | None, note: str, until: str | None, who: str | None,
+           db: Path | None, config: Path | None) -> None:
+    """Record a decision about cleanup items or findings, or show one's history.
+
+    ID is the id column of cleanup_list (or of findings); 6 or more leading
+    characters are enough.  States: new, accepted, in progress, done,
+    dismissed (stays off the list until its evidence changes: a new finding,
+    a finding whose evidence changed, or a different recommended action),
+    snoozed (off the list until --until), done (off the list; reopened if a
+    later crawl still finds the problem).  Nothing decay crawl or decay
+    analyse does changes these decisions.  Examples:
+
+      decay triage 3f2a9c --state dismissed --note "kept for the archive" --config org.toml
+
+      decay triage 3f2a9c --config org.toml
+    """
+    from decay import triage as tr
+
+    path = _db_path(db, config)
+    try:
+        if state is None:
+            for i in ids:
+                click.echo(tr.format_history(tr.history(path, i)))
+            return
+        done = tr.record(path, list(ids), state, note=note, who=who, until=until)
+    except tr.TriageError as e:
+        fail(str(e))
+    for fid, item, subject in done:
+        click.echo(f"{fid}  {state}{' until ' + until if until else ''}  ({item}: {subject})")
+
+
+@cli.command()
+@DB_OPTION
+@CONFIG_OPTION
+@click.option("--host", default=None, help="Address to listen on (default: [serve] host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: [serve] port, 8001; 0 for any free port).")
+@click.option("--hash-password", "hash_password", is_flag=True,
+              help="Ask for a password and print its hash for [[serve.users]] password_hash, then exit.")
+@click.option("--metadata-only", is_flag=True, help="Write datasette's metadata file next to the database and print its path, without serving.")
+def serve(db: Path | None, config: Path | None, host: str | None, port: int | None, hash_password: bool,
+          metadata_only: bool) -> None:
+    """Browse and triage the results in datasette, with everything configured.
+
+    Table and column descriptions, default sorts and facets, full-text search
+    on pages, canned queries (this morning's list, new since the last crawl,
+    orphans, hijackable social links, pages not updated in N years), charts
+    (Dashboards menu), and triage queries that only users who signed in
+    ([[serve.users]]) can run; everyone else can read only.
+    """
+    import os
+
+    from decay import serve as sv
+
+    if hash_password:
+        from datasette_auth_passwords.utils import hash_password as hp
+
+        pw = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        click.echo(hp(pw))
+        return
+    cfg = _load(config) if config is not None else None
+    path = _db_path(db, config)
+    missing = sv.check_plugins()
+    if missing:
+        fail("missing packages: " + ", ".join(missing) + "; reinstall content-decay (pip install -e .)")
+    meta = sv.write_metadata(path, cfg, path.with_name(path.stem + "-datasette.json"))
+    if metadata_only:
+        click.echo(str(meta))
+        return
+    if cfg is not None:
+        for u in cfg.serve.users:
+            if u.password_hash.startswith("env:") and not os.environ.get(u.password_hash[4:]):
+                fail(f"{config}: serve.users ({u.name}).password_hash: the environment variable {u.password_hash[4:]} is not set")
+    host = host or (cfg.serve.host if cfg else "127.0.0.1")
+    port = port if port is not None else (cfg.serve.port if cfg else 8001)
+    if cfg is None or not cfg.serve.users:
+        click.echo("note: no [[serve.users]] in the configuration: nobody can sign in to triage (decay triage still works)", err=True)
+    args = sv.datasette_args(path, meta, host, port)
+    click.echo(f"datasette on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
+    sys.stdout.flush()
+    os.execv(args[0], args)
+
+
+@cli.group()
+def export() -> None:
+    """Export the cleanup list or a redirect map (see decay export cleanup --help)."""
+
+
+@export.command("cleanup")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--owner", default=None, help="Only the items of this owner (as [[owners]] names them; 'unowned' for the rest).")
+@click.option("--all", "everything", is_flag=True, help="Every row, also those dismissed, snoozed or done.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file (default: standard output).")
+@DB_OPTION
+@CONFIG_OPTION
+def export_cleanup(fmt: str, owner: str | None, everything: bool, output: Path | None, db: Path | None, config: Path | None) -> None:
+    """This morning's cleanup list (what cleanup_list shows as visible), most urgent first."""
+    from decay import export as ex
+
+    text = ex.format_cleanup(ex.cleanup_rows(_db_path(db, config), owner=owner, everything=everything), fmt)
+    _emit(text, output)
+
+
+@export.command("redirects")
+@click.option("--format", "fmt", type=click.Choice(["nginx", "apache", "csv"]), default="nginx", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file (default: standard output).")
+@DB_OPTION
+@CONFIG_OPTION
+def export_redirects(fmt: str, output: Path | None, db: Path | None, config: Path | None) -> None:
+    """A redirect map of the redirect actions people accepted (triage state accepted, in progress or done)."""
+    from decay import export as ex
+
+    _emit(ex.format_redirects(ex.redirect_rows(_db_path(db, config)), fmt), output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The TOML configuration file ([nightly] for the summary, the alert severity and the webhook).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The database (default: [output] database from the configuration).")
+@click.option("--full", is_flag=True, help="Download every page again instead of re-validating them (conditional requests).")
+@click.option("--now", default=None, metavar="YYYY-MM-DD", help="Judge as of this date instead of today.")
+@click.option("--no-webhook", "no_webhook", is_flag=True, help="Do not POST the summary to [nightly] webhook_url this time.")
+@click.option("--no-prune", "no_prune", is_flag=True, help="Do not prune the database after the run ([nightly] keep).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole summary as JSON instead of the short text.")
+def nightly(config: Path, db: Path | None, full: bool, now: str | None, no_webhook: bool, no_prune: bool, as_json: bool) -> None:
+    """The nightly run: crawl, analyse, compare with the previous complete run, summarise.
+
+    Crawls every site (incrementally: unchanged pages answer 304 Not
+    Modified), analyses, records what changed (pages added, gone, changed,
+    status changes; findings opened and resolved), prints a short summary,
+    writes the whole summary as JSON (runs/run-N.json next to the database)
+    and POSTs it to [nightly] webhook_url if set.  One run at a time (a lock
+    next to the database); a run killed at any moment leaves the last
+    complete results and every triage decision intact.
+
+    Exit status: 0 complete; 1 complete with new findings at or above
+    [nightly] alert_severity (default critical); 2 configuration or
+    arguments wrong; 3 the crawl failed or a site could not be crawled; 4
+    another run holds the lock; 5 the analysis failed; 6 interrupted
+    (SIGTERM, Ctrl-C).
+    """
+    import json
+
+    from decay import nightly as nightly_mod
+
+    cfg = _load(config)
+    try:
+        summary = nightly_mod.nightly(cfg, db=db, full=full, now=now, webhook=not no_webhook, prune=not no_prune)
+    except ValueError as e:   # --now
+        fail(str(e))
+    if summary["exit_code"] == nightly_mod.EXIT_LOCKED:
+        fail(summary["reason"], nightly_mod.EXIT_LOCKED)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(summary.get("text") or nightly_mod.format_summary(summary))
+    sys.exit(summary["exit_code"])
+
+
+@cli.command()
+@click.option("--keep", required=True, metavar="DURATION",
+              help="Keep what is younger than this: a number and a unit, d, w, m or y (180d, 6m, 1y).")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The configuration file (for the database and the summaries folder).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The database (default: [output] database of --config).")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@click.option("--vacuum", is_flag=True, help="Afterwards, give the freed space back to the file system (VACUUM: needs the database's size again in free disk, and a moment without readers).")
+def prune(keep: str, config: Path | None, db: Path | None, dry_run: bool, vacuum: bool) -> None:
+    """Bound the database: delete history and facts older than --keep.
+
+    Deletes the facts of pages no crawl has requested for longer than
+    --keep, older crawls, runs, analyses and history rows, leftover staging
+    files and old run summaries, in one transaction.  Never the latest
+    complete crawl of any site, never the findings (their ids carry people's
+    decisions), never triage.  Takes the nightly lock (exit 4 if a run holds
+    it).
+    """
+    from decay.config import parse_duration
+    from decay.history import prune as prune_db
+    from decay.lock import LockHeld, RunLock
+    from decay.nightly import EXIT_LOCKED, summary_dir_of
+
+    days = parse_duration(keep)
+    if days is None:
+        fail(f'--keep: "{keep}" is not a duration: write a number and a unit, e.g. 180d, 6m or 1y')
+    cfg = _load(config) if config is not None else None
+    if db is None and cfg is None:
+        fail("give the database (--db PATH) or the configuration (--config FILE)")
+    db_path = Path(db) if db else cfg.database_path
+    if not db_path.exists():
+        fail(f"{db_path}: no database there")
+    try:
+        with RunLock(db_path, what=f"decay prune --keep {keep}"):
+            rep = prune_db(db_path, days, dry_run=dry_run, vacuum=vacuum,
+                           summary_dir=summary_dir_of(cfg, db_path) if cfg else db_path.parent / "runs")
+    except LockHeld as e:
+        fail(str(e), EXIT_LOCKED)
+    verb = "would delete" if dry_run else "deleted"
+    counts = ", ".join(f"{n} {t}" for t, n in rep.deleted.items() if n) or "nothing"
+    click.echo(f"{db_path}: older than {rep.cutoff}: {verb} {counts}"
+               + (f"; removed {len(rep.files)} file(s)" if rep.files else "")
+               + f" (kept crawls {', '.join(map(str, rep.kept_crawls)) or 'none'}) in {rep.seconds:.1f} s")
+
+
+@cli.group()
+def rules() -> None:
+    """Check the team's rules, and try one on a page without crawling.
+
+    Rules are [[rules]] tables in the configuration or in the files named by
+    [checks] rule_files (README: "Writing rules").  Their findings are named
+    rules.<id>; the built-in checks (outdated technology, insecure forms, mixed
+    content, new windows without rel=noopener) are checks.*.
+    """
+
+
+@rules.command("check")
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The TOML configuration file whose rules (and rule files) to check.")
+def rules_check(config: Path) -> None:
+    """Validate every rule: unknown kind, bad regular expression, missing word or rule file, duplicate id, bad CSS selector,
+    a pattern that backtracks catastrophically.  Lists every problem with the file, the rule and the fix.
+
+    Exit status: 0 all rules are fine; 1 at least one rule has a problem; 2 the configuration itself is wrong.
+    """
+    from decay import api
+
+    try:
+        report = api.rules_check(config)
+    except ConfigError as e:
+        fail(str(e))
+    for p in report["problems"]:
+        click.echo(f"error: {p}", err=True)
+    checks = ", ".join(f"{cid.split('.', 1)[1]} {'on' if on else 'off'}" for cid, on in report["checks"].items())
+    if report["problems"]:
+        click.echo(f"{config}: {len(report['problems'])} problem(s) in {report['rules']} rule(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{config}: ok ({report['rules']} rule(s), {report['enabled']} enabled; built-in checks: {checks})")
+
+
+@rules.command("test")
+@click.argument("rule_id", metavar="RULE_ID")
+@click.argument("target", metavar="URL|FILE")
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The TOML configuration file that defines the rule.")
+@click.option("--url", default=None, metavar="URL",
+              help="Judge the page as if it were at this URL (include/exclude patterns, HTTPS checks, relative links); "
+                   "default: the URL fetched, or the file's path.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def rules_test(rule_id: str, target: str, config: Path, url: str | None, as_json: bool) -> None:
+    """Show what one rule matches on one page: a local HTML file, or a URL fetched now (no crawl, no database).
+
+    RULE_ID is a rule's id (with or without the rules. prefix) or a built-in
+    check (checks.outdated_technology, checks.insecure_form,
+    checks.mixed_content, checks.new_window_opener).  Each match is shown with
+    the region it was found in and its surroundings, as a finding would show it.
+    """
+    import json
+
+    from decay import api
+
+    cfg = _load(config)
+    try:
+        report = api.rules_test(rule_id, target, cfg, url=url)
+    except (ValueError, FileNotFoundError, OSError) as e:
+        fail(str(e))
+    from analysis.rules.tool import format_test
+
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else format_test(report))
 
 
 def _load(config: Path):

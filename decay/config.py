@@ -75,6 +75,7 @@ class Crawl:
     max_page_mb: float = field(default=10.0, metadata=doc("Pages larger than this (MB) are not downloaded; they are recorded as too large.", "10"))
     progress_interval: float = field(default=30.0, metadata=doc("When not on a terminal, seconds between progress log lines.", "30"))
     log_level: str = field(default="WARNING", metadata=doc("Scrapy's log level: DEBUG, INFO, WARNING or ERROR.", '"WARNING"'))
+    full_recrawl_every: str = field(default="7d", metadata=doc("Re-crawls are incremental: pages the previous complete crawl downloaded are re-validated with conditional requests (If-None-Match / If-Modified-Since), and a 304 Not Modified keeps their facts. Every this often (d, w, m, y) a site is downloaded in full instead; `decay crawl --full` forces it; \"0d\" makes every crawl full.", '"7d"'))
 
 
 @dataclass
@@ -122,6 +123,100 @@ class Links:
 
 
 @dataclass
+class Owner:
+    pattern: str = field(default="", metadata=doc("Pages (URL pattern, the syntax of include: \"/news/*\") or social profiles (a full URL glob: \"https://mastodon.social/@example*\") this owner looks after. When several patterns match, the most specific wins (the one with the most characters that are not *); on a tie, the later one.", '"/news/*"', required=True))
+    owner: str = field(default="", metadata=doc("The team or person, as the list should show it (a name, a team, an e-mail address).", '"Comms team"', required=True))
+    site: str = field(default="", metadata=doc("Only pages of this site (a [[sites]] name); empty: every site.", '"main"'))
+
+
+@dataclass
+class Cleanup:
+    protected: list[str] = field(default_factory=lambda: ["/", "/privacy*", "/data-protection*", "/imprint*", "/impressum*", "/legal*", "/terms*", "/cookie*", "/accessibility*", "/contact*"], metadata=doc("Pages never recommended for removal or redirection, whatever their findings (URL patterns, the syntax of include); they can only be updated or reviewed. Every site's start pages are always protected.", '["/", "/privacy*", "/legal/*"]'))
+    remove_min_confidence: float = field(default=0.8, metadata=doc("Removal is recommended only when the findings that call a page obsolete are at least this sure (0 to 1); below it the page is listed for review.", "0.8"))
+    traffic_file: str = field(default="", metadata=doc("Optional CSV file with visits per page (columns url and visits, e.g. an analytics export of the last 90 days); a relative path is relative to the configuration file. Used for each page's importance.", '"traffic.csv"'))
+
+
+@dataclass
+class ServeUser:
+    name: str = field(default="", metadata=doc("User name to sign in with.", '"alice"', required=True))
+    password_hash: str = field(default="", metadata=doc("The password's hash, made by `decay serve --hash-password`; or env:VARIABLE to read it from the environment. Never the password itself.", '"env:DECAY_ALICE_HASH"', required=True))
+
+
+@dataclass
+class Serve:
+    host: str = field(default="127.0.0.1", metadata=doc("Address datasette listens on (127.0.0.1: this machine only; 0.0.0.0: every interface, behind a proxy with TLS).", '"127.0.0.1"'))
+    port: int = field(default=8001, metadata=doc("Port datasette listens on.", "8001"))
+    users: list[ServeUser] = field(default_factory=list, metadata=doc("People who may sign in and triage, as [[serve.users]] tables (see below). Everyone else can read but not change anything.", ""))
+
+
+@dataclass
+class Nightly:
+    summary_dir: str = field(default="", metadata=doc("Folder for the JSON summary of each run (run-N.json). Default: a folder runs/ next to the database. A relative path is relative to the configuration file's folder.", '"output/runs"'))
+    alert_severity: str = field(default="critical", metadata=doc("New findings at or above this severity (critical, high, medium, low, info) are listed first in the summary and make `decay nightly` exit with status 1; \"none\": never.", '"critical"'))
+    webhook_url: str = field(default="", metadata=doc("Optional: after each run, POST the summary as JSON to this URL (e.g. a chat channel's incoming webhook; the short text is in the field \"text\"). env:VARIABLE reads the URL from the environment. A failed POST is logged, never fatal.", '"env:DECAY_WEBHOOK_URL"'))
+    webhook_timeout: float = field(default=10.0, metadata=doc("Seconds to wait for the webhook to answer, per attempt.", "10"))
+    webhook_retries: int = field(default=3, metadata=doc("Further attempts after a failed POST (a connection error, a timeout or a 5xx/429 answer), waiting 1, 2, 4, ... seconds between them.", "3"))
+    webhook_headers: dict[str, str] = field(default_factory=dict, metadata=doc("Extra HTTP headers for the webhook POST (a value env:VARIABLE is read from the environment).", '{ "Authorization" = "env:DECAY_WEBHOOK_TOKEN" }'))
+    keep: str = field(default="180d", metadata=doc("After each run, prune what is older than this (as `decay prune --keep`): facts of pages no crawl has seen since, history, old runs and summaries. Never the latest complete crawl, never triage decisions. \"\" keeps everything.", '"180d"'))
+
+
+@dataclass
+class Rule:
+    id: str = field(default="", metadata=doc("A short unique id (letters, digits, -, _, .); findings name it rules.<id>, so keep it stable: triage decisions stay attached to it.", '"retired-product-name"', required=True))
+    kind: str = field(default="", metadata=doc("term (words or phrases), pattern (a regular expression), banned_list (a file of words), retired_domain (links or embeds pointing at domains), required (a phrase, link or element every matching page must have) or forbidden_element (a CSS selector or resource URL). See \"Writing rules\" in README.md.", '"term"', required=True))
+    category: str = field(default="brand", metadata=doc("brand, legal, security, accessibility or quality.", '"brand"'))
+    severity: str = field(default="medium", metadata=doc("critical, high, medium, low or info.", '"medium"'))
+    message: str = field(default="", metadata=doc("What is wrong, in words the person fixing it understands; the finding adds what matched and where.", '"Retired product name"'))
+    terms: list[str] = field(default_factory=list, metadata=doc("term: the words or phrases to find (whole words; a term written with a capital letter matches only that spelling, see case). required: phrases of which at least one must be present.", '["DataSet API"]'))
+    replacement: str = field(default="", metadata=doc("term, banned_list: what to write instead, shown in the finding.", '"DataStream API"'))
+    case: str = field(default="smart", metadata=doc("How terms match letter case: smart (a term in lower case matches any case; one with a capital letter only as written), exact, or ignore.", '"smart"'))
+    pattern: str = field(default="", metadata=doc("pattern: a regular expression (Python syntax, run by the regex module with a time limit per page).", '"(?i)call us on 0800 ?123 ?456"'))
+    file: str = field(default="", metadata=doc("banned_list: a text file of words or phrases, one per line (# starts a comment; word => replacement suggests one). Relative to the file that defines the rule.", '"banned-words.txt"'))
+    domains: list[str] = field(default_factory=list, metadata=doc("retired_domain: domains the organisation gave up; a link, image, script, iframe, form or stylesheet pointing at one of them or a subdomain is reported.", '["harbour-foundation.org"]'))
+    url: str = field(default="", metadata=doc("required: a link whose URL matches this pattern must be present. forbidden_element: no link, script, image, stylesheet or iframe may point at a matching URL. A glob on the whole URL (* matches anything) or re: and a regular expression.", '"*/privacy*"'))
+    selector: str = field(default="", metadata=doc("required, forbidden_element: a CSS selector run on the stored HTML of each page.", '"script[src*=\'urchin.js\']"'))
+    where: list[str] = field(default_factory=list, metadata=doc("Where on the page the rule looks: content (main text, without code samples), code (<pre> and <code>), nav, header, aside, footer, template (nav, header, aside and footer), title, alt (image alt texts), link_urls (URLs of links and resources), html (the page source). Default: content, code, nav, header, aside, footer, title and alt.", '["content", "title"]'))
+    include: list[str] = field(default_factory=list, metadata=doc("Only pages matching one of these URL patterns (the syntax of [[sites]] include).", '["/products/*"]'))
+    exclude: list[str] = field(default_factory=list, metadata=doc("Pages where the rule does not apply (URL patterns).", '["/news/20*", "/history/*"]'))
+    enabled: bool = field(default=True, metadata=doc("false switches the rule off (its findings are resolved at the next analysis) without deleting it.", "true"))
+
+
+@dataclass
+class Checks:
+    rule_files: list[str] = field(default_factory=list, metadata=doc("Files of [[rules]] tables (TOML), relative to this file, so that a team (brand, legal) can own its rules.", '["brand-rules.toml"]'))
+    outdated_technology: bool = field(default=True, metadata=doc("Report CMS versions (<meta name=generator>) and JavaScript libraries (script URLs, banner comments) with known vulnerabilities, from the table bundled with content-decay (each row cites its advisory).", "true"))
+    insecure_forms: bool = field(default=True, metadata=doc("Report forms that send what people type over plain HTTP.", "true"))
+    mixed_content: bool = field(default=True, metadata=doc("Report HTTPS pages that load scripts, stylesheets, frames, images or media over plain HTTP.", "true"))
+    new_window_opener: bool = field(default=True, metadata=doc("Report links to other websites that open a new window (target=_blank) without rel=noopener or noreferrer.", "true"))
+    template_min_pages: int = field(default=3, metadata=doc("A hit with the same surroundings in the page template (navigation, header, sidebar, footer, <head>) on at least this many pages is reported once, as a template finding listing the pages.", "3"))
+    pattern_timeout: float = field(default=0.25, metadata=doc("Seconds a pattern rule may spend on one page; a page that takes longer is skipped and the rule is reported as failing (rules.rule_failed).", "0.25"))
+    max_timeouts: int = field(default=3, metadata=doc("After this many pages over pattern_timeout, a pattern rule is stopped for the rest of the analysis.", "3"))
+    max_quoted: int = field(default=20, metadata=doc("At most this many hits are quoted (with their surroundings) in one finding; the counts always cover them all.", "20"))
+
+
+@dataclass
+class SocialProfile:
+    url: str = field(default="", metadata=doc("The profile's URL (x.com/..., twitter.com/..., a Mastodon server's /@name, bsky.app/profile/..., youtube.com/@... or /channel/..., facebook.com/..., instagram.com/..., linkedin.com/company/..., tiktok.com/@..., medium.com/@..., NAME.substack.com), or for platform = \"feed\" the URL of a feed (RSS, Atom, JSON Feed: a blog, a podcast). Give url, or platform and handle.", '"https://mastodon.social/@harbourside"'))
+    platform: str = field(default="", metadata=doc("x (or twitter), facebook, instagram, linkedin, tiktok, youtube, mastodon, bluesky, medium, substack or feed. Optional with a url (it is recognised); required with a handle.", '"mastodon"'))
+    handle: str = field(default="", metadata=doc("The handle, instead of url: \"@name\" (x, instagram, tiktok, youtube), \"@name@server\" (mastodon), \"name.bsky.social\" (bluesky), \"company/name\" (linkedin), a channel id \"UC...\" (youtube).", '"@harbourside@mastodon.social"'))
+    owner: str = field(default="", metadata=doc("Who looks after the account (a team, a person, an e-mail address); shown in its findings.", '"Comms team"'))
+    official: bool = field(default=True, metadata=doc("true: the organisation's own account, which its sites should link to (social.unlinked_account) and whose name should match [organisation] (social.inconsistent_identity). false: an account it knows about but does not speak through (a partner's, a retired one kept on purpose).", "true"))
+
+
+@dataclass
+class SocialSettings:
+    dormant_after: str = field(default="6m", metadata=doc("An account whose newest public post is older than this is dormant (social.dormant_account): a number and a unit, y, m, w or d.", '"6m"'))
+    latest_posts: int = field(default=5, metadata=doc("How many of each profile's latest posts are kept (date, URL, first words) in social_posts.", "5"))
+    check_discovered: bool = field(default=True, metadata=doc("Also check the profiles the sites link to that are not declared in [[social]] (links, JSON-LD sameAs, rel=\"me\"). Declared profiles are always checked.", "true"))
+    max_profiles: int = field(default=500, metadata=doc("At most this many profiles are checked per crawl (declared ones first, then those linked from the most pages).", "500"))
+    timeout: float = field(default=20.0, metadata=doc("Seconds before a request to a platform is given up (the profile is then unknown, with that reason).", "20"))
+    delay: float = field(default=1.0, metadata=doc("Seconds between two requests to the same host. Requests to one host are never made in parallel.", "1.0"))
+    max_response_mb: float = field(default=5.0, metadata=doc("Answers larger than this (MB) are not read; the profile is unknown (a feed that large is not a profile feed).", "5"))
+    obey_robots: bool = field(default=True, metadata=doc("Obey each platform's robots.txt. Several closed platforms disallow every robot: their profiles are then unknown, never guessed.", "true"))
+    base_urls: dict[str, str] = field(default_factory=dict, metadata=doc("Where to send the requests for a platform (x, facebook, instagram, linkedin, tiktok, youtube, bluesky, mastodon, medium, substack, feed) or for a production origin (\"https://mastodon.social\"), to check against a mirror or a local test server; a base URL may have a path prefix. An origin wins over a platform. Default: each platform's own public address (Bluesky: https://public.api.bsky.app).", '{ bluesky = "http://127.0.0.1:8042/bsky", "https://mastodon.social" = "http://127.0.0.1:8042/mastodon" }'))
+
+
+@dataclass
 class Config:
     path: Path
     organisation: Organisation
@@ -130,6 +225,14 @@ class Config:
     output: Output
     outdated: Outdated = field(default_factory=Outdated)
     links: Links = field(default_factory=Links)
+    social: list[SocialProfile] = field(default_factory=list)
+    social_settings: SocialSettings = field(default_factory=SocialSettings)
+    nightly: Nightly = field(default_factory=Nightly)
+    owners: list[Owner] = field(default_factory=list)
+    cleanup: Cleanup = field(default_factory=Cleanup)
+    serve: Serve = field(default_factory=Serve)
+    rules: list[Rule] = field(default_factory=list)
+    checks: Checks = field(default_factory=Checks)
 
     @property
     def database_path(self) -> Path:
@@ -158,6 +261,14 @@ SECTIONS: list[tuple[str, type, str, bool]] = [
     ("output", Output, "table", False),
     ("outdated", Outdated, "table", False),
     ("links", Links, "table", False),
+    ("social", SocialProfile, "array", False),
+    ("social_settings", SocialSettings, "table", False),
+    ("nightly", Nightly, "table", False),
+    ("owners", Owner, "array", False),
+    ("cleanup", Cleanup, "table", False),
+    ("serve", Serve, "table", False),
+    ("rules", Rule, "array", False),
+    ("checks", Checks, "table", False),
 ]
 
 SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -340,7 +451,100 @@ def _check_links(c: Links, path: Path) -> None:
         raise ConfigError(path, "links.exempt", str(e)) from None
 
 
-def parse_config(data: dict[str, Any], path: Path) -> Config:
+def _check_owners(owners: list[Owner], sites: list[str], path: Path) -> None:
+    for i, o in enumerate(owners):
+        if o.site and o.site not in sites:
+            close = difflib.get_close_matches(o.site, sites, n=1)
+            fix = f"did you mean \"{close[0]}\"?" if close else "use the name of one of the [[sites]]: " + ", ".join(sites)
+            raise ConfigError(path, f"owners[{i}].site", f'no site is named "{o.site}"; {fix}')
+        if "://" not in o.pattern:
+            try:
+                compile_patterns([o.pattern])
+            except ValueError as e:
+                raise ConfigError(path, f"owners[{i}].pattern", str(e)) from None
+
+
+def _check_cleanup(c: Cleanup, path: Path) -> None:
+    if not 0 <= c.remove_min_confidence <= 1:
+        raise ConfigError(path, "cleanup.remove_min_confidence", f"must be between 0 and 1 (got {c.remove_min_confidence})")
+    try:
+        compile_patterns(c.protected)
+    except ValueError as e:
+        raise ConfigError(path, "cleanup.protected", str(e)) from None
+    if c.traffic_file:
+        f = Path(c.traffic_file) if Path(c.traffic_file).is_absolute() else path.parent / c.traffic_file
+        if not f.is_file():
+            raise ConfigError(path, "cleanup.traffic_file", f"{f} does not exist; give the path of a CSV file with the columns url and visits, or remove the key")
+
+
+def _check_serve(s: Serve, path: Path) -> None:
+    if not 0 < s.port < 65536:
+        raise ConfigError(path, "serve.port", f"must be a port number between 1 and 65535 (got {s.port})")
+    names = [u.name for u in s.users]
+    for i, u in enumerate(s.users):
+        if not re.match(r"^[A-Za-z0-9_.@-]+$", u.name):
+            raise ConfigError(path, f"serve.users[{i}].name", f'"{u.name}" is not a usable user name: use letters, digits, ".", "-", "_" or "@"')
+        if u.name in names[:i]:
+            raise ConfigError(path, f"serve.users[{i}].name", f'the user "{u.name}" is listed twice')
+        if not (u.password_hash.startswith("env:") or u.password_hash.startswith("pbkdf2_sha256$")):
+            raise ConfigError(path, f"serve.users[{i}].password_hash",
+                              "must be a hash made by `decay serve --hash-password` (it starts with pbkdf2_sha256$) or env:VARIABLE; never write the password itself")
+
+
+def _check_nightly(c: Crawl, n: Nightly, path: Path) -> None:
+    if c.full_recrawl_every.strip() not in ("0", "0d") and parse_duration(c.full_recrawl_every) is None:
+        raise ConfigError(path, "crawl.full_recrawl_every", f'"{c.full_recrawl_every}" is not a duration: write a number and a unit, d, w, m or y, e.g. "7d" ("0d": every crawl is full)')
+    if n.keep and parse_duration(n.keep) is None:
+        raise ConfigError(path, "nightly.keep", f'"{n.keep}" is not a duration: write a number and a unit, e.g. "180d" or "6m" ("" keeps everything)')
+    levels = ("critical", "high", "medium", "low", "info", "none")
+    if n.alert_severity.lower() not in levels:
+        raise ConfigError(path, "nightly.alert_severity", f'"{n.alert_severity}" is not a severity; use one of: ' + ", ".join(levels))
+    n.alert_severity = n.alert_severity.lower()
+    if n.webhook_url and not (n.webhook_url.startswith("env:") or re.match(r"^https?://[^/\s]+", n.webhook_url)):
+        raise ConfigError(path, "nightly.webhook_url", f'"{n.webhook_url}" is not an http(s) URL (or env:VARIABLE)')
+    if n.webhook_timeout <= 0 or n.webhook_retries < 0:
+        raise ConfigError(path, "nightly", "webhook_timeout must be positive and webhook_retries cannot be negative")
+
+
+def _check_social(profiles: list[SocialProfile], st: SocialSettings, path: Path) -> None:
+    from crawler.social.platforms import PLATFORM_NAMES, from_config
+
+    keys: dict[str, int] = {}
+    for i, p in enumerate(profiles):
+        where = f"social[{i}]"
+        if p.url and p.handle:
+            raise ConfigError(path, f"{where}.handle", "give url or handle, not both")
+        if not p.url and not p.handle:
+            raise ConfigError(path, where, 'give the profile\'s url (for example: url = "https://mastodon.social/@harbourside"), or platform and handle')
+        if p.platform and p.platform.lower().strip() not in PLATFORM_NAMES:
+            close = difflib.get_close_matches(p.platform.lower(), list(PLATFORM_NAMES), n=1)
+            fix = f"did you mean \"{close[0]}\"?" if close else "use one of: " + ", ".join(sorted(set(PLATFORM_NAMES.values())))
+            raise ConfigError(path, f"{where}.platform", f'unknown platform "{p.platform}"; {fix}')
+        ref, why = from_config(p.platform, p.url, p.handle)
+        if ref is None:
+            raise ConfigError(path, f"{where}.{'url' if p.url else 'handle'}", why)
+        if ref.key in keys:
+            raise ConfigError(path, where, f"the same profile as social[{keys[ref.key]}] ({ref.url}); declare each profile once")
+        keys[ref.key] = i
+    if parse_duration(st.dormant_after) is None:
+        raise ConfigError(path, "social_settings.dormant_after", f'"{st.dormant_after}" is not a duration: write a number and a unit, y, m, w or d, e.g. "6m", "1y"')
+    for key, value, least in (("latest_posts", st.latest_posts, 0), ("max_profiles", st.max_profiles, 1)):
+        if value < least:
+            raise ConfigError(path, f"social_settings.{key}", f"must be at least {least} (got {value})")
+    if st.timeout <= 0 or st.delay < 0 or st.max_response_mb <= 0:
+        raise ConfigError(path, "social_settings", "timeout and max_response_mb must be positive; delay cannot be negative")
+    for key, base in st.base_urls.items():
+        k = key.lower().strip()
+        if "://" in k:
+            if origin_of(k) is None:
+                raise ConfigError(path, "social_settings.base_urls", f'"{key}" must be a platform name or an origin such as "https://mastodon.social" (no path)')
+        elif k not in PLATFORM_NAMES:
+            raise ConfigError(path, "social_settings.base_urls", f'"{key}" is not a platform; use one of: ' + ", ".join(sorted(set(PLATFORM_NAMES.values()))) + ", or an origin")
+        if not re.match(r"^https?://[^/\s]+", base):
+            raise ConfigError(path, f"social_settings.base_urls", f'the base URL for "{key}", "{base}", is not an http(s) URL')
+
+
+def parse_config(data: dict[str, Any], path: Path, check_rules: bool = True) -> Config:
     known = {s[0] for s in SECTIONS}
     for key in data:
         if key not in known:
@@ -362,8 +566,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             items = []
             for i, item in enumerate(raw):
                 label = f"{key}[{i}]"
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    label = f'{key}[{i}] ("{item["name"]}")'
+                name = item.get("name", item.get("id")) if isinstance(item, dict) else None
+                if isinstance(name, str):
+                    label = f'{key}[{i}] ("{name}")'
                 items.append(_build(cls, item, label, path))
             built[key] = items
         else:
@@ -376,10 +581,21 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     _check_crawl(built["crawl"], path)
     _check_outdated(built["outdated"], path)
     _check_links(built["links"], path)
-    return Config(path=path, **built)
+    _check_social(built["social"], built["social_settings"], path)
+    _check_nightly(built["crawl"], built["nightly"], path)
+    _check_owners(built["owners"], [s.name for s in built["sites"]], path)
+    _check_cleanup(built["cleanup"], path)
+    _check_serve(built["serve"], path)
+    config = Config(path=path, **built)
+    if check_rules:  # every rule compiles, its files exist (`decay rules check` lists every problem, not just the first)
+        from analysis.rules.model import check_rules as _rule_problems
+        problems = _rule_problems(config)
+        if problems:
+            raise problems[0]
+    return config
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | Path, check_rules: bool = True) -> Config:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -391,7 +607,7 @@ def load_config(path: str | Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(path, "", f"is not valid TOML: {e}") from None
-    return parse_config(data, path.resolve())
+    return parse_config(data, path.resolve(), check_rules)
 
 
 # --------------------------------------------------------------------------- docs

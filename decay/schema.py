@@ -26,7 +26,7 @@ class Table:
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
     staged: bool = False   # written by a crawl into its staging file, merged at the end
     without_rowid: bool = False  # composite primary key, small rows: one b-tree instead of two
-    kind: str = "facts"    # facts, run, judgments, people
+    kind: str = "facts"    # facts, run, judgments, people, history
 
     @property
     def column_names(self) -> list[str]:
@@ -60,6 +60,8 @@ TABLES: list[Table] = [
             ("sitemap_entries", I, "Sitemap entries recorded."),
             ("bytes", I, "Bytes of response bodies received."),
             ("duration_s", R, "Wall-clock duration in seconds."),
+            ("mode", T, "full (every page downloaded), incremental (pages re-validated with conditional requests: If-None-Match / If-Modified-Since) or mixed (some sites each way); crawl_sites says why."),
+            ("not_modified", I, "Pages that answered 304 Not Modified: their facts were carried over from the crawl that last downloaded them."),
         ], pk="id", kind="run",
     ),
     Table(
@@ -77,6 +79,9 @@ TABLES: list[Table] = [
             ("blocked", I, "URLs disallowed by robots.txt."),
             ("skipped", I, "URLs not requested (include/exclude, limits)."),
             ("truncated", I, "1 if max_pages stopped the crawl of this site early."),
+            ("mode", T, "full or incremental (conditional requests for the pages the previous complete crawl downloaded)."),
+            ("mode_reason", T, "Why this mode: --full, first crawl of the site, full_recrawl_every reached, another content-decay version, the site's hosts changed, or incremental."),
+            ("not_modified", I, "Pages that answered 304 Not Modified (facts carried over)."),
         ], pk=("crawl_id", "site"), foreign_keys=[("crawl_id", "crawls", "id")], kind="run",
     ),
     Table(
@@ -136,6 +141,8 @@ TABLES: list[Table] = [
             ("first_crawl_id", I, "The crawl that first requested it."),
             ("first_seen_at", T, "When it was first requested."),
             ("crawl_id", I, "The crawl that last requested it (compare with crawls.id to see what is current)."),
+            ("not_modified", I, "1 when the last crawl's conditional request was answered 304 Not Modified: the page counts as seen by that crawl, and its facts (links, texts, date signals, body) are those of facts_crawl_id."),
+            ("facts_crawl_id", I, "The crawl that last downloaded and parsed the page: where its facts come from (equals crawl_id unless not_modified)."),
         ], pk="url_id", indexes=[("site",), ("outcome",), ("crawl_id",), ("url",)],
         foreign_keys=[("url_id", "urls", "id")], staged=True,
     ),
@@ -263,7 +270,7 @@ TABLES += [
             ("id", I, "Analysis number, increasing."),
             ("started_at", T, "When it started (UTC)."),
             ("finished_at", T, "When it ended."),
-            ("status", T, "running, complete or failed."),
+            ("status", T, "running, complete, failed or interrupted (its process died; marked by the next nightly run)."),
             ("reason", T, "Why it failed."),
             ("now", T, "The date the analysis judged against (today, unless --now was given)."),
             ("crawl_id", I, "The latest complete crawl whose facts were analysed."),
@@ -273,6 +280,7 @@ TABLES += [
             ("findings_open", I, "Findings open after this analysis."),
             ("findings_new", I, "Findings seen for the first time (or reopened)."),
             ("findings_resolved", I, "Findings that this analysis no longer finds (their problem is gone)."),
+            ("pid", I, "Process id while it runs (an analysis whose process died is marked interrupted by the next nightly run)."),
         ], pk="id", kind="run",
     ),
     Table(
@@ -280,11 +288,11 @@ TABLES += [
         "a finding keeps its id from crawl to crawl, so decisions about it (triage) stay attached.", [
             ("id", T, "Stable id: derived from the rule and the subject, the same in every analysis."),
             ("rule", T, "The rule that fired, e.g. outdated.stale_page (README: What each finding means)."),
-            ("category", T, "outdated, expired, and (in later analyses) orphaned, links, brand, legal, security, social."),
+            ("category", T, "outdated, expired, orphaned, links, social, and from rules: brand, legal, security, accessibility, quality."),
             ("severity", T, "critical, high, medium, low or info."),
             ("confidence", R, "How sure the evidence is, 0 to 1."),
             ("site", T, "Site name."),
-            ("subject_type", T, "page, site or profile."),
+            ("subject_type", T, "page, site, profile, template (a rule that matched in the site template, reported once: the evidence lists the pages) or rule (a rule that failed)."),
             ("subject_id", I, "urls.id of the page (or profile) the finding is about."),
             ("subject_url", T, "Its URL."),
             ("title", T, "The page's title, for reading lists."),
@@ -358,6 +366,234 @@ TABLES += [
     ),
 ]
 
+# ---------------------------------------------------------------------------- the cleanup list and people's decisions
+TABLES += [
+    Table(
+        "cleanup", "The prioritised cleanup list: one row per page, profile or site-wide template that needs action, rebuilt "
+        "by every `decay analyse` from the open findings. Read it through the view cleanup_list, which adds the triage "
+        "decisions (README: The cleanup list).", [
+            ("id", T, "Stable id of the item, derived from what it is about (the same in every analysis): triage decisions are keyed by it."),
+            ("rank", I, "1 is the most urgent."),
+            ("score", R, "Urgency: the findings' weight times the page's importance (README: How the score is computed)."),
+            ("action", T, "remove, redirect, update, fix links or review."),
+            ("target_url", T, "For redirect: the live page to redirect to."),
+            ("target_reason", T, "Why that target (same section, title words in common, ...)."),
+            ("site", T, "Site name (empty for social profiles that belong to no site)."),
+            ("subject_type", T, "page, profile, template or site."),
+            ("subject_id", I, "urls.id of the page, when it is one."),
+            ("subject_url", T, "The page, profile or site."),
+            ("title", T, "The page's title."),
+            ("section", T, "The [[outdated.sections]] the page belongs to (default: every other page)."),
+            ("owner", T, "Who looks after it, from [[owners]]; 'unowned' when no pattern matches."),
+            ("category", T, "Category of the weightiest finding (outdated, expired, orphaned, links, brand, legal, security, social, ...)."),
+            ("severity", T, "Highest severity among its findings."),
+            ("confidence", R, "Confidence of the finding that decided the action."),
+            ("rules", T, "The rules that fired, comma-separated (for faceting)."),
+            ("findings", T, "JSON list of the findings behind it: id, rule, severity, confidence, message."),
+            ("finding_count", I, "How many findings."),
+            ("new_findings", I, "How many of them the latest analysis found for the first time (new since the last crawl)."),
+            ("why", T, "What is wrong, in sentences (the findings' messages)."),
+            ("todo", T, "What to do, in words: the action, its target, and what to change first so nothing breaks."),
+            ("score_explanation", T, "How the score was computed, in words."),
+            ("protected", T, "The [cleanup] protected pattern it matches (never removed or redirected), or empty."),
+            ("link_score", R, "Internal link score 0 to 100 (page_graph.link_score)."),
+            ("inlinks", I, "Links to it from pages of the latest crawl."),
+            ("linking_pages", I, "Distinct pages linking to it."),
+            ("traffic", I, "Visits from [cleanup] traffic_file; empty when not known."),
+            ("links_that_break", I, "If it were removed: links on other pages that would break."),
+            ("pages_orphaned", I, "If it were removed: pages that would lose their last link."),
+            ("impact", T, "JSON: the links that would break (page, anchor, position), the pages that would be orphaned, the sitemaps and redirects that name it."),
+            ("material", T, "JSON list of finding-id:evidence-hash pairs: what counts as its evidence when a dismissal is checked."),
+            ("first_seen", T, "When an analysis first listed it (its oldest finding's first_seen)."),
+            ("analysis_id", I, "The analysis that wrote it."),
+            ("crawl_started_at", T, "When the crawl it was judged on started: an item marked done before that and still listed is reopened."),
+        ], pk="id", indexes=[("rank",), ("action",), ("site",), ("owner",)], kind="judgments",
+    ),
+    Table(
+        "triage", "People's decisions about cleanup items and findings. Written only by people (decay triage, datasette's "
+        "triage queries); decay crawl and decay analyse never change it.", [
+            ("id", T, "cleanup.id or findings.id the decision is about (stable across crawls)."),
+            ("item", T, "cleanup or finding."),
+            ("state", T, "new, accepted, in progress, done, dismissed or snoozed."),
+            ("snooze_until", T, "For snoozed: the date (YYYY-MM-DD) it comes back."),
+            ("note", T, "Why, in the person's words."),
+            ("who", T, "Who decided (the signed-in datasette user, or --who / the login name on the command line)."),
+            ("updated_at", T, "When (UTC, ISO 8601)."),
+            ("action", T, "The action the list recommended when the decision was made."),
+            ("material", T, "The item's evidence when the decision was made (cleanup.material): a dismissal holds while no new evidence appears."),
+            ("subject_url", T, "What it is about, for reading the table on its own."),
+        ], pk="id", indexes=[("state",)], kind="people",
+    ),
+    Table(
+        "triage_log", "Every triage decision ever made, oldest first (filled by a trigger on triage; never pruned by decay).", [
+            ("id", I, "Log entry number."),
+            ("item_id", T, "triage.id."),
+            ("state", T, "The state set."),
+            ("snooze_until", T, "For snoozed: until when."),
+            ("note", T, "The note."),
+            ("who", T, "Who."),
+            ("at", T, "When."),
+        ], pk="id", indexes=[("item_id",)], kind="people",
+    ),
+]
+
+TRIAGE_STATES = ("new", "accepted", "in progress", "done", "dismissed", "snoozed")
+
+# ---------------------------------------------------------------------------- history (what changed, run by run; decay/history.py)
+TABLES += [
+    Table(
+        "runs", "One row per `decay nightly` run: crawl, analysis, comparison with the previous complete run, summary.", [
+            ("id", I, "Run number, increasing."),
+            ("started_at", T, "When it started (UTC)."),
+            ("finished_at", T, "When it ended."),
+            ("status", T, "running, complete, failed or interrupted (killed or stopped by a signal; marked by the next run)."),
+            ("reason", T, "Why it failed or was interrupted."),
+            ("exit_code", I, "The exit status of `decay nightly` (README: Exit status of decay nightly)."),
+            ("pid", I, "Process id while it runs."),
+            ("config", T, "Path of the configuration file."),
+            ("crawl_id", I, "The crawl of this run."),
+            ("analysis_id", I, "The analysis of this run."),
+            ("previous_run_id", I, "The previous complete run this one was compared with."),
+            ("mode", T, "full, incremental or mixed (crawls.mode)."),
+            ("pages_added", I, "Pages seen for the first time (or back after being gone)."),
+            ("pages_gone", I, "Pages of the previous crawl no longer linked or listed, or now answering an error."),
+            ("pages_changed", I, "Pages whose main text changed (pages.text_hash)."),
+            ("status_changes", I, "URLs whose HTTP status or outcome changed."),
+            ("findings_new", I, "Findings opened (or reopened) since the previous complete run."),
+            ("findings_resolved", I, "Findings resolved since the previous complete run."),
+            ("new_alerts", I, "New findings at or above [nightly] alert_severity."),
+            ("summary_file", T, "The JSON summary written for this run."),
+            ("webhook", T, "What the webhook answered: sent (HTTP status), failed (why), or empty when none is configured."),
+        ], pk="id", kind="history",
+    ),
+    Table(
+        "page_changes", "What changed on the sites, crawl by crawl: one row per page added, gone, changed or changing status, "
+        "computed when a crawl is merged, against the previous complete crawl of the same site. Only changes are stored.", [
+            ("crawl_id", I, "The crawl that saw the change."),
+            ("url_id", I, "urls.id of the page."),
+            ("change", T, "added (first seen, or back), gone (the previous crawl saw it live; now it is not linked or listed any more, or answers an error), changed (main text changed: pages.text_hash) or status (HTTP status or outcome changed)."),
+            ("site", T, "Site name."),
+            ("url", T, "The page."),
+            ("kind", T, "page, resource or feed (pages.kind)."),
+            ("before", T, "Before: status and outcome, or the main-text hash."),
+            ("after", T, "After: status and outcome, or the main-text hash; for gone, what the crawl saw (not requested, or the error)."),
+            ("detail", T, "In words: the title, the new error, where it redirects now, words added or removed."),
+            ("previous_crawl_id", I, "The crawl it is compared with (the crawl that last saw the page before)."),
+            ("since", T, "For gone: the last time a crawl saw it live (UTC); it has been gone since the next crawl. For added: when it was first requested."),
+            ("at", T, "When the change was recorded (the crawl's merge, UTC)."),
+        ], pk=("crawl_id", "url_id", "change"), indexes=[("url_id",), ("site", "change")], kind="history", without_rowid=True,
+    ),
+    Table(
+        "finding_changes", "Findings opened, reopened and resolved, analysis by analysis (the findings table holds only each "
+        "finding's latest state).", [
+            ("analysis_id", I, "The analysis that saw the change."),
+            ("finding_id", T, "findings.id."),
+            ("change", T, "opened (first found), reopened (found again after being resolved) or resolved (no longer found)."),
+            ("rule", T, "The rule."),
+            ("category", T, "Its category."),
+            ("severity", T, "Its severity at the time."),
+            ("site", T, "Site name."),
+            ("subject_url", T, "What it is about."),
+            ("message", T, "The finding's message at the time."),
+            ("at", T, "When (the analysis' date, UTC)."),
+        ], pk=("analysis_id", "finding_id"), indexes=[("finding_id",)], kind="history", without_rowid=True,
+    ),
+]
+
+# ---------------------------------------------------------------------------- social profiles (crawler/social, the `social` spider)
+TABLES += [
+    Table(
+        "social_crawls", "One row per check of the social profiles (the `social` part of `decay crawl`): when, how it ended, counts. "
+        "Its facts (social_profiles, social_sources, social_checks, social_posts) are written in one transaction at its end: "
+        "an interrupted check changes nothing but this row.", [
+            ("id", I, "Social crawl number, increasing."),
+            ("started_at", T, "When it started (UTC)."),
+            ("finished_at", T, "When it ended."),
+            ("status", T, "running, complete, failed or interrupted (its facts were not written)."),
+            ("reason", T, "Why it failed or was interrupted."),
+            ("pid", I, "Process id while it runs (a check whose process died is marked interrupted by the next one)."),
+            ("site_crawls", T, "JSON {site: crawls.id}: the complete site crawl whose links, sameAs and rel=me were read to discover profiles."),
+            ("profiles", I, "Profiles in the inventory."),
+            ("checked", I, "Profiles checked."),
+            ("alive", I, "Checked profiles found alive."),
+            ("missing", I, "Checked profiles that do not exist."),
+            ("suspended", I, "Checked profiles suspended, banned, terminated or deactivated."),
+            ("unknown", I, "Checked profiles whose state could not be told (the reason is in social_checks)."),
+            ("requests", I, "HTTP requests made."),
+            ("duration_s", R, "Wall-clock duration in seconds."),
+            ("version", T, "content-decay version."),
+        ], pk="id", kind="run",
+    ),
+    Table(
+        "social_profiles", "Every social profile the organisation declares ([[social]]) or its sites link to, stored once "
+        "under a stable id derived from the platform and the normalised handle (x.com/Name and twitter.com/name/ are one profile).", [
+            ("id", I, "Stable id: a hash of key, the same in every crawl and every database."),
+            ("key", T, "platform:handle, normalised (lower case where the platform ignores case)."),
+            ("platform", T, "x, facebook, instagram, linkedin, tiktok, youtube, mastodon, bluesky, medium, substack or feed."),
+            ("handle", T, "The handle as people write it: name, @name@server (mastodon), company/name (linkedin), a channel id."),
+            ("url", T, "The canonical profile URL."),
+            ("feed_url", T, "The feed read for it, when the platform publishes one."),
+            ("declared", I, "1 if [[social]] in the configuration declares it."),
+            ("official", I, "From the configuration: 1 official, 0 not; empty when not declared."),
+            ("owner", T, "From the configuration: who looks after it."),
+            ("linked_pages", I, "Pages of the sites' latest crawls that link to it (links, sameAs or rel=me)."),
+            ("first_seen_at", T, "When a social crawl first had it in its inventory (UTC)."),
+            ("social_crawl_id", I, "The latest complete social crawl that had it in its inventory."),
+        ], pk="id", indexes=[("platform",)],
+    ),
+    Table(
+        "social_sources", "Where each profile was declared or linked from, as of the latest complete social crawl.", [
+            ("profile_id", I, "social_profiles.id."),
+            ("ordinal", I, "Order (config first, then by page)."),
+            ("source", T, "config, link (<a>, <area>, <link>), rel-me (a link with rel=me: the page claims the profile) or sameas (JSON-LD sameAs)."),
+            ("site", T, "The site of the linking page."),
+            ("page_id", I, "urls.id of the linking page."),
+            ("page_url", T, "The linking page."),
+            ("link_url", T, "The URL as linked (before normalisation to the profile's canonical URL)."),
+            ("anchor", T, "The link's anchor text."),
+            ("position", T, "Where on the page: head, nav, header, footer, aside, main or body."),
+            ("context", T, "The element (<a rel=me>), the JSON-LD @type, or for config the owner."),
+            ("social_crawl_id", I, "The social crawl that recorded it."),
+        ], pk=("profile_id", "ordinal"), indexes=[("page_id",)], without_rowid=True,
+    ),
+    Table(
+        "social_checks", "What each platform answered about each profile, per social crawl (history is kept): status and the evidence.", [
+            ("profile_id", I, "social_profiles.id."),
+            ("social_crawl_id", I, "The social crawl (social_crawls.id)."),
+            ("checked_at", T, "When (UTC)."),
+            ("adapter", T, "How it was checked: mastodon, bluesky, youtube, feed or closed:PLATFORM (a liveness check of the public page)."),
+            ("status", T, "alive, missing (the platform says no such account exists), suspended (suspended, banned, terminated or deactivated) or unknown (no clear answer: see reason)."),
+            ("reason", T, "Why, in a sentence a person can check."),
+            ("confidence", R, "How sure, 0 to 1."),
+            ("http_status", I, "HTTP status of the answer that decided."),
+            ("requested_url", T, "The URL requested for that answer (after base_urls)."),
+            ("final_url", T, "Where it ended (after redirects), or the login page it redirected to."),
+            ("marker", T, "The text or API error that decided, quoted (e.g. \"Couldn't find this account\", {\"error\": \"Record not found\"})."),
+            ("display_name", T, "The profile's display name, as published."),
+            ("handle", T, "The handle as the platform shows it."),
+            ("bio", T, "The profile's description (first 1000 characters)."),
+            ("bio_link", T, "The first link in the profile (its website field or bio)."),
+            ("moved_to", T, "Mastodon: the account it says it moved to."),
+            ("feed_url", T, "The feed read."),
+            ("last_post_at", T, "Date of the newest public post (UTC, ISO 8601); empty when none or when the platform publishes no posts openly."),
+            ("posts_90d", I, "Posts dated in the 90 days before the check (among those listed: feeds list the latest 15 to 20)."),
+            ("posts_seen", I, "Posts the feed or API listed."),
+            ("requests", I, "Requests made for this profile."),
+            ("evidence", T, "JSON: every request made for it and what it answered, and notes."),
+        ], pk=("profile_id", "social_crawl_id"), indexes=[("social_crawl_id",), ("status",)], without_rowid=True,
+    ),
+    Table(
+        "social_posts", "The latest few public posts of each profile, as of its latest check.", [
+            ("profile_id", I, "social_profiles.id."),
+            ("ordinal", I, "0 for the newest."),
+            ("published_at", T, "When (UTC, ISO 8601)."),
+            ("url", T, "The post."),
+            ("excerpt", T, "Its first words."),
+            ("social_crawl_id", I, "The social crawl that read it."),
+        ], pk=("profile_id", "ordinal"), without_rowid=True,
+    ),
+]
+
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 
@@ -367,13 +603,80 @@ def insert_sql(name: str, verb: str = "INSERT") -> str:
     return f"{verb} INTO [{name}] ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 
 VIEWS = {
+    "social_status": (
+        "Each social profile with its latest check: platform, handle, status, why, display name, last post.",
+        """SELECT p.id AS profile_id, p.platform, p.handle, p.url, p.declared, p.official, p.owner, p.linked_pages,
+       c.status, c.reason, c.display_name, c.bio_link, c.last_post_at, c.posts_90d, c.checked_at, c.social_crawl_id
+FROM social_profiles p LEFT JOIN social_checks c ON c.profile_id = p.id
+ AND c.social_crawl_id = (SELECT max(social_crawl_id) FROM social_checks WHERE profile_id = p.id)""",
+    ),
     "link_urls": (
         "Links with their source and target URLs spelled out.",
         """SELECT l.source_id, s.url AS source_url, l.ordinal, l.kind, l.rel, l.anchor, l.position,
        l.internal, l.nofollow, l.new_window, l.target_id, t.url AS target_url
 FROM links l JOIN urls s ON s.id = l.source_id JOIN urls t ON t.id = l.target_id""",
     ),
+    "cleanup_list": (
+        "The cleanup list as people see it: every cleanup row with its triage decision and what that decision means "
+        "today (status), and visible = 0 for items a decision keeps off the list (dismissed with unchanged evidence, "
+        "snoozed until a later date, marked done and not yet re-checked by a crawl).",
+        """SELECT *, CASE WHEN status IN ('dismissed', 'snoozed', 'done: awaiting the next crawl') THEN 0 ELSE 1 END AS visible
+FROM (
+  SELECT c.rank, c.id, c.action, c.subject_url, c.title, c.owner, c.why, c.todo, c.target_url, c.score, c.score_explanation,
+         c.severity, c.category, c.site, c.section, c.rules, c.finding_count, c.new_findings, c.confidence, c.protected,
+         c.link_score, c.inlinks, c.linking_pages, c.traffic, c.links_that_break, c.pages_orphaned, c.subject_type,
+         c.first_seen,
+         CASE
+           WHEN t.state IS NULL OR t.state = 'new' THEN 'new'
+           WHEN t.state = 'dismissed' AND t.action IS c.action AND NOT EXISTS (
+                SELECT 1 FROM json_each(c.material) m WHERE m.value NOT IN (SELECT value FROM json_each(coalesce(t.material, '[]'))))
+             THEN 'dismissed'
+           WHEN t.state = 'dismissed' THEN 'back: evidence changed since dismissed'
+           WHEN t.state = 'snoozed' AND t.snooze_until > date('now') THEN 'snoozed'
+           WHEN t.state = 'snoozed' THEN 'back: snooze ended'
+           WHEN t.state = 'done' AND julianday(c.crawl_started_at) > julianday(t.updated_at) THEN 'reopened: still there after a new crawl'
+           WHEN t.state = 'done' THEN 'done: awaiting the next crawl'
+           ELSE t.state
+         END AS status,
+         t.state AS triage_state, t.note AS triage_note, t.who AS triage_who, t.updated_at AS triage_at, t.snooze_until
+  FROM cleanup c LEFT JOIN triage t ON t.id = c.id
+)""",
+    ),
 }
+
+# People's decisions are checked by the database itself, whoever writes them (decay triage, datasette, sqlite3),
+# and every change is logged.
+TRIGGERS = {
+    "triage_check_insert": """CREATE TRIGGER IF NOT EXISTS triage_check_insert BEFORE INSERT ON triage
+BEGIN
+  SELECT RAISE(ABORT, 'state must be one of: new, accepted, in progress, done, dismissed, snoozed')
+   WHERE NEW.state NOT IN ('new', 'accepted', 'in progress', 'done', 'dismissed', 'snoozed');
+  SELECT RAISE(ABORT, 'snoozed needs a date to come back (YYYY-MM-DD)')
+   WHERE NEW.state = 'snoozed' AND (NEW.snooze_until IS NULL OR date(NEW.snooze_until) IS NULL);
+END""",
+    "triage_check_update": """CREATE TRIGGER IF NOT EXISTS triage_check_update BEFORE UPDATE ON triage
+BEGIN
+  SELECT RAISE(ABORT, 'state must be one of: new, accepted, in progress, done, dismissed, snoozed')
+   WHERE NEW.state NOT IN ('new', 'accepted', 'in progress', 'done', 'dismissed', 'snoozed');
+  SELECT RAISE(ABORT, 'snoozed needs a date to come back (YYYY-MM-DD)')
+   WHERE NEW.state = 'snoozed' AND (NEW.snooze_until IS NULL OR date(NEW.snooze_until) IS NULL);
+END""",
+    "triage_log_insert": """CREATE TRIGGER IF NOT EXISTS triage_log_insert AFTER INSERT ON triage
+BEGIN
+  INSERT INTO triage_log (item_id, state, snooze_until, note, who, at)
+  VALUES (NEW.id, NEW.state, NEW.snooze_until, NEW.note, NEW.who, NEW.updated_at);
+END""",
+    "triage_log_update": """CREATE TRIGGER IF NOT EXISTS triage_log_update AFTER UPDATE ON triage
+BEGIN
+  INSERT INTO triage_log (item_id, state, snooze_until, note, who, at)
+  VALUES (NEW.id, NEW.state, NEW.snooze_until, NEW.note, NEW.who, NEW.updated_at);
+END""",
+}
+
+# Full-text search over page titles and main text (datasette: search box on the pages table). Contentless: the
+# index only, the text stays in pages and page_texts. Rebuilt by decay analyse for the latest crawl's pages.
+FTS_SQL = ("CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(title, main_text, content='', "
+           "tokenize='unicode61 remove_diacritics 2')")
 
 
 def create(db: sqlite_utils.Database, tables: list[Table] | None = None, views: bool = True) -> None:
@@ -404,7 +707,15 @@ def create(db: sqlite_utils.Database, tables: list[Table] | None = None, views: 
             table.create_index(list(cols), unique=True, if_not_exists=True)
     if views:
         for name, (_, sql) in VIEWS.items():
-            db.create_view(name, sql, ignore=True)
+            have = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone()
+            if have and have[0] != f"CREATE VIEW {name} AS {sql}":   # a newer version defines it differently
+                db.execute(f"DROP VIEW [{name}]")
+            if not have or have[0] != f"CREATE VIEW {name} AS {sql}":
+                db.execute(f"CREATE VIEW {name} AS {sql}")
+    if db["triage"].exists():
+        for sql in TRIGGERS.values():
+            db.execute(sql)
+    db.execute(FTS_SQL)
 
 
 def open_db(path: str | Path, create_schema: bool = True) -> sqlite_utils.Database:

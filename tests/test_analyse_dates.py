@@ -122,9 +122,18 @@ def test_deploy_time_last_modified_and_uniform_sitemap_never_decide(analysed):
     assert trust["sitemap:lastmod"]["trusted"] == 0 and trust["sitemap:lastmod"]["reason"]
     for r in query(db, "SELECT * FROM page_dates"):
         assert r["updated_source"] is None or not r["updated_source"].startswith(("http", "sitemap")), dict(r)
+    assert "same Last-Modified hour" in trust["http:last-modified"]["reason"]
+    assert f"the sitemap gives the same lastmod (2026-11-20) to {len(PAGES)} of {len(PAGES)} URLs" == trust["sitemap:lastmod"]["reason"]
     undated = dates(db, "/undated.html")
-    assert undated["updated_at"] is None and undated["confidence"] < 0.5
-    assert undated["explanation"]
+    assert undated["updated_at"] is None and undated["published_at"] is None and undated["confidence"] < 0.5
+    # the page's sentence says what was ignored, and why
+    assert undated["explanation"].startswith("Unknown: no credible date.")
+    assert "The Last-Modified header (" in undated["explanation"] and "(deploy time, not edit time)" in undated["explanation"]
+    assert "the sitemap's lastmod (2026-11-20) ignored: the sitemap gives the same lastmod" in undated["explanation"]
+    evidence = query(db, "SELECT * FROM date_evidence WHERE url_id = ?", [undated["url_id"]])
+    assert {(e["source"], e["accepted"]) for e in evidence} == {("http:last-modified", 0), ("sitemap:lastmod", 0),
+                                                                ("copyright", 1)}
+    assert all(e["reason"].startswith("not trusted on this site: ") for e in evidence if not e["accepted"])
 
 
 def test_page_dates_come_from_the_page_itself(analysed):
@@ -200,7 +209,7 @@ def test_reanalysis_keeps_ids_and_first_seen(analysed):
 def test_cli_analyse(analysed):
     r = run_decay("analyse", "--config", str(analysed["cfg"]), "--db", str(analysed["db"]), "--now", NOW)
     assert r.returncode == 0, r.stderr
-    assert "outdated.expired_offer" in r.stdout and "Top findings:" in r.stdout
+    assert "outdated.expired_offer" in r.stdout and "The cleanup list" in r.stdout
     bad = run_decay("analyse", "--config", str(analysed["cfg"]), "--db", str(analysed["db"]), "--now", "yesterday")
     assert bad.returncode == 2 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -40,7 +40,7 @@ SCRAPY = str(Path(sys.executable).parent / "scrapy")
 def test_scrapy_list_from_the_repository_root():
     r = subprocess.run([SCRAPY, "list"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["site"]
+    assert r.stdout.split() == ["site", "social"]
 
 
 def test_scrapy_crawl_runs_the_same_spider(local_site, tmp_path):

@@ -16,12 +16,15 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     proc = subprocess.run([str(decay), "demo", "--db", str(db)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "What the crawl found" in proc.stdout
-    # the analysis ran and its most serious findings are printed, each with its reason
-    assert "Top findings:" in proc.stdout
+    # the analysis ran: its findings by rule, then the top of the cleanup list, each line with why and what to do
     for rule in ("outdated.stale_page", "outdated.expired_event", "outdated.expired_offer", "outdated.old_year_in_title"):
         assert rule in proc.stdout, rule
-    assert "Apply by 1 September 2020" in proc.stdout
-    assert "Browse the results:  " in proc.stdout and f"datasette {db}" in proc.stdout
+    tail = proc.stdout[proc.stdout.index("The cleanup list"):]
+    assert "Apply by 1 September 2020" in tail
+    assert "REMOVE    https://www.harbourside.example/events/2018/open-boat-day/" in tail
+    assert "nothing links to it, so nothing breaks" in tail
+    assert tail.count("why: ") == 10 and tail.count("do:  ") == 10
+    assert f"Browse and triage the results:  " in tail and f"serve --db {db}" in tail
 
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
@@ -34,6 +37,16 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     assert conn.execute("SELECT status FROM crawls").fetchone()[0] == "complete"
     assert conn.execute("SELECT status FROM analyses").fetchone()[0] == "complete"
     rules = {r[0] for r in conn.execute("SELECT DISTINCT rule FROM findings WHERE status = 'open'")}
+    # do no harm on the demo: the protected privacy policy and the linked /offers/ page are not removed
+    actions = dict(conn.execute("SELECT subject_url, action FROM cleanup").fetchall())
+    assert actions[ORIGIN + "/privacy/"] == "update"
+    assert actions[ORIGIN + "/offers/"] == "redirect"
+    assert [u for u, a in actions.items() if a == "remove"] == [ORIGIN + "/events/2018/open-boat-day/"]
+    # social profiles are on the same list: a dead account the footer links to is a link to fix; owners from [[social]]
+    assert actions["https://x.com/harbourfoundation"] == "fix links"
+    owners = dict(conn.execute("SELECT subject_url, owner FROM cleanup WHERE subject_type = 'profile'").fetchall())
+    assert owners["https://x.com/harbourside"] == "Comms team"
+    assert conn.execute("SELECT owner FROM cleanup WHERE subject_url = ?", [ORIGIN + "/privacy/"]).fetchone()[0] == "Legal"
     assert {"outdated.expired_event", "outdated.expired_offer", "outdated.stale_claim", "outdated.old_copyright"} <= rules
 
     # robots.txt: /private/ is disallowed and linked from the team page
@@ -91,4 +104,15 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     values = {r[0] for r in conn.execute("SELECT value FROM date_signals WHERE url_id = ?", [privacy["url_id"]])}
     assert any("12 May 2019" in v for v in values)
     assert page("/blog/best-volunteering-apps-2017/")["generator"] == "WordPress 4.9.8"
+
+    # social profiles, served by the demo itself: the footer links to four, one of which does not exist
+    status = dict(conn.execute("SELECT url, status FROM social_status").fetchall())
+    assert status == {"https://mastodon.social/@harbourside": "alive", "https://www.youtube.com/@harbourside": "alive",
+                      "https://www.facebook.com/harbourside": "alive", "https://x.com/harbourside": "alive",
+                      "https://x.com/harbourfoundation": "missing"}
+    social = dict(conn.execute("SELECT rule, subject_url FROM findings WHERE rule LIKE 'social.%' AND status = 'open'").fetchall())
+    assert social["social.hijackable_link"] == "https://x.com/harbourfoundation"
+    assert social["social.dormant_account"] == "https://www.youtube.com/@harbourside"
+    assert social["social.inconsistent_identity"] == "https://www.facebook.com/harbourside"
+    assert social["social.unlinked_account"] == "https://x.com/harbourside"
     conn.close()

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 UTC = timezone.utc
 NO_ZONE = timezone(timedelta(0), "unzoned")   # a time written without a zone: read as UTC, shown as written
 MAX_CHARS = 300   # only this much of a raw value is searched
+_MAX_OFFSET = timedelta(hours=14)   # the furthest any time zone is from UTC (Kiribati)
 
 MONTHS: dict[str, int] = {}
 for _num, _names in enumerate((
@@ -49,7 +50,7 @@ _TZ = r"(?P<tz>(?:GMT|UTC)?[+-]\d{2}:?\d{2}|(?:GMT|UTC)?[+-]\d{2}(?!\d)|Z|UTC|GM
 _TZ_NAMES = {"Z": 0, "UTC": 0, "GMT": 0, "CET": 60, "CEST": 120, "MEZ": 60, "MESZ": 120, "BST": 60,
              "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420}
 _TIME = (r"(?:(?:\s*,?\s*(?:T|um|at|à|a\s+las|alle|om|-|–|\|)?\s*)"
-         r"(?P<H>[01]?\d|2[0-3])[:h.](?P<M>[0-5]\d)(?:[:.](?P<S>[0-5]\d)(?:[.,]\d{1,9})?)?"
+         r"(?P<H>[01]?\d|2[0-3])[:h.](?P<M>[0-5]\d)(?:[:.](?P<S>[0-5]\d)(?:[.,]\d{1,9})?)?(?![.:]?\d)"   # (not the next date)
          r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?(?:\s*(?:Uhr|h)(?![a-z]))?\s*" + _TZ + r"?)?")
 # every pattern is anchored on a digit or a month name, and the alternatives are tried in this order at each
 # position; (?<![\w.]) and (?![\w]) keep them off longer numbers (version numbers, phone numbers, ids)
@@ -158,15 +159,15 @@ def _build(y: int, m: int, d: int, g, p: str) -> tuple[datetime | None, str, str
         return None, "", "year 0 does not exist"
     if not 1 <= m <= 12:
         return None, "", f"month {m} does not exist"
+    hh = g(p + "H") if p is not None and d else None
     try:
-        base = datetime(y, m, d or 1)
+        base = datetime(y, m, d or 1, tzinfo=UTC if hh is None else None)
     except ValueError:
         return None, "", f"day {d} does not exist in {y}-{m:02d}"
     if not d:
-        return base.replace(tzinfo=UTC), "month", ""
-    hh = g(p + "H") if p is not None else None
+        return base, "month", ""
     if hh is None:
-        return base.replace(tzinfo=UTC), "day", ""
+        return base, "day", ""
     h, mi, s = int(hh), int(g(p + "M")), int(g(p + "S") or 0)
     ampm = (g(p + "ampm") or "").replace(".", "").lower()
     if ampm == "pm" and h < 12:
@@ -292,6 +293,8 @@ def parse_date_relative(raw: str, *, now: datetime, lang: str | None = None
             else:
                 if len(s.strip()) == 10:
                     return v.replace(tzinfo=UTC), "day", "", False
+                if v.tzinfo is not None and abs(v.utcoffset()) > _MAX_OFFSET:   # no such zone: read as unzoned
+                    v = v.replace(tzinfo=None)
                 return (v.replace(tzinfo=NO_ZONE) if v.tzinfo is None else v), "time", "", False
         first_reason = ""
         for i, m in enumerate(_matches(s)):

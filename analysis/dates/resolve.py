@@ -18,7 +18,8 @@ Extractors found the candidates, validators judged them; the resolver decides, a
   changed since". An unlabelled date later than an explicit modification statement is something the page
   talks about, not its publication. With no publication date at all, the earliest modification stands in
   ("published no later than").
-- Trusted candidates that claim another day for the same role are listed in ``disagreements``.
+- Trusted candidates that claim another day for the same role are listed in ``disagreements`` (for the last
+  update, a trusted sitemap lastmod or Last-Modified header too).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from analysis.dates.weights import describe, modified_weight, position, publishe
 
 MAX_DISAGREEMENTS = 5
 STRONG = 7.0          # a candidate at least this strong is a claim worth reporting when it disagrees
+STRONG_MODIFIED = 5.0  # ... and for the last update: a trusted sitemap or Last-Modified that says otherwise too
 LISTING_ITEMS = 3     # one kind of element this many times, with different days, is a list of other pages' dates
 LISTING_WEIGHT = 3.0
 SHOWN_DAY_WEIGHT = 6.0  # a day-precise date this strong decides the day a UTC timestamp is shown on
@@ -73,6 +75,8 @@ def _utc_days(usable: list[Candidate], weight: dict[int, float]) -> None:
     """A timestamp written in UTC a few hours from midnight is shown on the neighbouring day when the page's
     own day-precise dates (its URL, a visible date under the headline) say that day, and nothing as strong
     says the UTC day."""
+    if not any(c.precision == "time" and c.local is not None and c.local.tzinfo is _UTC for c in usable):
+        return   # (no UTC timestamp to place: the common case)
     strongest: dict[tuple, float] = {}
     for c in usable:
         if c.precision == "day" or (c.precision == "time" and c.local is not None and c.local.tzinfo is not _UTC):
@@ -110,6 +114,8 @@ def _group_key(c: Candidate) -> tuple | None:
 def _listings(usable: list[Candidate], weight: dict[int, float]) -> None:
     """Dates of a list (teasers, related articles, comments, a calendar: one kind of element, three times or
     more, with different days) count little; the first of them a little more."""
+    if sum(1 for c in usable if c.source == "time" or c.source == "class") < LISTING_ITEMS:
+        return   # (too few elements to make a list)
     groups: dict[tuple, list[Candidate]] = {}
     for c in usable:
         k = _group_key(c)
@@ -171,7 +177,7 @@ def _disagreements(role: str, winner: Candidate, pool: list[tuple[float, Candida
     out, seen = [], set()
     win_day = _at(winner).date()
     for w, c in sorted(pool, key=lambda wc: -wc[0]):
-        if w < STRONG or c.role != role or c.precision not in ("day", "time"):
+        if w < (STRONG if role == "published" else STRONG_MODIFIED) or c.role != role or c.precision not in ("day", "time"):
             continue
         if abs((_at(c).date() - win_day).days) <= 1:
             continue
@@ -180,7 +186,7 @@ def _disagreements(role: str, winner: Candidate, pool: list[tuple[float, Candida
             continue
         seen.add(k)
         verb = "published" if role == "published" else "last updated"
-        out.append(f"{describe(c)} says {verb} {_day(_at(c))}, but {describe(winner)} says {_day(_at(winner))}.")
+        out.append(_sentence(f"{describe(c)} says {verb} {_day(_at(c))}, but {describe(winner)} says {_day(_at(winner))}"))
         if len(out) >= MAX_DISAGREEMENTS:
             break
     return out
@@ -254,7 +260,7 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
     published_at, conf_pub = None, 0.0
     if pub is not None:
         published_at = _at(pub)
-        agree = [describe(c) for c in pub_group if c is not pub and c.source != pub.source][:2]
+        agree = [describe(c) for c in [c for c in pub_group if c is not pub and c.source != pub.source][:2]]
         disagreements += _disagreements("published", pub, pub_pool)
         conf_pub = _confidence(pub_score, len(_families(pub_group)) - 1, len(disagreements), pub.precision)
         if pub.role == "modified":
@@ -274,7 +280,7 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
         mod_dis = _disagreements("modified", mod, [(modified_weight(c), c) for c in usable if c.role == "modified"])
         disagreements += mod_dis
         conf_mod = _confidence(mod_score, len(_families(mod_group)) - 1, len(mod_dis), mod.precision)
-        agree = [describe(c) for c in mod_group if c is not mod and c.source != mod.source][:2]
+        agree = [describe(c) for c in [c for c in mod_group if c is not mod and c.source != mod.source][:2]]
         if pub is mod:
             s = f"Last updated {_day(_at(mod))}"
         else:
@@ -285,8 +291,8 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
         confidence = conf_mod if published_at is None else min(conf_mod, conf_pub) + 0.05
     elif mod is not None:
         # a modification before the publication: keep the publication, report the contradiction
-        disagreements.append(f"{describe(mod)} says last updated {_day(_at(mod))}, before the publication "
-                             f"date {_day(published_at)} given by {describe(pub)}.")
+        disagreements.append(_sentence(f"{describe(mod)} says last updated {_day(_at(mod))}, before the publication "
+                                       f"date {_day(published_at)} given by {describe(pub)}"))
         updated_at, updated_source = published_at, pub.label
         sentences.append("No credible sign of a change since publication.")
         confidence = max(0.05, conf_pub - 0.1)

@@ -23,8 +23,14 @@ _PHONE = re.compile(r"(?:\+|\b00)\d{1,3}[\s/.-]*(?:\(0\)\s*)?\d{2,5}(?:[\s/.-]*\
 _LOOKALIKE = re.compile(r"\bv(?:ersion|er\.?)?\s?\d|\d\.\d+\.\d+\.\d|release\s\d|\+\s?\d|\b00\d|\b(?:tel|phone|fon|fax)\b", re.I)
 
 
+_LOOKALIKE_HINTS = ("v", "+", "00", "release", "tel", "phone", "fon", "fax")
+
+
 def number_lookalike(raw: str) -> str:
     """A sentence when the raw value is a version or phone number rather than a date, else ''."""
+    low = raw.lower()
+    if raw.count(".") < 3 and not any(h in low for h in _LOOKALIKE_HINTS):
+        return ""   # (none of the patterns can match: cheaper than searching)
     if _LOOKALIKE.search(raw) is None:
         return ""
     m = _VERSION.search(raw)
@@ -55,9 +61,10 @@ def judge(c: Candidate, page: PageInput, *, now: datetime, trust: SiteTrust | No
 def _judge(c: Candidate, page: PageInput, now: datetime, trust: SiteTrust | None, foreign: str,
            parse_reason: str, server_date: datetime | None) -> tuple[bool, str]:
     if c.value is None:
-        lookalike = number_lookalike(c.raw)
-        if lookalike:
-            return False, lookalike
+        if not parse_reason or parse_reason == "no date found":   # (a parser's own reason is more precise)
+            lookalike = number_lookalike(c.raw)
+            if lookalike:
+                return False, lookalike
         return False, f"not a readable date: {parse_reason or 'no date found'}"
     if foreign:
         return False, foreign

@@ -47,6 +47,7 @@ LAST_MODIFIED: dict[str, str] = {
     "/news/2026/03/spring-volunteer-intake/": "2026-03-12",
     "/news/2026/10/winter-coat-drive/": "2026-10-28",
     "/events/": "2019-05-20",
+    "/events/2018/open-boat-day/": "2018-05-02",
     "/offers/": "2019-01-07",
     "/get-involved/": "2021-07-05",
     "/get-involved/volunteer/": "2023-02-01",
@@ -102,6 +103,12 @@ def _toml_str(s: str) -> str:
     return json.dumps(s)  # a JSON string is a valid TOML basic string
 
 
+def social_config(site_url: str) -> str:
+    from decay.demo.social import config_toml
+
+    return config_toml(site_url)
+
+
 def write_config(path: Path, site_url: str, db: Path) -> Path:
     path.write_text(f"""# content-decay demo configuration (written by `decay demo`)
 [organisation]
@@ -137,7 +144,39 @@ max_age = "2y"
 name = "policies"
 patterns = ["/privacy/*", "/accessibility/*", "/terms/*"]
 max_age = "1y"
-""", encoding="utf-8")
+
+# brand rules: the trust was the Harbour Foundation until 2019 (README: "Rules"); the page announcing
+# the new name, and the news of the old days, may say it
+[[rules]]
+id = "retired-brand-name"
+kind = "term"
+category = "brand"
+terms = ["Harbour Foundation"]
+replacement = "Harbourside Trust"
+message = "The retired brand name"
+exclude = ["/news/2019/05/harbour-foundation-is-now-harbourside-trust/", "/news/2015/*", "/news/2016/*", "/heritage/*"]
+
+# who looks after what (the most specific pattern wins)
+[[owners]]
+pattern = "/*"
+owner = "Web team"
+
+[[owners]]
+pattern = "/news/*"
+owner = "Comms team"
+
+[[owners]]
+pattern = "/blog/*"
+owner = "Comms team"
+
+[[owners]]
+pattern = "/privacy/*"
+owner = "Legal"
+
+[[owners]]
+pattern = "/events/*"
+owner = "Events team"
+""" + social_config(site_url), encoding="utf-8")
     return path
 
 
@@ -274,6 +313,7 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False) -> int:
     """Serve the demo site on 127.0.0.1, crawl it into db, print what was found; the exit status."""
     from decay import api
     from decay.demo.routes import routes
+    from decay.demo.social import social_routes
     from decay.localserver import LocalSite
 
     db = Path(db).resolve()
@@ -281,7 +321,7 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False) -> int:
         tmp_path = Path(tmp)
         root = tmp_path / "site"
         mtimes = prepare_site(root)
-        site = LocalSite(root=root, routes=routes(root, mtimes), port=port)
+        site = LocalSite(root=root, routes={**routes(root, mtimes), **social_routes()}, port=port)
         try:
             site.start()
         except OSError as e:
@@ -306,12 +346,15 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False) -> int:
             print()
             print("Analysing it ...")
             analysis = api.analyse(config_path, db=db)
-            print(api.format_analysis_summary(analysis, api.top_findings(db, 12)))
+            print(api.format_analysis_summary(analysis))
 
             print()
             print("\n".join(findings(db, summary.get("crawl_id"))))
             print()
-            print(f"Browse the results:  {api.datasette_command(db)}")
+            print(api.format_cleanup_top(api.top_cleanup(db, 10), analysis.get("cleanup")))
+            print()
+            print(f"Browse and triage the results:  {api.serve_command(db=db)}")
+            print("(then open http://127.0.0.1:8001/ and start with the canned query \"This morning's list\")")
 
             if keep_serving:
                 # Scrapy's shutdown handler stays installed after the crawl; give Ctrl-C back to Python.

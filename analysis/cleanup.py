@@ -1,0 +1,336 @@
+"""The cleanup list: the open findings turned into one ranked decision per page, profile or template.
+
+For every subject with open findings it decides an action (remove, redirect, update, fix links,
+review), explains it, scores its urgency and says what a removal would break.  Rebuilt by every
+``decay analyse``; people's decisions live in ``triage`` and are only read here.
+
+Do no harm (README: The cleanup list):
+- *remove* only a page that is both obsolete (stale, or an expired event or offer) and dead (an orphan
+  or in an orphan island), that nothing links to, that no protected pattern or start URL covers, and
+  whose evidence is at least ``remove_min_confidence`` sure;
+- an obsolete, dead page that is still linked becomes *redirect* (to a live page, with the links to
+  change first), or *update* when no live page fits;
+- a protected page is only ever *update* or *review*; low-confidence evidence yields *review*.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from analysis.findings import SEVERITIES, Finding
+from analysis.impact import PageImpacts
+from analysis.owners import Owners
+from decay.config import Config
+from decay.urls import compile_patterns, normalize
+
+ACTIONS = ("remove", "redirect", "update", "fix links", "review")
+SEVERITY_WEIGHT = {"critical": 100.0, "high": 40.0, "medium": 15.0, "low": 5.0, "info": 1.0}
+OBSOLETE = {"outdated.stale_page", "outdated.expired_event", "outdated.expired_offer"}
+DEAD = {"links.orphan", "links.orphan_island"}
+FIX_LINKS = {"links.broken_internal", "links.redirect_loop", "links.redirect_chain", "links.to_redirect",
+             "links.broken_external", "social.hijackable_link"}
+REVIEW = {"links.orphan", "links.orphan_island", "links.deep_page", "links.dead_end", "social.dormant_account",
+          "social.unlisted_account", "social.unlinked_account"}
+FURTHER = 0.5   # each further finding on the same subject counts this much of its weight
+
+# What to do about each rule's finding, in words; {..} names come from the finding's evidence.
+RULE_TODO = {
+    "outdated.stale_page": "check that it is still right and update it (last update {updated_at}), or mark it as an archive so readers know",
+    "outdated.expired_event": "say that the event is over or take the announcement down, and point to what comes next",
+    "outdated.expired_offer": "take down the ended offer or deadline, or replace it with the current one",
+    "outdated.stale_claim": "drop the \"{claim}\" wording, or update the page",
+    "outdated.old_copyright": "update the copyright year (better: let the site template write the current year)",
+    "outdated.old_year_in_title": "update the title and the content, or mark the page as an archive",
+    "links.broken_internal": "correct or remove the links on the {linking_pages} page(s) listed, or bring the target back",
+    "links.redirect_loop": "fix the redirect loop on the server, and correct the links on the {linking_pages} page(s) listed",
+    "links.redirect_chain": "{fix}",
+    "links.to_redirect": "change the links on the {linking_pages} page(s) listed to {link_to_instead}",
+    "links.broken_external": "correct or remove the links to it on the {linking_pages} page(s) listed",
+    "links.orphan": "link it from a relevant live page, or retire it if it is no longer needed",
+    "links.orphan_island": "link it from a live page, or retire it together with the pages that link to it",
+    "links.deep_page": "link it from a page nearer the start page",
+    "links.dead_end": "add links to related pages",
+    "social.hijackable_link": "remove or correct the links to it on the {linking_pages} page(s) listed (someone else could register the name and speak as you)",
+    "social.unavailable_account": "find out why the account is gone or suspended, and remove or correct the links to it",
+    "social.dormant_account": "post again, or close the account and take the links to it down",
+    "social.unlisted_account": "check whether the account is yours: declare it in [[social]], or remove the links to it",
+    "social.unlinked_account": "link the account from the site (the footer, the contact page), or declare it with official = false",
+    "social.inconsistent_identity": "make the account's name, handle and bio link match the organisation's",
+}
+
+
+def _hint(f: Finding) -> str:
+    template = RULE_TODO.get(f.rule)
+    if template is None:
+        return f.message.rstrip(".")
+    ev = f.evidence if isinstance(f.evidence, dict) else {}
+    try:
+        return template.format_map({k: ("?" if v is None else str(v)[:10] if k == "updated_at" else v) for k, v in ev.items()})
+    except (KeyError, IndexError, ValueError):
+        return f.message.rstrip(".")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text[-1:] in ".!?)\"" else text + "."
+
+
+def hints(fs: list[Finding]) -> str:
+    seen, out = set(), []
+    for f in fs:
+        if f.rule not in seen:
+            seen.add(f.rule)
+            out.append(_hint(f))
+    text = "; ".join(out[:4])
+    return text[:1].upper() + text[1:] + "."
+
+
+@dataclass
+class SiteFacts:
+    """What the cleanup list needs from one site's link analysis (computed while its graph is loaded)."""
+    site: str
+    start_urls: list[str]
+    importance: dict[int, tuple] = field(default_factory=dict)   # url_id -> (inlinks, linking_pages, link_score)
+    impacts: dict[int, tuple] = field(default_factory=dict)      # url_id -> (RemovedPage, [Consequence])
+    crawl_started_at: str | None = None
+
+
+def subject_key(f: Finding) -> tuple[str, str]:
+    return (f.subject_type, f.subject_url)
+
+
+def cleanup_id(subject_type: str, subject_url: str) -> str:
+    return hashlib.blake2b(f"cleanup\x1f{subject_type}\x1f{subject_url}".encode(), digest_size=8).hexdigest()
+
+
+def leaving_candidates(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
+    """Pages that may be removed or redirected: obsolete and dead (by url id)."""
+    by: dict[int, set[str]] = {}
+    for f in findings:
+        if f.subject_type == "page" and f.subject_id is not None:
+            by.setdefault(f.subject_id, set()).add(f.rule)
+    return {u: [] for u, rules in by.items() if rules & OBSOLETE and rules & DEAD}
+
+
+def site_facts(conn, site_cfg, lr, findings: list[Finding], flagged: set[int], crawl_started_at: str | None) -> SiteFacts:
+    """Importance of every page and the removal impact of the pages that may go, from the loaded link graph."""
+    facts = SiteFacts(site_cfg.name, list(site_cfg.start_urls), crawl_started_at=crawl_started_at)
+    for row in lr.graph_rows:   # url_id, url, site, inlinks, inlinks_main, linking_pages, depth, link_score, reachable, out
+        facts.importance[row[0]] = (row[3], row[5], row[7])
+    g = lr.graph
+    if g is None:
+        return facts
+    leaving = [g.index[u] for u in leaving_candidates(findings) if u in g.index]
+    if leaving:
+        flagged_nodes = {g.index[u] for u in flagged if u in g.index}
+        dead = lr.orphans.dead() if lr.orphans else set()
+        impacts = PageImpacts(conn, g, flagged_nodes, dead, set(leaving)).of(leaving)
+        facts.impacts = {g.nodes[n].url_id: v for n, v in impacts.items()}
+    return facts
+
+
+def _profile_owners(config: Config) -> dict[int, str]:
+    """Profile id -> owner, from [[social]] owner (an [[owners]] pattern that names the profile wins over it)."""
+    out: dict[int, str] = {}
+    try:
+        from crawler.social.platforms import from_config
+    except ImportError:
+        return out
+    for entry in getattr(config, "social", []) or []:
+        if entry.owner:
+            ref, _ = from_config(entry.platform, entry.url, entry.handle)
+            if ref is not None:
+                out[ref.id] = entry.owner
+    return out
+
+
+def load_traffic(config: Config) -> dict[str, int]:
+    if not config.cleanup.traffic_file:
+        return {}
+    path = Path(config.cleanup.traffic_file)
+    path = path if path.is_absolute() else config.path.parent / path
+    out: dict[str, int] = {}
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            url, visits = (row.get("url") or "").strip(), (row.get("visits") or "").strip()
+            try:
+                out[normalize(url) or url] = out.get(normalize(url) or url, 0) + int(float(visits))
+            except ValueError:
+                continue
+    return out
+
+
+@dataclass
+class Decision:
+    action: str
+    confidence: float
+    todo: str
+    target_url: str | None = None
+    target_reason: str | None = None
+
+
+def _pct(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def decide(fs: list[Finding], *, protected: str | None, inlinks: int, impact: tuple | None, min_conf: float) -> Decision:
+    rules = {f.rule for f in fs}
+    obsolete = [f for f in fs if f.rule in OBSOLETE]
+    dead = [f for f in fs if f.rule in DEAD]
+    top = max(fs, key=lambda f: (SEVERITY_WEIGHT[f.severity] * f.confidence, f.rule))
+    if obsolete and dead:
+        conf = min(max(f.confidence for f in obsolete), max(f.confidence for f in dead))
+        others = [f for f in fs if f.rule not in OBSOLETE | DEAD]
+        also = (" Also: " + hints(others)) if others else ""
+        page, orphaned = impact if impact else (None, [])
+        breaks = len(page.links_that_break) if page else inlinks
+        if protected:
+            return Decision("update", conf, f"Update it: it is protected ({protected}), so it is never removed or redirected; "
+                                            "then link it from a live page." + also)
+        if conf < min_conf:
+            return Decision("review", conf, f"Review it: it looks obsolete and unlinked, but the evidence is not sure enough to "
+                                            f"remove it (confidence {_pct(conf)} < {_pct(min_conf)})." + also)
+        if breaks == 0 and inlinks == 0:
+            extra = []
+            if page and page.sitemaps:
+                extra.append("take it out of " + ", ".join(page.sitemaps))
+            if page and page.redirects_that_break:
+                extra.append(f"{len(page.redirects_that_break)} redirect(s) lead here: point them elsewhere")
+            if page and page.redirect_to:
+                extra.append(f"optionally redirect it to {page.redirect_to.url} for visitors with old bookmarks")
+            return Decision("remove", conf, "Remove it: nothing links to it, so nothing breaks"
+                            + ("; " + "; ".join(extra) if extra else "") + "." + also,
+                            page.redirect_to.url if page and page.redirect_to else None,
+                            page.redirect_to.reason if page and page.redirect_to else None)
+        if page and page.redirect_to:
+            first = [f"{d['page']} (\"{d['anchor']}\")" if d.get("anchor") else d["page"] for d in page.links_that_break[:3]]
+            more = len(page.links_that_break) - len(first)
+            return Decision("redirect", conf,
+                            f"Redirect it to {page.redirect_to.url} ({page.redirect_to.reason}); first change the "
+                            f"{len(page.links_that_break)} link(s) to it: " + ", ".join(first) + (f" and {more} more" if more > 0 else "")
+                            + (f"; {len(orphaned)} page(s) it alone links to need another link" if orphaned else "") + "." + also,
+                            page.redirect_to.url, page.redirect_to.reason)
+        return Decision("update", conf, f"Update it: it is obsolete, but {breaks} link(s) still point to it and no live page "
+                                        "fits as a redirect target." + also)
+    if obsolete:
+        conf = max(f.confidence for f in obsolete)
+        return Decision("update", conf, hints(fs))
+    if rules & FIX_LINKS:
+        fixes = [f for f in fs if f.rule in FIX_LINKS]
+        return Decision("fix links", max(f.confidence for f in fixes), hints(fixes + [f for f in fs if f not in fixes]))
+    if rules <= REVIEW:
+        return Decision("review", top.confidence, hints(fs))
+    return Decision("update", top.confidence, hints(fs))
+
+
+def findings_weight(fs: list[Finding]) -> tuple[float, str]:
+    ws = sorted(((SEVERITY_WEIGHT[f.severity] * f.confidence, f) for f in fs), key=lambda t: -t[0])
+    total, parts = 0.0, []
+    for i, (w, f) in enumerate(ws):
+        factor = 1.0 if i == 0 else FURTHER
+        total += w * factor
+        if i < 4:
+            parts.append(f"{f.rule} {f.severity} {SEVERITY_WEIGHT[f.severity]:g}×{_pct(f.confidence)}" + ("" if i == 0 else "×½"))
+    if len(ws) > 4:
+        parts.append(f"{len(ws) - 4} more")
+    return total, " + ".join(parts)
+
+
+def importance(link_score: float | None, linking_pages: int, traffic: int | None) -> tuple[float, str]:
+    a = (link_score or 0.0) / 100.0
+    b = min(1.0, math.log10(1 + linking_pages) / 2)
+    c = min(1.0, math.log10(1 + traffic) / 4) if traffic else 0.0
+    words = f"link score {link_score or 0:.0f}/100 → +{a:.2f}, {linking_pages} linking page(s) → +{b:.2f}"
+    if traffic is not None:
+        words += f", {traffic} visits → +{c:.2f}"
+    return 1.0 + a + b + c, words
+
+
+def material(fs: list[Finding]) -> list[str]:
+    return sorted(f"{f.id}:{f.evidence_hash}" for f in fs)
+
+
+def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, *, suppressed: set[str],
+          latest_analysis_findings: set[str], first_seen: dict[str, str], now_iso: str, analysis_id: int,
+          crawl_started_at: str | None) -> list[tuple]:
+    """The cleanup rows (in schema column order), ranked.  ``suppressed``: finding ids people dismissed or
+    snoozed (their problem is unchanged), left out of the list; ``latest_analysis_findings``: ids found for the
+    first time by this analysis; ``first_seen``: finding id -> when it was first found."""
+    owners = Owners(config.owners)
+    profile_owners = _profile_owners(config)
+    protected_match = compile_patterns(config.cleanup.protected)
+    starts = {normalize(u) or u for s in config.sites for u in s.start_urls}
+    for s in config.sites:   # aliased sites: the production start URLs too
+        for prod, crawled in s.aliases.items():
+            starts |= {(normalize(u.replace(crawled, prod, 1)) or u) for u in s.start_urls if u.startswith(crawled)}
+    traffic = load_traffic(config)
+    sections = [(sec.name, compile_patterns(sec.patterns)) for sec in config.outdated.sections]
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.severity == "info" or f.id in suppressed:
+            continue
+        groups.setdefault(subject_key(f), []).append(f)
+    rows = []
+    for (stype, url), fs in groups.items():
+        fs.sort(key=lambda f: (-SEVERITY_WEIGHT[f.severity] * f.confidence, f.rule, f.id))
+        site = fs[0].site or ""
+        sf = sites.get(site)
+        uid = fs[0].subject_id
+        inlinks, linking, link_score = (sf.importance.get(uid, (0, 0, None)) if sf and uid is not None else (0, 0, None))
+        if stype != "page":
+            linking = max([f.evidence.get("linking_pages") or 0 for f in fs if isinstance(f.evidence, dict)] + [linking or 0])
+        visits = traffic.get(url) if traffic else None
+        protected = None
+        if stype == "page":
+            if url in starts:
+                protected = "a start page"
+            else:
+                protected = protected_match(url)
+        impact = sf.impacts.get(uid) if sf and uid is not None else None
+        d = decide(fs, protected=protected, inlinks=inlinks or 0, impact=impact, min_conf=config.cleanup.remove_min_confidence)
+        w, w_words = findings_weight(fs)
+        imp, imp_words = importance(link_score, linking or 0, visits)
+        score = round(w * imp, 1)
+        if stype == "profile":   # an [[owners]] URL pattern naming the profile, else its [[social]] owner
+            owner, pattern = owners.of(url, None, profile=True)
+            if pattern is None and uid in profile_owners:
+                owner = profile_owners[uid]
+        else:
+            owner, _ = owners.of(url, site or None)
+        section = next((name for name, m in sections if m(url)), "default") if stype == "page" else None
+        impact_json, breaks, orphaned = None, None, None
+        if impact:
+            page, orph = impact
+            breaks, orphaned = len(page.links_that_break), len(orph)
+            impact_json = json.dumps({
+                "links_that_break": page.links_that_break[:200], "links_that_break_count": len(page.links_that_break),
+                "pages_orphaned": [{"url": c.url, "title": c.title} for c in orph],
+                "sitemaps": page.sitemaps, "redirects_that_break": page.redirects_that_break,
+                "redirect_to": page.redirect_to.url if page.redirect_to else None,
+            }, ensure_ascii=False)
+        elif stype == "page":
+            breaks = inlinks or 0
+        top_sev = min((f.severity for f in fs), key=SEVERITIES.index)
+        rows.append([
+            cleanup_id(stype, url), 0, score, d.action, d.target_url, d.target_reason, site, stype, uid, url,
+            next((f.title for f in fs if f.title), None), section, owner, fs[0].category, top_sev, d.confidence,
+            ", ".join(sorted({f.rule for f in fs})),
+            json.dumps([{"id": f.id, "rule": f.rule, "severity": f.severity, "confidence": f.confidence, "message": f.message}
+                        for f in fs], ensure_ascii=False),
+            len(fs), sum(1 for f in fs if f.id in latest_analysis_findings),
+            " ".join(_sentence(f.message) for f in fs[:5]) + (f" (And {len(fs) - 5} more findings.)" if len(fs) > 5 else ""),
+            d.todo,
+            f"score {score:g} = findings {w:.1f} ({w_words}) × importance {imp:.2f} (1 + {imp_words})",
+            protected, link_score, inlinks, linking, visits, breaks, orphaned, impact_json,
+            json.dumps(material(fs) + [f"action:{d.action}"]),
+            min((first_seen.get(f.id, now_iso) for f in fs), default=now_iso), analysis_id, crawl_started_at,
+        ])
+    rows.sort(key=lambda r: (-r[2], ACTIONS.index(r[3]), r[9]))
+    for i, r in enumerate(rows, 1):
+        r[1] = i
+    return [tuple(r) for r in rows]
