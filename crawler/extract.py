@@ -82,8 +82,8 @@ _CLASS_DATE = re.compile("(" + "|".join(_CLASS_DATE_WORDS) + "|lastmod)", re.I)
 CLASS_DATE_SELECTOR = ", ".join(f"[class*={w} i]" for w in _CLASS_DATE_WORDS)
 # JSON-LD, microdata, <h1>, <time> and dated classes in one pass (<meta itemprop> is read with the other meta tags).
 DATES_SELECTOR = "script[type*=ld i], [itemprop], h1, time, " + CLASS_DATE_SELECTOR
-# ... and the head's <meta> and <base> with them: every query is a pass over the whole tree (about 0.1 ms on
-# a news page), so the head metadata, the <h1> and the date-bearing elements are found by one query.
+# ... and the head's <meta> and <base> with them: every query is a pass over the whole tree, so the head
+# metadata, the <h1> and the date-bearing elements are found by one query.
 HEAD_SELECTOR = "meta, base[href], h1"
 PAGE_SELECTOR = "meta, base[href], " + DATES_SELECTOR
 _CLASS_SKIP_TAGS = frozenset(("html", "body", "head", "main", "article", "section", "nav", "header", "footer", "aside",
@@ -124,6 +124,7 @@ _TEXT_DATE = re.compile(
 )
 _TEXT_DATE_KEYS_ASCII = tuple(k for k in _TEXT_DATE_KEYS if k.isascii())   # for texts without é, ä, ö, ü
 MAX_PHRASES = 12
+PHRASE_REGIONS = ("main", "header", "footer", "aside", "body")   # (a date in the navigation is not the page's)
 PHRASE_HEAD, PHRASE_TAIL = 3_000, 1_500   # characters of a long text searched for phrases: around the headline, and its end
 _COPYRIGHT_KEYS = ("©", "(c)", "copyright")
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\s*(?:19|20)\d{2}\s*(?:[-–—/]|to|bis)\s*)?(?:19|20)\d{2}", re.I)
@@ -569,7 +570,7 @@ def _text_dates(facts: PageFacts) -> None:
     h1 = facts.h1
     pos = main.find(h1[:60]) if h1 else -1
     n_phrases = n_copyright = 0
-    for r in ("main", "header", "footer", "aside", "body"):   # (a date in the navigation is not the page's)
+    for r in PHRASE_REGIONS:
         t = facts.texts.get(r)
         if not t:
             continue

@@ -51,6 +51,16 @@ def test_the_issues_example_sentence():
     assert d.disagreements == []
 
 
+def test_the_readme_example():
+    d = dates([S("jsonld", "datePublished", "2019-03-02", "Article"), S("jsonld", "dateModified", "2019-05-06", "Article"),
+               S("text", "phrase", "Last updated: 6 May 2019", "main")], trust=deploy_time_site(), last_modified=DEPLOY)
+    assert d.explanation == (
+        "Published 2019-03-02 according to JSON-LD datePublished. Last updated 2019-05-06 according to JSON-LD "
+        "dateModified, agreeing with the visible 'Last updated: 6 May 2019'. The Last-Modified header (2026-11-20) "
+        "ignored: the server sends the same Last-Modified hour (2026-11-20 09:00 UTC) for 6 of 6 pages (deploy time, "
+        "not edit time).")
+
+
 # ---------------------------------------------------------------------------- disagreement is recorded
 
 def test_disagreeing_publication_dates_are_recorded_not_hidden():

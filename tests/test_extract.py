@@ -133,3 +133,25 @@ def test_hundreds_of_dates_stay_bounded():
     f = extract_html(f"<html><body><main>{body}</main></body></html>".encode())
     assert len(f.signals) == MAX_SIGNALS
     assert f.word_count > 10_000
+
+
+def test_without_dates_the_same_facts_and_no_date_signals():
+    f, g = facts(), extract_html(PAGE, "text/html; charset=utf-8", "https://www.example.org/reports/2019/01/annual", dates=False)
+    assert f.signals and g.signals == []
+    assert (g.links, g.texts, g.title, g.h1, g.h1_count, g.lang, g.canonical, g.base_href, g.meta_description) == (
+        f.links, f.texts, f.title, f.h1, f.h1_count, f.lang, f.canonical, f.base_href, f.meta_description)
+
+
+def test_encodings_give_the_same_facts():
+    """A UTF-8 body is parsed as it came; any other (a BOM, bytes that are not UTF-8, another charset) is decoded
+    first: the facts are the same."""
+    page = "<html lang='de'><head><title>Grüße</title></head><body><main><h1>Änderung</h1><p>Stand: 5. März 2020</p></main></body></html>"
+    utf8 = extract_html(page.encode("utf-8"), "text/html; charset=utf-8")
+    bom = extract_html(b"\xef\xbb\xbf" + page.encode("utf-8"), "text/html")
+    latin = extract_html(page.encode("cp1252"), "text/html; charset=windows-1252")
+    assert utf8.title == bom.title == latin.title == "Grüße"
+    assert utf8.h1 == bom.h1 == latin.h1 == "Änderung"
+    assert utf8.signals == bom.signals == latin.signals
+    assert ("text", "phrase", "Änderung Stand: 5. März 2020") in [(s.source, s.name, s.value) for s in utf8.signals]
+    broken = extract_html(page.encode("utf-8").replace("Grüße".encode(), b"Gr\xfc\xdfe"), "text/html; charset=utf-8")
+    assert broken.title == "Gr\ufffd\ufffde" and broken.h1 == "Änderung"
