@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from analysis.findings import SEVERITIES, Finding
 from analysis.impact import PageImpacts

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from analysis.dates import PageInput
 from crawler.items import DateSignal
+from decay.times import parse_iso  # noqa: F401  (analysis modules import it from here)
 
 
 @dataclass
@@ -28,15 +29,6 @@ class Page:
     main_text: str = ""
     texts: dict[str, str] = field(default_factory=dict)
 
-
-def parse_iso(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        d = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
 def latest_complete_crawl(conn: sqlite3.Connection, site: str) -> int | None:

@@ -364,3 +364,12 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def run_child_json(script: str, which: str, *args: str) -> dict:
+    """Run ``script --child WHICH ARGS...`` in a fresh Python process (so that its peak memory is its own)
+    and return the JSON object it prints last."""
+    out = subprocess.run([sys.executable, script, "--child", which, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{which} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])

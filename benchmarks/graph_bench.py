@@ -28,7 +28,6 @@ import argparse
 import json
 import random
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -244,10 +243,9 @@ def child_baseline(db: Path) -> dict:
 
 
 def run_child(which: str, db: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", which, "--db", str(db)], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"{which} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from _common import run_child_json
+
+    return run_child_json(__file__, which, "--db", str(db))
 
 
 def main() -> None:

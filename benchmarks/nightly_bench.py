@@ -27,7 +27,6 @@ import shutil
 import sqlite3
 import sys
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 

@@ -11,7 +11,7 @@ when the URL is fetched.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from crawler.items import NewRequest
 from decay.config import Site

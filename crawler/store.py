@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from decay.schema import TABLES, TABLES_BY_NAME, insert_sql, open_db
+from decay.times import parse_iso
 
 import sqlite_utils
 
@@ -190,7 +191,7 @@ class MainDatabase:
             elif last[1] != version:
                 modes[site.name] = ("full", f"the last crawl was made by content-decay {last[1]}, this is {version}: every page is read anew")
             else:
-                since = _parse_time(last_full[0]) if last_full else None
+                since = parse_iso(last_full[0]) if last_full else None
                 if since is None or now - since >= timedelta(days=days) - timedelta(hours=12):
                     when = since.date().isoformat() if since else "never"
                     modes[site.name] = ("full", f"the last full crawl ({when}) is at least full_recrawl_every = {every} old")
@@ -330,16 +331,6 @@ def _indexes_rebuilt_if_large(conn: sqlite3.Connection, table, count_new_sql: st
     yield
     for name, cols in zip(names, table.indexes):
         conn.execute(f"CREATE INDEX main.[{name}] ON [{table.name}] ({', '.join(cols)})")
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        d = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
 def _version() -> str:

@@ -541,7 +541,7 @@ def _check_social(profiles: list[SocialProfile], st: SocialSettings, path: Path)
         elif k not in PLATFORM_NAMES:
             raise ConfigError(path, "social_settings.base_urls", f'"{key}" is not a platform; use one of: ' + ", ".join(sorted(set(PLATFORM_NAMES.values()))) + ", or an origin")
         if not re.match(r"^https?://[^/\s]+", base):
-            raise ConfigError(path, f"social_settings.base_urls", f'the base URL for "{key}", "{base}", is not an http(s) URL')
+            raise ConfigError(path, "social_settings.base_urls", f'the base URL for "{key}", "{base}", is not an http(s) URL')
 
 
 def parse_config(data: dict[str, Any], path: Path, check_rules: bool = True) -> Config:

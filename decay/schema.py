@@ -646,31 +646,21 @@ FROM (
 
 # People's decisions are checked by the database itself, whoever writes them (decay triage, datasette, sqlite3),
 # and every change is logged.
+_TRIAGE_CHECK = """CREATE TRIGGER IF NOT EXISTS triage_check_{event} BEFORE {EVENT} ON triage
+BEGIN
+  SELECT RAISE(ABORT, 'state must be one of: new, accepted, in progress, done, dismissed, snoozed')
+   WHERE NEW.state NOT IN ('new', 'accepted', 'in progress', 'done', 'dismissed', 'snoozed');
+  SELECT RAISE(ABORT, 'snoozed needs a date to come back (YYYY-MM-DD)')
+   WHERE NEW.state = 'snoozed' AND (NEW.snooze_until IS NULL OR date(NEW.snooze_until) IS NULL);
+END"""
+_TRIAGE_LOG = """CREATE TRIGGER IF NOT EXISTS triage_log_{event} AFTER {EVENT} ON triage
+BEGIN
+  INSERT INTO triage_log (item_id, state, snooze_until, note, who, at)
+  VALUES (NEW.id, NEW.state, NEW.snooze_until, NEW.note, NEW.who, NEW.updated_at);
+END"""
 TRIGGERS = {
-    "triage_check_insert": """CREATE TRIGGER IF NOT EXISTS triage_check_insert BEFORE INSERT ON triage
-BEGIN
-  SELECT RAISE(ABORT, 'state must be one of: new, accepted, in progress, done, dismissed, snoozed')
-   WHERE NEW.state NOT IN ('new', 'accepted', 'in progress', 'done', 'dismissed', 'snoozed');
-  SELECT RAISE(ABORT, 'snoozed needs a date to come back (YYYY-MM-DD)')
-   WHERE NEW.state = 'snoozed' AND (NEW.snooze_until IS NULL OR date(NEW.snooze_until) IS NULL);
-END""",
-    "triage_check_update": """CREATE TRIGGER IF NOT EXISTS triage_check_update BEFORE UPDATE ON triage
-BEGIN
-  SELECT RAISE(ABORT, 'state must be one of: new, accepted, in progress, done, dismissed, snoozed')
-   WHERE NEW.state NOT IN ('new', 'accepted', 'in progress', 'done', 'dismissed', 'snoozed');
-  SELECT RAISE(ABORT, 'snoozed needs a date to come back (YYYY-MM-DD)')
-   WHERE NEW.state = 'snoozed' AND (NEW.snooze_until IS NULL OR date(NEW.snooze_until) IS NULL);
-END""",
-    "triage_log_insert": """CREATE TRIGGER IF NOT EXISTS triage_log_insert AFTER INSERT ON triage
-BEGIN
-  INSERT INTO triage_log (item_id, state, snooze_until, note, who, at)
-  VALUES (NEW.id, NEW.state, NEW.snooze_until, NEW.note, NEW.who, NEW.updated_at);
-END""",
-    "triage_log_update": """CREATE TRIGGER IF NOT EXISTS triage_log_update AFTER UPDATE ON triage
-BEGIN
-  INSERT INTO triage_log (item_id, state, snooze_until, note, who, at)
-  VALUES (NEW.id, NEW.state, NEW.snooze_until, NEW.note, NEW.who, NEW.updated_at);
-END""",
+    **{f"triage_check_{e}": _TRIAGE_CHECK.format(event=e, EVENT=e.upper()) for e in ("insert", "update")},
+    **{f"triage_log_{e}": _TRIAGE_LOG.format(event=e, EVENT=e.upper()) for e in ("insert", "update")},
 }
 
 # Full-text search over page titles and main text (datasette: search box on the pages table). Contentless: the

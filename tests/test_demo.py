@@ -24,7 +24,7 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     assert "REMOVE    https://www.harbourside.example/events/2018/open-boat-day/" in tail
     assert "nothing links to it, so nothing breaks" in tail
     assert tail.count("why: ") == 10 and tail.count("do:  ") == 10
-    assert f"Browse and triage the results:  " in tail and f"serve --db {db}" in tail
+    assert "Browse and triage the results:  " in tail and f"serve --db {db}" in tail
 
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row

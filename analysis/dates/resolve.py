@@ -23,7 +23,6 @@ Extractors found the candidates, validators judged them; the resolver decides, a
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 from analysis.dates.model import Candidate, PageDates, SiteTrust

@@ -17,12 +17,12 @@ import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from analysis.findings import Finding
 from analysis.rules import builtin
 from analysis.rules.model import TEMPLATE, CompiledRule, RuleSet
-from analysis.rules.page import PageData, alts, iter_pages
+from analysis.rules.page import PageData, iter_pages
 from analysis.rules.text import MAX_HITS, Hit, Joined, TermIndex, context, search_pattern
 
 FAILED = "rules.rule_failed"

@@ -211,7 +211,7 @@ def _compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | N
         c.regions = frozenset(where or DEFAULT_TEXT_WHERE)
         bad_regions = sorted(c.regions & {"head"})
         if bad_regions:
-            bad("where", f'"head" holds no text; use "html" to search the page source')
+            bad("where", '"head" holds no text; use "html" to search the page source')
     elif kind == "required" and rule.terms:
         c.regions = frozenset(where or DEFAULT_TEXT_WHERE)
     else:
