@@ -77,7 +77,7 @@ def _hint(f: Finding) -> str:
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return text if text[-1:] in ".!?)\"" else text + "."
+    return text if text.endswith((".", "!", "?", '."', ".)", "…")) else text + "."
 
 
 def hints(fs: list[Finding]) -> str:

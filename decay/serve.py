@@ -21,8 +21,8 @@ from decay.config import Config
 from decay.schema import TABLES, TRIAGE_STATES, VIEWS
 from decay.triage import record_sql
 
-LIST_COLUMNS = ("rank, action, subject_url, title, owner, why, todo, target_url, status, score, severity, category, "
-                "site, section, links_that_break, pages_orphaned, triage_note, id")
+LIST_COLUMNS = ("rank, action, subject_url, {decide}, owner, why, todo, target_url, title, status, score, severity, "
+                "category, site, section, links_that_break, pages_orphaned, triage_note, id")
 
 TABLE_SETTINGS: dict[str, dict[str, Any]] = {
     "cleanup": {"sort": "rank", "facets": ["action", "category", "site", "severity", "section", "owner"],
@@ -43,14 +43,24 @@ TABLE_SETTINGS: dict[str, dict[str, Any]] = {
 HIDDEN = ("pages_fts", "bodies", "_decay_meta")
 
 
-def _queries() -> dict[str, dict[str, Any]]:
+def _decide_links(db: str) -> str:
+    """SQL for a Markdown cell of links to the triage queries for the row's id (datasette-render-markdown)."""
+    links = [("accept", "accepted"), ("dismiss", "dismissed"), ("snooze", "snoozed"), ("done", "done")]
+    parts = " || ' · ' || ".join(f"'[{label}](/{db}/triage_{state}?id=' || id || ')'" for label, state in links)
+    return f"({parts}) AS decide"
+
+
+def _queries(db: str) -> dict[str, dict[str, Any]]:
     latest = "(SELECT max(id) FROM analyses WHERE status = 'complete')"
     q: dict[str, dict[str, Any]] = {
         "this_mornings_list": {
             "title": "This morning's list",
             "description": "What needs doing, most urgent first: the cleanup list without the items people dismissed, "
-                           "snoozed or finished. Leave owner empty for everyone's.",
-            "sql": f"SELECT {LIST_COLUMNS} FROM cleanup_list WHERE visible = 1 AND (:owner = '' OR owner = :owner) ORDER BY rank",
+                           "snoozed or finished. Leave owner empty for everyone's. The decide column opens the triage "
+                           "form for the row (sign in first).",
+            "sql": f"SELECT {LIST_COLUMNS.format(decide=_decide_links(db))} FROM cleanup_list WHERE visible = 1 "
+                   "AND (:owner = '' OR owner = :owner) ORDER BY rank",
+            "hide_sql": True,
         },
         "new_since_the_last_crawl": {
             "title": "New since the last crawl",
@@ -170,7 +180,8 @@ def metadata(db_path: Path, config: Config | None) -> dict[str, Any]:
         tables[view] = entry
     for h in HIDDEN:
         tables.setdefault(h, {})["hidden"] = True
-    plugins: dict[str, Any] = {"datasette-dashboards": _dashboards(name)}
+    plugins: dict[str, Any] = {"datasette-dashboards": _dashboards(name),
+                               "datasette-render-markdown": {"columns": ["decide"]}}
     users = config.serve.users if config else []
     if users:
         auth: dict[str, Any] = {}
@@ -184,7 +195,7 @@ def metadata(db_path: Path, config: Config | None) -> dict[str, Any]:
         "description": "What has rotted on the websites and social accounts, and what to do about it. Start with "
                        "the canned query \"This morning's list\"; sign in (top right) to triage.",
         "about": "content-decay", "about_url": "https://github.com/content-decay/content-decay#readme",
-        "databases": {name: {"tables": tables, "queries": _queries()}},
+        "databases": {name: {"tables": tables, "queries": _queries(name)}},
         "plugins": plugins,
     }
 
@@ -209,4 +220,5 @@ def check_plugins() -> list[str]:
     """Names of required packages that are not installed."""
     import importlib.util
 
-    return [m for m in ("datasette", "datasette_auth_passwords", "datasette_dashboards") if importlib.util.find_spec(m) is None]
+    return [m for m in ("datasette", "datasette_auth_passwords", "datasette_dashboards", "datasette_render_markdown")
+            if importlib.util.find_spec(m) is None]

@@ -157,8 +157,11 @@ def test_browser_list_sign_in_and_dismiss(demo_db, server):
             page.fill("#id_password", PASSWORD)
             page.click("input[type=submit]")
             page.wait_for_load_state()
-            page.goto(server + f"/decay/triage_dismissed?id={target}&note=kept+on+purpose")
+            page.goto(server + "/decay/this_mornings_list?owner=")
+            page.locator("td.col-decide").first.get_by_role("link", name="dismiss").click()   # the top row's link
+            page.wait_for_load_state()
             assert page.input_value("input[name=id]") == target
+            page.fill("input[name=note]", "kept on purpose")
             page.click("input[type=submit][value='Run SQL']")
             page.wait_for_load_state()
             assert "Recorded: dismissed." in page.inner_text("body")
