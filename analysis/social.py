@@ -152,7 +152,7 @@ class Rules:
         n = len(p.pages)
         claim = registrable(ProfileRef(p.platform, p.handle, p.key, p.url))
         limit = MAX_NAME.get(p.platform)
-        msg = (f"{n} page{'s' if n != 1 else ''} link{'' if n != 1 else 's'} to {p.url}, a {PLATFORM_NAMES.get(p.platform, p.platform)} "
+        msg = (f"{n} page{'s' if n != 1 else ''} link{'' if n != 1 else 's'} to {p.url}, {'an' if p.platform == 'x' else 'a'} {PLATFORM_NAMES.get(p.platform, p.platform)} "
                "account that does not exist" + (
                    f": anyone can register {p.handle} and speak as you to everyone who follows those links." if claim else
                    f" (its name is longer than the {limit} characters {PLATFORM_NAMES.get(p.platform)} allows, so nobody can "
