@@ -169,7 +169,31 @@ def build_summary(conn: sqlite3.Connection, run_id: int, crawl_id: int | None, a
                 errors.append({"site": s["site"], "error": f"{s['status']}: {s['reason'] or ''}".strip()})
     out["crawl_errors"] = errors
     out["broken_now"] = [c for c in pages["status"] if (c["after"] or "").split(" ")[-1] in ("http_error", "failed")][:LIST_LIMIT]
+    out["social"] = _social_crawl(conn, crawl["started_at"]) if crawl else None
+    out["cleanup"] = _cleanup_list(conn)
     return out
+
+
+def _social_crawl(conn: sqlite3.Connection, since: str | None) -> dict | None:
+    """The social check of this run, if there was one: the latest social crawl that started after this run's crawl."""
+    try:
+        rows = _rows(conn, "SELECT id, status, checked, alive, missing, suspended, unknown, started_at FROM social_crawls "
+                           "WHERE started_at >= ? ORDER BY id DESC LIMIT 1", [since or ""])
+    except sqlite3.OperationalError:
+        return None
+    return rows[0] if rows else None
+
+
+def _cleanup_list(conn: sqlite3.Connection) -> dict | None:
+    """This morning's cleanup list: what is on it, by action, what came back, and its top items."""
+    try:
+        by_action = dict(conn.execute("SELECT action, count(*) FROM cleanup_list WHERE visible = 1 GROUP BY action").fetchall())
+        back = dict(conn.execute("SELECT status, count(*) FROM cleanup_list WHERE visible = 1 AND (status LIKE 'back:%' "
+                                 "OR status LIKE 'reopened:%') GROUP BY status").fetchall())
+        top = _rows(conn, "SELECT rank, action, subject_url, owner, id FROM cleanup_list WHERE visible = 1 ORDER BY rank LIMIT 5")
+    except sqlite3.OperationalError:   # no analysis has built a list yet
+        return None
+    return {"visible": sum(by_action.values()), "by_action": by_action, "came_back": back, "top": top}
 
 
 def _count(items: list[dict], key: str) -> dict[str, int]:
@@ -211,6 +235,18 @@ def format_summary(s: dict, limit: int = 10) -> str:
         lines.append(f"  ... and {p['gone_count'] - limit} more pages gone")
     for e in s.get("crawl_errors") or []:
         lines.append(f"  crawl error: {(e['site'] + ': ') if e['site'] else ''}{e['error']}")
+    so = s.get("social")
+    if so:
+        lines.append(f"  social profiles: {so['checked']} checked ({so['status']}): {so['alive']} alive, {so['missing']} missing, "
+                     f"{so['suspended']} suspended, {so['unknown']} unknown")
+    cl = s.get("cleanup")
+    if cl:
+        acts = ", ".join(f"{n} {a}" for a, n in sorted(cl["by_action"].items(), key=lambda kv: -kv[1]))
+        back = sum(cl["came_back"].values())
+        lines.append(f"  this morning's list: {cl['visible']} items" + (f" ({acts})" if acts else "")
+                     + (f"; {back} back after a decision (evidence changed, snooze ended, or still there after done)" if back else ""))
+        for t in cl["top"][:3]:
+            lines.append(f"    {t['rank']}. {t['action']} {t['subject_url']} ({t['owner']}; id {t['id']})")
     if s.get("summary_file"):
         lines.append(f"  summary: {s['summary_file']}")
     return "\n".join(lines)

@@ -128,6 +128,11 @@ def test_two_nightly_runs_say_exactly_what_changed(garden):
     assert not [f for f in s2["findings"]["new"] if f["subject_url"] in {f"{PROD}/{n}" for n in UNCHANGED + ["b.html", "guide.html"]}]
     assert "1 added, 1 gone, 1 changed, 0 status changes" in r2.stdout
     assert f"gone: {PROD}/c.html" in r2.stdout
+    # ... and what this morning's list holds (the fixed title is off it)
+    visible = query(db, "SELECT count(*) AS n FROM cleanup_list WHERE visible = 1")[0]["n"]
+    assert s2["cleanup"]["visible"] == visible == sum(s2["cleanup"]["by_action"].values())
+    assert f"this morning's list: {visible} items" in r2.stdout
+    assert f"{PROD}/guide.html" not in {t["subject_url"] for t in s2["cleanup"]["top"]}
 
     # ... and so does the history in the database
     changes = {(r["change"], r["url"]) for r in query(db, "SELECT change, url FROM page_changes WHERE crawl_id = 2")}
