@@ -7,7 +7,9 @@
 In one run, against the same nginx server and the synthetic site of crawl_bench.py:
 
 1. `decay crawl` of the site into a fresh database (the first crawl: full, every page downloaded);
-2. then, alternately, N times each (--runs):
+2. the baseline (benchmarks/bare_revalidate.py): a bare Scrapy spider that requests the same pages with the
+   same validators and does nothing else (no links, no parsing, no storage): the floor for any Scrapy program;
+3. then, alternately, N times each (--runs):
    full         `decay crawl --full` (every page downloaded and parsed again);
    incremental  `decay crawl` (every page re-validated with If-None-Match / If-Modified-Since; nginx answers
                 304 Not Modified for every unchanged page, and the facts are carried over).
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f" {warm_page_cache(site_dir) / 1e6:,.0f} MB")
     work = Path(tempfile.mkdtemp(prefix="decay-nightly-bench-"))
     results: list[dict] = []
+    bare_runs: list[dict] = []
     try:
         with Server(site_dir, work) as server:
             db = work / "decay.db"
@@ -107,7 +110,20 @@ def main(argv: list[str] | None = None) -> int:
             print("first crawl (baseline) ...", end="", flush=True)
             first = run_one("first", base, work, db, crawl_id)
             print(f" {first['pages']:,} pages in {first['seconds']:.1f} s")
+            urls_file = work / "revalidate.tsv"
+            with sqlite3.connect(db) as conn:   # what the incremental crawl re-validates, as requested (crawled origin)
+                rows = conn.execute("SELECT requested_url, coalesce(etag, ''), coalesce(last_modified, '') FROM pages "
+                                    "WHERE kind = 'page' AND outcome = 'ok' AND is_html = 1").fetchall()
+            urls_file.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
             for run in range(1, args.runs + 1):
+                print(f"run {run}/{args.runs}: bare Scrapy re-validation ...", end="", flush=True)
+                log = work / f"bare-{run}.log"
+                m = run_measured([sys.executable, str(Path(__file__).parent / "bare_revalidate.py"), str(urls_file)], log, cwd=work)
+                out = [ln for ln in log.read_text().splitlines() if ln.startswith("{")]
+                statuses = json.loads(out[-1])["statuses"] if out else {}
+                bare_runs.append({"label": "bare", "seconds": round(m.seconds, 2), "fetched": sum(statuses.values()),
+                                  "not_modified": statuses.get("304", 0), "body_bytes": 0, "peak_tree_mb": round(m.peak_tree_mb, 1)})
+                print(f" {m.seconds:.1f} s, {sum(statuses.values()):,} requests, {statuses.get('304', 0):,} x 304")
                 for label, extra in (("full", ["--full"]), ("incremental", [])):
                     crawl_id += 1
                     os.sync()
@@ -136,17 +152,20 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"{'re-crawl':<12} {'seconds':>8} {'requests':>9} {'304s':>7} {'body MB':>9} {'peak MB':>8}",
     ]
-    for label, rows in (("full", full), ("incremental", inc)):
+    for label, rows in (("full", full), ("incremental", inc), ("bare Scrapy", bare_runs)):
         lines.append(f"{label:<12} {median(rows, 'seconds'):>8.1f} {median(rows, 'fetched'):>9,} "
                      f"{median(rows, 'not_modified'):>7,} {median(rows, 'body_bytes') / 1e6:>9.1f} {median(rows, 'peak_tree_mb'):>8.0f}")
     lines += [
         "",
         f"incremental vs full: {speedup:.1f}x faster (target >= {TARGET_SPEEDUP:g}x: {'met' if speedup >= TARGET_SPEEDUP else 'NOT MET'}), "
         f"{fraction:.2%} of the body bytes (target < {TARGET_BYTES_FRACTION:.0%}: {'met' if fraction < TARGET_BYTES_FRACTION else 'NOT MET'})",
+        f"bare Scrapy re-validating the same pages (no links, no parsing, no storage): {median(bare_runs, 'seconds'):.1f} s; "
+        f"the incremental crawl takes {is_ / median(bare_runs, 'seconds'):.2f}x its time, "
+        f"and even it would be {fs / median(bare_runs, 'seconds'):.1f}x faster than the full re-crawl",
     ]
     print("\n" + "\n".join(lines))
     if args.json:
-        args.json.write_text(json.dumps({"first": first, "runs": results, "speedup": speedup, "bytes_fraction": fraction,
+        args.json.write_text(json.dumps({"first": first, "runs": results, "bare": bare_runs, "speedup": speedup, "bytes_fraction": fraction,
                                          "machine": mach}, indent=2) + "\n")
     return 0 if all(r["returncode"] == 0 for r in results) else 1
 
