@@ -26,7 +26,7 @@ from analysis.findings import SEVERITIES, Finding
 from analysis.impact import PageImpacts
 from analysis.owners import Owners
 from decay.config import Config
-from decay.urls import compile_patterns, normalize
+from decay.urls import SiteScope, compile_patterns, normalize
 
 ACTIONS = ("remove", "redirect", "update", "fix links", "review")
 SEVERITY_WEIGHT = {"critical": 100.0, "high": 40.0, "medium": 15.0, "low": 5.0, "info": 1.0}
@@ -94,32 +94,27 @@ def hints(fs: list[Finding]) -> str:
 class SiteFacts:
     """What the cleanup list needs from one site's link analysis (computed while its graph is loaded)."""
     site: str
-    start_urls: list[str]
     importance: dict[int, tuple] = field(default_factory=dict)   # url_id -> (inlinks, linking_pages, link_score)
     impacts: dict[int, tuple] = field(default_factory=dict)      # url_id -> (RemovedPage, [Consequence])
     crawl_started_at: str | None = None
-
-
-def subject_key(f: Finding) -> tuple[str, str]:
-    return (f.subject_type, f.subject_url)
 
 
 def cleanup_id(subject_type: str, subject_url: str) -> str:
     return hashlib.blake2b(f"cleanup\x1f{subject_type}\x1f{subject_url}".encode(), digest_size=8).hexdigest()
 
 
-def leaving_candidates(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
+def leaving_candidates(findings: Iterable[Finding]) -> set[int]:
     """Pages that may be removed or redirected: obsolete and dead (by url id)."""
     by: dict[int, set[str]] = {}
     for f in findings:
         if f.subject_type == "page" and f.subject_id is not None:
             by.setdefault(f.subject_id, set()).add(f.rule)
-    return {u: [] for u, rules in by.items() if rules & OBSOLETE and rules & DEAD}
+    return {u for u, rules in by.items() if rules & OBSOLETE and rules & DEAD}
 
 
 def site_facts(conn, site_cfg, lr, findings: list[Finding], flagged: set[int], crawl_started_at: str | None) -> SiteFacts:
     """Importance of every page and the removal impact of the pages that may go, from the loaded link graph."""
-    facts = SiteFacts(site_cfg.name, list(site_cfg.start_urls), crawl_started_at=crawl_started_at)
+    facts = SiteFacts(site_cfg.name, crawl_started_at=crawl_started_at)
     for row in lr.graph_rows:   # url_id, url, site, inlinks, inlinks_main, linking_pages, depth, link_score, reachable, out
         facts.importance[row[0]] = (row[3], row[5], row[7])
     g = lr.graph
@@ -159,9 +154,11 @@ def load_traffic(config: Config) -> dict[str, int]:
         for row in csv.DictReader(fh):
             url, visits = (row.get("url") or "").strip(), (row.get("visits") or "").strip()
             try:
-                out[normalize(url) or url] = out.get(normalize(url) or url, 0) + int(float(visits))
+                n = int(float(visits))
             except ValueError:
                 continue
+            key = normalize(url) or url
+            out[key] = out.get(key, 0) + n
     return out
 
 
@@ -264,17 +261,15 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
     owners = Owners(config.owners)
     profile_owners = _profile_owners(config)
     protected_match = compile_patterns(config.cleanup.protected)
-    starts = {normalize(u) or u for s in config.sites for u in s.start_urls}
-    for s in config.sites:   # aliased sites: the production start URLs too
-        for prod, crawled in s.aliases.items():
-            starts |= {(normalize(u.replace(crawled, prod, 1)) or u) for u in s.start_urls if u.startswith(crawled)}
+    starts = {u for s in config.sites   # production form, as the findings name pages: always protected
+              for u in SiteScope(s.name, s.start_urls, aliases=s.aliases, hosts=s.hosts).canonical_start_urls}
     traffic = load_traffic(config)
     sections = [(sec.name, compile_patterns(sec.patterns)) for sec in config.outdated.sections]
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         if f.severity == "info" or f.id in suppressed:
             continue
-        groups.setdefault(subject_key(f), []).append(f)
+        groups.setdefault((f.subject_type, f.subject_url), []).append(f)
     rows = []
     for (stype, url), fs in groups.items():
         fs.sort(key=lambda f: (-SEVERITY_WEIGHT[f.severity] * f.confidence, f.rule, f.id))

@@ -139,7 +139,7 @@ def rows_by_path(rows):
 def test_build_ranks_by_score_and_explains_it():
     c = cfg()
     important, minor = 11, 12
-    sf = SiteFacts("main", [PROD + "/"], importance={important: (120, 100, 100.0), minor: (1, 1, 2.0)})
+    sf = SiteFacts("main", importance={important: (120, 100, 100.0), minor: (1, 1, 2.0)})
     fs = [f("outdated.stale_page", "/minor/", severity="high", confidence=0.9, uid=minor),
           f("outdated.stale_page", "/important/", severity="medium", confidence=0.9, uid=important),
           f("outdated.old_copyright", "/important/", severity="low", confidence=0.9, uid=important)]
