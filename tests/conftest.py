@@ -69,3 +69,38 @@ def needs_shared(sub: str) -> Path:
     if not p.exists():
         pytest.skip(f"shared test data not found at {p} (the real-site tests read ../shared/data at run time)")
     return p
+
+
+FLINK = "https://flink.apache.org"
+
+
+def flink_config(path: Path, site_url: str, extra: str = "") -> Path:
+    """A configuration that crawls the local copy of flink.apache.org under its production name (plus ``extra``)."""
+    base = f"""
+        [organisation]
+        name = "Apache Flink"
+
+        [[sites]]
+        name = "flink"
+        start_urls = ["{FLINK}/"]
+        aliases = {{ "{FLINK}" = "{site_url}" }}
+        check_external_links = false  # no internet here: links to other websites are tested in test_crawl_fixture
+
+        [crawl]
+        concurrency = 16
+        concurrency_per_host = 16
+        autothrottle = false
+        """
+    return write_config(path, textwrap.dedent(base) + textwrap.dedent(extra))
+
+
+@pytest.fixture(scope="session")
+def flink_crawled(tmp_path_factory):
+    """One crawl of the real flink site for every test that only reads its facts (analyses may be added to it)."""
+    root = needs_shared("sites/flink")
+    site = LocalSite(root=root).start()
+    tmp = tmp_path_factory.mktemp("flink")
+    db = tmp / "decay.db"
+    result = crawl(flink_config(tmp / "flink.toml", site.url), db)
+    yield {"root": root, "db": db, "result": result, "site": site, "tmp": tmp}
+    site.stop()

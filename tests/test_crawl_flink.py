@@ -7,7 +7,6 @@ must be in `pages` under its https://flink.apache.org/ URL, with its links.
 """
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections import deque
 from html.parser import HTMLParser
@@ -16,7 +15,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import crawl, needs_shared, query, write_config
+from tests.conftest import query
 
 PROD = "https://flink.apache.org"
 
@@ -99,31 +98,8 @@ def expected_pages(root: Path) -> tuple[dict[Path, set[str]], set[Path], set[Pat
 
 
 @pytest.fixture(scope="module")
-def flink_crawl(tmp_path_factory):
-    from decay.localserver import LocalSite
-
-    root = needs_shared("sites/flink")
-    site = LocalSite(root=root).start()
-    tmp = tmp_path_factory.mktemp("flink")
-    cfg = write_config(tmp / "flink.toml", f"""
-        [organisation]
-        name = "Apache Flink"
-
-        [[sites]]
-        name = "flink"
-        start_urls = ["{PROD}/"]
-        aliases = {{ "{PROD}" = "{site.url}" }}
-        check_external_links = false  # no internet here: links to other websites are tested in test_crawl_fixture
-
-        [crawl]
-        concurrency = 16
-        concurrency_per_host = 16
-        autothrottle = false
-        """)
-    db = tmp / "decay.db"
-    result = crawl(cfg, db)
-    yield {"root": root, "db": db, "result": result, "site": site}
-    site.stop()
+def flink_crawl(flink_crawled):
+    return flink_crawled
 
 
 def test_flink_crawl_succeeds(flink_crawl):

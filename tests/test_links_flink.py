@@ -18,7 +18,6 @@ an orphan, and its translation an island entered only from that orphan.
 """
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections import deque
@@ -32,7 +31,7 @@ import pytest
 from analysis.links import analyse_links
 from decay.config import Links, Site
 from decay.localserver import status
-from tests.conftest import crawl, needs_shared, query, write_config
+from tests.conftest import crawl, flink_config, needs_shared, query
 from tests.test_crawl_flink import canon
 
 PROD = "https://flink.apache.org"
@@ -134,21 +133,7 @@ def flink(tmp_path_factory):
     served = {PROD + "/zh/documentation/": zh.replace('<a  href="/documentation/">', '<a  href="/zh/">')}
     site = LocalSite(root=root, routes={"/zh/documentation/": status(200, served[PROD + "/zh/documentation/"])}).start()
     tmp = tmp_path_factory.mktemp("flink-links")
-    # links to other websites are not what this test is about, and without a network each unknown host costs a DNS timeout
-    external = "check_external_links = false" if "check_external_links" in {f.name for f in dataclasses.fields(Site)} else ""
-    cfg = write_config(tmp / "flink.toml", f"""
-        [organisation]
-        name = "Apache Flink"
-        [[sites]]
-        name = "flink"
-        start_urls = ["{PROD}/"]
-        aliases = {{ "{PROD}" = "{site.url}" }}
-        {external}
-        [crawl]
-        concurrency = 16
-        concurrency_per_host = 16
-        autothrottle = false
-        """)
+    cfg = flink_config(tmp / "flink.toml", site.url)
     db = tmp / "decay.db"
     r = crawl(cfg, db)
     site.stop()

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.conftest import crawl, needs_shared, query, run_decay, write_config
+from tests.conftest import flink_config, query, run_decay
 from tests.test_crawl_flink import file_for
 
 PROD = "https://flink.apache.org"
@@ -62,24 +62,10 @@ class Visible(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def flink(tmp_path_factory):
-    from decay.localserver import LocalSite
-
-    root = needs_shared("sites/flink")
-    site = LocalSite(root=root).start()
-    tmp = tmp_path_factory.mktemp("flink-rules")
-    cfg = write_config(tmp / "flink.toml", f"""
-        [organisation]
-        name = "Apache Flink"
-        [[sites]]
-        name = "flink"
-        start_urls = ["{PROD}/"]
-        aliases = {{ "{PROD}" = "{site.url}" }}
-        check_external_links = false
-        [crawl]
-        concurrency = 16
-        concurrency_per_host = 16
-        autothrottle = false
+def flink(flink_crawled):
+    root, db = flink_crawled["root"], flink_crawled["db"]
+    assert flink_crawled["result"].returncode == 0, flink_crawled["result"].stdout + flink_crawled["result"].stderr
+    cfg = flink_config(flink_crawled["tmp"] / "flink-rules.toml", flink_crawled["site"].url, """
         [[rules]]
         id = "dataset-api"
         kind = "term"
@@ -88,10 +74,6 @@ def flink(tmp_path_factory):
         replacement = "DataStream API"
         message = "The DataSet API is retired"
         """)
-    db = tmp / "decay.db"
-    r = crawl(cfg, db)
-    site.stop()
-    assert r.returncode == 0, r.stdout + r.stderr
     a = run_decay("analyse", "--config", str(cfg), "--db", str(db), "--top", "0")
     assert a.returncode == 0, a.stdout + a.stderr
     expected = {}
