@@ -168,7 +168,7 @@ def stale_page(page: Page, dates: PageDates, ctx: Context) -> Finding | None:
     return Finding(
         rule="outdated.stale_page", category="outdated", severity=severity, confidence=dates.confidence,
         site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
-        message=(f"Not updated for {human_days(age)} (last update {day(dates.updated_at)}, from {dates.updated_source}); "
+        message=(f"Not updated for {human_days(age)} (last update {day(dates.updated_at)}, from {dates.updated_by or dates.updated_source}); "
                  f"{where} are stale after {human_days(days)}."),
         evidence={"updated_at": day(dates.updated_at), "updated_source": dates.updated_source,
                   "published_at": day(dates.published_at), "age_days": age, "threshold_days": days, "section": section,
@@ -216,7 +216,7 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
                     continue
                 key = day(value)
                 if key in found:
-                    found[key].evidence.setdefault("text", quote(text, m.start(), m.end() + dm.end()))
+                    found[key].evidence.setdefault("text", quote(text, m.start(), m.start() + dm.end()))
                     found[key].confidence = 0.95
                     continue
                 found[key] = Finding(
@@ -225,7 +225,7 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
                     message=(f"Still invites people to an event on {dm.group(0)}, "
                              f"{human_days((ctx.now - value).days)} ago: \"{sentence(text, m.start() + dm.start())}\"."),
                     evidence={"phrase": m.group(0), "date": dm.group(0), "parsed": key,
-                              "text": quote(text, m.start(), m.end() + dm.end())},
+                              "text": quote(text, m.start(), m.start() + dm.end())},
                 )
                 break
     return list(found.values())

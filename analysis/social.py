@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from analysis.findings import Finding
-from analysis.pages import parse_iso
+from decay.times import parse_iso
 from crawler.social.platforms import MAX_NAME, ProfileRef, registrable
 from decay.config import Config, parse_duration
 
@@ -152,7 +152,7 @@ class Rules:
         n = len(p.pages)
         claim = registrable(ProfileRef(p.platform, p.handle, p.key, p.url))
         limit = MAX_NAME.get(p.platform)
-        msg = (f"{n} page{'s' if n != 1 else ''} link{'' if n != 1 else 's'} to {p.url}, {'an' if p.platform == 'x' else 'a'} {PLATFORM_NAMES.get(p.platform, p.platform)} "
+        msg = (f"{n} page{'s' if n != 1 else ''} link{'' if n != 1 else 's'} to {p.url}, {_article(PLATFORM_NAMES.get(p.platform, p.platform))} "
                "account that does not exist" + (
                    f": anyone can register {p.handle} and speak as you to everyone who follows those links." if claim else
                    f" (its name is longer than the {limit} characters {PLATFORM_NAMES.get(p.platform)} allows, so nobody can "
@@ -344,3 +344,8 @@ def analyse_social(conn: sqlite3.Connection, config: Config, now: datetime) -> t
             if f is not None:
                 findings.append(f)
     return run_id, findings
+
+
+def _article(name: str) -> str:
+    """ "an X", "an Instagram", "a Mastodon": by how the name is said, not spelt."""
+    return ("an " if name[:1].upper() in "AEIOUX" else "a ") + name

@@ -24,7 +24,7 @@ from crawler.store import MainDatabase, Staging, staging_path, utcnow
 from decay.config import Config
 from decay.schema import TABLES_BY_NAME
 from decay.testing import PAUSE_AT, pause_point
-from decay.urls import _PLAIN_ROOT_PATH, netloc_of, normalize, resolve, url_id
+from decay.urls import netloc_of, normalize, resolve, url_id
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024   # the sitemap protocol's own limit, uncompressed
 MAX_ROBOTS_CHARS = 500_000
@@ -160,15 +160,7 @@ class Recorder:
         if href.startswith(("http://", "https://", "HTTP")):
             bk = ""
         elif href.startswith("/") and not href.startswith("//"):
-            bk = base[: base.find("/", base.find("//") + 2)]
-            key = (scope.name, bk, href)
-            res = self._targets.get(key)
-            if res is None and _PLAIN_ROOT_PATH.match(href) and "/." not in href:
-                # the common case, a plain root-relative link: same origin as the page, no parsing needed
-                t = bk + href
-                res = self._targets[key] = (t, url_id(t), scope.is_internal(t))
-            if res is not None:
-                return res
+            bk = base[: base.find("/", base.find("//") + 2)]   # the origin: resolve() makes plain root paths cheap
         elif href.startswith("?"):
             bk = base.split("?", 1)[0]
         else:

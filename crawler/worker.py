@@ -135,9 +135,9 @@ class ProcessStore:
                     message = "store process error:\n" + result
                     if fut is not None and not fut.done():
                         fut.set_exception(RuntimeError(message))
-                    else:
-                        self.on_error(message)
-                    continue
+                        continue
+                    self.on_error(message)
+                    result = []   # no requests from this answer; the callback still runs (it un-pauses the engine)
                 if fut is not None and not fut.done():
                     fut.set_result(result)
                 elif callback is not None:
@@ -218,7 +218,7 @@ class InProcessStore:
             result = getattr(self.recorder, method)(*args)
         except Exception:
             self.on_error("recorder error:\n" + traceback.format_exc())
-            return
+            result = []   # as the process store does: the callback still runs
         on_result(result)
 
     async def close(self) -> None:

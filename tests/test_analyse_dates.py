@@ -154,6 +154,8 @@ def test_stale_page_by_section_threshold(analysed):
     assert ev["section"] == "news" and ev["threshold_days"] == 730 and ev["updated_at"] == "2019-03-04"
     assert "news pages are stale after 2 years" in f["message"]
     assert f["confidence"] > 0.5 and f["severity"] in ("low", "medium")
+    assert f["severity"] == "medium"   # more than twice over its threshold
+    assert "last update 2019-03-04, from " in f["message"] and "from jsonld:" not in f["message"]   # the source in words
     assert not findings(db, "outdated.stale_page", "/news/fresh.html")
 
 

@@ -44,6 +44,9 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     assert [u for u, a in actions.items() if a == "remove"] == [ORIGIN + "/events/2018/open-boat-day/"]
     # social profiles are on the same list: a dead account the footer links to is a link to fix; owners from [[social]]
     assert actions["https://x.com/harbourfoundation"] == "fix links"
+    sev, msg = conn.execute("SELECT severity, message FROM findings WHERE rule = 'social.hijackable_link' "
+                            "AND subject_url = 'https://x.com/harbourfoundation'").fetchone()
+    assert sev == "high" and "nobody can register it" in msg and "an X account" in msg   # 17 characters: X allows 15
     owners = dict(conn.execute("SELECT subject_url, owner FROM cleanup WHERE subject_type = 'profile'").fetchall())
     assert owners["https://x.com/harbourside"] == "Comms team"
     assert conn.execute("SELECT owner FROM cleanup WHERE subject_url = ?", [ORIGIN + "/privacy/"]).fetchone()[0] == "Legal"

@@ -43,7 +43,10 @@ def build_site(root: Path, version: int) -> None:
     write(root, "index.html", html("Garden club", "Welcome to the garden club, where members share plants.", pages),
           t0 if version == 1 else t1)
     for n in UNCHANGED if version == 1 else []:   # untouched in version 2
-        write(root, n, html(f"Page {n}", f"Steady content of {n} about compost and seeds.", []), t0)
+        write(root, n, html(f"Page {n}", f"Steady content of {n} about compost and seeds.", ["deep.html"] if n == "e1.html" else []), t0)
+    # deep.html: linked only from e1.html, which answers 304 in version 2, so only the links the database holds
+    # for e1.html lead to it; touched (same text, new date), so it is downloaded again, not answered with a 304
+    write(root, "deep.html", html("Deep page", "Reached only through page a.", []), t0 if version == 1 else t1)
     if version == 1:
         write(root, "b.html", html("Opening hours", "We open on Saturdays from nine until noon.", []), t0)
         write(root, "c.html", html("Old newsletter", "The newsletter moved to the members area.", []), t0)
@@ -123,6 +126,8 @@ def test_two_nightly_runs_say_exactly_what_changed(garden):
     assert pages["gone"][0]["after"] == "not requested" and pages["gone"][0]["since"]
     assert [p["url"] for p in pages["changed"]] == [f"{PROD}/b.html"]
     assert pages["status"] == []
+    deep = query(db, "SELECT crawl_id, not_modified FROM pages WHERE url = ?", (f"{PROD}/deep.html",))[0]
+    assert (deep["crawl_id"], deep["not_modified"]) == (2, 0)   # followed from e1.html's stored links
     resolved = s2["findings"]["resolved"]
     assert [(f["rule"], f["subject_url"]) for f in resolved] == [("outdated.old_year_in_title", f"{PROD}/guide.html")]
     assert not [f for f in s2["findings"]["new"] if f["subject_url"] in {f"{PROD}/{n}" for n in UNCHANGED + ["b.html", "guide.html"]}]

@@ -136,3 +136,13 @@ def test_near_misses_of_the_security_checks(tmp_path):
     assert got == set()
     got = {h.rule for h in hits(e, "<a href='/internal.html' target='_blank'>internal</a><form action='https://www.x.example/s'></form>")}
     assert got == set()
+
+
+def test_required_selector_is_not_reported_missing_when_the_html_was_not_stored(tmp_path):
+    e = engine(tmp_path, '[[rules]]\nid = "cookie-banner"\nkind = "required"\nselector = "#cookie-consent"\n')
+    html = b"<html><head><title>T</title></head><body><main><p>No banner here.</p></main></body></html>"
+    with_html = page_from_html(html, "https://www.x.example/p.html")
+    assert [(h.rule, h.region) for h in e.page(with_html).hits] == [("rules.cookie-banner", "missing")]   # rightly
+    without = page_from_html(html, "https://www.x.example/p.html")
+    without.body = None                                                   # as with [output] store_html = false
+    assert e.page(without).hits == []

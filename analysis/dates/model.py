@@ -66,3 +66,4 @@ class PageDates:
     confidence: float              # 0..1
     explanation: str               # one or two sentences
     disagreements: list[str]       # trusted signals that disagree, each as a sentence; never hidden
+    updated_by: str | None = None  # updated_source in words, for messages: "JSON-LD dateModified", "the visible 'Updated 2 March 2019'"

@@ -275,7 +275,7 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
         sentences.append(_sentence(s))
 
     if mod is not None and (published_at is None or mod.value >= pub.value - timedelta(days=1)):
-        updated_at, updated_source = _at(mod), mod.label
+        updated_at, updated_source, updated_by = _at(mod), mod.label, describe(mod)
         mod_dis = _disagreements("modified", mod, [(modified_weight(c), c) for c in usable if c.role == "modified"])
         disagreements += mod_dis
         conf_mod = _confidence(mod_score, len(_families(mod_group)) - 1, len(mod_dis), mod.precision)
@@ -292,14 +292,14 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
         # a modification before the publication: keep the publication, report the contradiction
         disagreements.append(_sentence(f"{describe(mod)} says last updated {_day(_at(mod))}, before the publication "
                                        f"date {_day(published_at)} given by {describe(pub)}"))
-        updated_at, updated_source = published_at, pub.label
+        updated_at, updated_source, updated_by = published_at, pub.label, describe(pub)
         sentences.append("No credible sign of a change since publication.")
         confidence = max(0.05, conf_pub - 0.1)
     else:
-        updated_at, updated_source = published_at, pub.label
+        updated_at, updated_source, updated_by = published_at, pub.label, describe(pub)
         sentences.append("Nothing says it changed since.")
         confidence = max(0.05, conf_pub - 0.05)
     if ignored:
         sentences.append(_sentence("; ".join(ignored)))
     return PageDates(published_at, pub.label if pub is not None else None, updated_at, updated_source,
-                     round(min(confidence, 0.98), 2), " ".join(sentences), disagreements)
+                     round(min(confidence, 0.98), 2), " ".join(sentences), disagreements, updated_by)

@@ -116,7 +116,10 @@ def mixed_content(page: PageData) -> list[Hit]:
             continue
         element = f"<link rel={lk.rel}>" if lk.kind == "link" else f"<{lk.kind}>"
         hits.append(Hit(MIXED, lk.position, lk.url, f"{element} {lk.url}", _pos(lk.position), extra={
-            "element": element, "content": kind, "severity": "high" if kind == "active" else "medium"}))
+            "element": element, "content": kind, "severity": "high" if kind == "active" else "medium",
+            "why": ("browsers block scripts, styles and frames loaded over plain HTTP on an HTTPS page, so this part of the "
+                    "page does not work" if kind == "active" else
+                    "images or media loaded over plain HTTP make browsers show the page as not fully secure")}))
     return hits
 
 
@@ -128,7 +131,9 @@ def new_window_opener(page: PageData) -> list[Hit]:
             if "noopener" in rels or "noreferrer" in rels:
                 continue
             hits.append(Hit(OPENER, lk.position, lk.url, f'"{lk.anchor}" → {lk.url}' if lk.anchor else lk.url,
-                            _pos(lk.position), extra={"rel": lk.rel or None, "severity": "low"}))
+                            _pos(lk.position), extra={"rel": lk.rel or None, "severity": "low",
+                                                      "why": "in older browsers the other website can replace this page in the "
+                                                             "visitor's first tab (tab-nabbing); add rel=\"noopener\""}))
     return hits
 
 

@@ -107,6 +107,8 @@ class Engine:
         for i in self.required:
             if applies[i] and i not in present:
                 r = self.rules[i]
+                if not page.body and (r.rule.selector or "html" in r.regions):
+                    continue   # the page's HTML was not stored ([output] store_html = false): nothing shows it is missing
                 where = "template" if r.regions <= set(TEMPLATE) | {"head"} else ""
                 what = ("phrase " + " or ".join(f'"{t.text}"' for t in r.terms[:5]) if r.terms else
                         f"link matching {r.rule.url}" if r.rule.url else f"element matching {r.rule.selector}")
@@ -254,8 +256,6 @@ class Engine:
             return
         for ri in todo:
             r = self.rules[ri]
-            if not self.may_match[ri](page.html):
-                continue
             for node in tree.css(r.rule.selector):
                 position = page.element_position(node)
                 if position not in r.regions:
