@@ -123,8 +123,7 @@ def site_facts(conn, site_cfg, lr, findings: list[Finding], flagged: set[int], c
     leaving = [g.index[u] for u in leaving_candidates(findings) if u in g.index]
     if leaving:
         flagged_nodes = {g.index[u] for u in flagged if u in g.index}
-        dead = lr.orphans.dead() if lr.orphans else set()
-        impacts = PageImpacts(conn, g, flagged_nodes, dead, set(leaving)).of(leaving)
+        impacts = PageImpacts(conn, g, flagged_nodes, lr.orphans, set(leaving)).of(leaving)
         facts.impacts = {g.nodes[n].url_id: v for n, v in impacts.items()}
     return facts
 

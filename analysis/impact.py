@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from analysis.graph import NAV_KINDS, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
+from analysis.graph import NAV_KINDS, Orphans, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
 from analysis.pages import latest_complete_crawl
 from decay.urls import normalize, path_of, url_id
 
@@ -111,8 +111,8 @@ def _site_impact(conn: sqlite3.Connection, g: SiteGraph, urls: list[str], report
     flagged = _flagged(conn, g)
     reach_before = reachable_without(g, set())
     reach_after = reachable_without(g, set(), removed)
-    living_after = reachable_without(g, flagged, removed) - flagged
-    dead_after = find_orphans(g, flagged, removed).dead()
+    after = find_orphans(g, flagged, removed)
+    living_after, dead_after = after.living - flagged, after.dead()
 
     redirects = {n: g.redirects_to(n) for n in removed}
     refs = link_details(conn, g, [g.nodes[m].url_id for n in removed for m in [n, *redirects[n]]], exclude_sources=removed)
@@ -152,13 +152,14 @@ def _breaking_links(g: SiteGraph, n: int, redirects: list[int], refs: dict[int, 
 class PageImpacts:
     """The impact of removing each of many pages on its own, on one loaded graph (for the cleanup list).
 
-    ``flagged``: pages found outdated or expired; ``leaving``: pages the list will recommend removing or
-    redirecting.  Neither is ever suggested as a redirect target.
+    ``flagged``: pages found outdated or expired; ``orphans``: what the link analysis found with those
+    flagged (``find_orphans``); ``leaving``: pages the list will recommend removing or redirecting.  None
+    of them is ever suggested as a redirect target.
     """
 
-    def __init__(self, conn: sqlite3.Connection, g: SiteGraph, flagged: set[int], dead: set[int], leaving: set[int]) -> None:
+    def __init__(self, conn: sqlite3.Connection, g: SiteGraph, flagged: set[int], orphans: Orphans, leaving: set[int]) -> None:
         self.conn, self.g = conn, g
-        living = reachable_without(g, flagged) - flagged - dead - leaving
+        living = orphans.living - flagged - orphans.dead() - leaving
         self.rank = _Ranker(g, [m for m in living if g.is_candidate(m) and g.current(m)])
 
     def of(self, ns: list[int]) -> dict[int, tuple[RemovedPage, list[Consequence]]]:

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 from analysis.findings import Finding
 from analysis.graph import (ELEMENT_NAMES, NAV_KINDS, TEMPLATE_POSITIONS, ClickPaths, LinkRef, Orphans, SiteGraph, click_depths,
                             components, find_orphans, link_details, link_scores, load_site_graph)
-from analysis.pages import parse_iso
+from decay.times import parse_iso
 from decay.config import Links
 from decay.urls import compile_patterns
 

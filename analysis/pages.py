@@ -8,7 +8,7 @@ unreachable, and is not judged as if it were current).
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -27,7 +27,6 @@ class Page:
     lang: str | None
     date_input: PageInput
     main_text: str = ""
-    texts: dict[str, str] = field(default_factory=dict)
 
 
 
@@ -71,18 +70,13 @@ def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int) -> list[Page]
 
 
 def with_texts(conn: sqlite3.Connection, pages: list[Page]) -> Iterator[Page]:
-    """The pages again, each with its texts (read in batches: texts are the bulk of the database)."""
+    """The pages again, each with its main text (read in batches: texts are the bulk of the database)."""
     batch = 500
     for i in range(0, len(pages), batch):
         chunk = {p.url_id: p for p in pages[i:i + batch]}
         marks = ", ".join("?" * len(chunk))
-        for url_id, main, nav, header, footer, aside, body in conn.execute(
-                f"SELECT url_id, main_text, nav_text, header_text, footer_text, aside_text, body_text "
-                f"FROM page_texts WHERE url_id IN ({marks})", list(chunk)):
-            p = chunk[url_id]
-            p.main_text = main or ""
-            p.texts = {k: v for k, v in (("main", main), ("nav", nav), ("header", header), ("footer", footer),
-                                         ("aside", aside), ("body", body)) if v}
+        for url_id, main in conn.execute(f"SELECT url_id, main_text FROM page_texts WHERE url_id IN ({marks})", list(chunk)):
+            chunk[url_id].main_text = main or ""
         for p in chunk.values():
             yield p
-            p.main_text, p.texts = "", {}  # free them as we go
+            p.main_text = ""  # free it as we go

@@ -23,6 +23,7 @@ from decay import __version__
 from decay.config import Config
 from decay.schema import insert_sql, open_db
 from decay.testing import pause_point
+from decay.times import to_iso
 from decay.urls import SiteScope
 
 
@@ -37,10 +38,6 @@ class SiteResult:
     findings: list[Finding] = field(default_factory=list)
     graph_rows: list[tuple] = field(default_factory=list)
     facts: cleanup.SiteFacts | None = None
-
-
-def _iso(d: datetime | None) -> str | None:
-    return d.astimezone(timezone.utc).isoformat(timespec="seconds") if d else None
 
 
 def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context) -> SiteResult:
@@ -59,10 +56,10 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
         cands = page_candidates(page.date_input, now=now, trust=trust)
         dates = resolve(cands, now=now, trust=trust)
         age = (now - dates.updated_at).days if dates.updated_at else None
-        res.page_dates.append((page.url_id, page.url, page.site, _iso(dates.published_at), dates.published_source,
-                               _iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
+        res.page_dates.append((page.url_id, page.url, page.site, to_iso(dates.published_at), dates.published_source,
+                               to_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
                                dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
-        res.evidence.extend((page.url_id, i, c.source, c.name, c.raw, _iso(c.value), c.precision, c.role,
+        res.evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
                              int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
         english = outdated.is_english(page, page.main_text)
         for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
@@ -159,14 +156,14 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     database = open_db(db_path)
     conn = database.conn
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    now_iso = _iso(now)
+    now_iso = to_iso(now)
     started = time.monotonic()
     cfg_hash = hashlib.blake2b(config.path.read_bytes() if config.path.exists() else b"", digest_size=8).hexdigest()
     latest = conn.execute("SELECT max(id) FROM crawls WHERE status = 'complete'").fetchone()[0]
     with conn:
         cur = conn.execute("INSERT INTO analyses (started_at, status, now, crawl_id, config_hash, version, pid) "
                            "VALUES (?, 'running', ?, ?, ?, ?, ?)",
-                           [_iso(datetime.now(timezone.utc)), now_iso, latest, cfg_hash, __version__, os.getpid()])
+                           [to_iso(datetime.now(timezone.utc)), now_iso, latest, cfg_hash, __version__, os.getpid()])
     analysis_id = cur.lastrowid
     try:
         ctx = outdated.Context.from_config(config.outdated, now)
@@ -187,11 +184,11 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         with conn:
             conn.execute("UPDATE analyses SET finished_at = ?, status = 'complete', pages = ?, findings_open = ?, "
                          "findings_new = ?, findings_resolved = ? WHERE id = ?",
-                         [_iso(datetime.now(timezone.utc)), pages, counts.open, counts.new, counts.resolved, analysis_id])
+                         [to_iso(datetime.now(timezone.utc)), pages, counts.open, counts.new, counts.resolved, analysis_id])
     except BaseException as e:
         with conn:
             conn.execute("UPDATE analyses SET finished_at = ?, status = 'failed', reason = ? WHERE id = ?",
-                         [_iso(datetime.now(timezone.utc)), f"{type(e).__name__}: {e}"[:2000], analysis_id])
+                         [to_iso(datetime.now(timezone.utc)), f"{type(e).__name__}: {e}"[:2000], analysis_id])
         raise
     return {
         "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,

@@ -86,7 +86,6 @@ class Frontier:
     def __init__(self, sites: list[Site], external_per_host: int = 50) -> None:
         self.external_per_host = external_per_host
         self.external_hosts: dict[str, int] = {}
-        self.external_unchecked = 0
         self.sites: dict[str, SiteFrontier] = {}
         for s in sites:
             scope = SiteScope(s.name, s.start_urls, aliases=s.aliases, hosts=s.hosts, include=s.include, exclude=s.exclude)
@@ -175,7 +174,6 @@ class Frontier:
         n = self.external_hosts.get(host, 0)
         if n >= self.external_per_host:
             st.status = "skipped"  # not checked, and not recorded: the links table still has them
-            self.external_unchecked += 1
             return None
         self.external_hosts[host] = n + 1
         return Decision(request=NewRequest(url, url, sf.config.name, "link", found_on, None, "external", PRIORITY_EXTERNAL))

@@ -12,7 +12,6 @@ runs, so its progress can be watched there.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from decay.schema import TABLES, TABLES_BY_NAME, insert_sql, open_db
-from decay.times import parse_iso
+from decay.times import parse_iso, pid_alive, utcnow  # noqa: F401  (imported from here too)
 
 import sqlite_utils
 
@@ -29,22 +28,6 @@ FLUSH_ROWS = 5_000
 FLUSH_SECONDS = 2.0
 PROGRESS_SECONDS = 10.0
 KEYED_IN_STAGING = frozenset(("pages", "bodies", "urls", "sitemaps", "robots", "feeds"))
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def staging_path(db_path: Path, crawl_id: int) -> Path:

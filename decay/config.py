@@ -71,7 +71,7 @@ class Crawl:
     autothrottle_target: float = field(default=2.0, metadata=doc("With autothrottle, the average number of requests to send in parallel to each host.", "2.0"))
     timeout: float = field(default=30.0, metadata=doc("Seconds before a request is given up and recorded as a timeout.", "30"))
     retries: int = field(default=1, metadata=doc("Retries for connection failures, timeouts and 429/502/503/504 answers before the failure is recorded.", "1"))
-    external_links_per_host: int = field(default=50, metadata=doc("At most this many URLs of one external host are checked per crawl (the rest are recorded as skipped).", "50"))
+    external_links_per_host: int = field(default=50, metadata=doc("At most this many URLs of one external host are checked per crawl (the rest are not checked; the links to them stay in the links table, so no broken-link finding is made for them).", "50"))
     max_page_mb: float = field(default=10.0, metadata=doc("Pages larger than this (MB) are not downloaded; they are recorded as too large.", "10"))
     progress_interval: float = field(default=30.0, metadata=doc("When not on a terminal, seconds between progress log lines.", "30"))
     log_level: str = field(default="WARNING", metadata=doc("Scrapy's log level: DEBUG, INFO, WARNING or ERROR.", '"WARNING"'))

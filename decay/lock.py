@@ -13,8 +13,9 @@ import fcntl
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
+
+from decay.times import pid_alive, utcnow
 
 
 class LockHeld(RuntimeError):
@@ -31,16 +32,6 @@ class LockHeld(RuntimeError):
 
 def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
-
-
-def _pid_alive(pid) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, ValueError, TypeError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class RunLock:
@@ -64,8 +55,8 @@ class RunLock:
         previous = _read(fd)
         if previous.get("pid") and previous.get("pid") != os.getpid():
             # the lock was free, yet the file names a holder: that process died without cleaning up
-            self.stale = previous | {"alive": _pid_alive(previous.get("pid"))}
-        info = {"pid": os.getpid(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            self.stale = previous | {"alive": pid_alive(previous.get("pid"))}
+        info = {"pid": os.getpid(), "started_at": utcnow(),
                 "command": self.what}
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)

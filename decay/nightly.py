@@ -27,13 +27,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from decay.config import Config, load_config, parse_duration
 from decay.lock import LockHeld, RunLock
 from decay.testing import pause_point
+from decay.times import utcnow
 
 EXIT_OK = 0
 EXIT_ALERTS = 1
@@ -58,10 +59,6 @@ LIST_LIMIT = 500          # entries per list in the JSON summary (the counts are
 
 class Interrupted(BaseException):
     """SIGTERM or SIGINT while the run could still stop cleanly (BaseException: nothing catches it by accident)."""
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _log(message: str) -> None:

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Generator
 
+from decay.times import to_iso
+
 STATUSES = ("alive", "missing", "suspended", "unknown")
 RECENT_DAYS = 90          # "posts in the last 90 days"
 EXCERPT_WORDS = 30        # first words of a post kept
@@ -117,10 +119,6 @@ class CheckResult:
 Check = Generator[Ask, Answer, CheckResult]
 
 
-def iso(d: datetime | None) -> str | None:
-    return d.astimezone(timezone.utc).isoformat(timespec="seconds") if d else None
-
-
 def excerpt(text: str | None, words: int = EXCERPT_WORDS) -> str | None:
     """The first words of a post's text, tags stripped."""
     if not text:
@@ -154,8 +152,8 @@ def summarise_posts(result: CheckResult, dated: list[tuple[datetime, str | None,
     """Fill last_post_at, posts_90d and the latest ``keep`` posts from (date, url, text) tuples."""
     dated = sorted(dated, key=lambda t: t[0], reverse=True)
     result.posts_seen = total if total is not None else len(dated)
-    result.posts = [Post(iso(d), u, excerpt(t)) for d, u, t in dated[:keep]]
-    result.last_post_at = iso(dated[0][0]) if dated else None
+    result.posts = [Post(to_iso(d), u, excerpt(t)) for d, u, t in dated[:keep]]
+    result.last_post_at = to_iso(dated[0][0]) if dated else None
     cutoff = now - timedelta(days=RECENT_DAYS)
     result.posts_90d = sum(1 for d, _, _ in dated if d >= cutoff)
 
