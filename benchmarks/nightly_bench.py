@@ -12,7 +12,9 @@ In one run, against the same nginx server and the synthetic site of crawl_bench.
 3. then, alternately, N times each (--runs):
    full         `decay crawl --full` (every page downloaded and parsed again);
    incremental  `decay crawl` (every page re-validated with If-None-Match / If-Modified-Since; nginx answers
-                304 Not Modified for every unchanged page, and the facts are carried over).
+                304 Not Modified for every unchanged page, and the facts are carried over).  The re-validation
+                pass (crawler/revalidate.py) asks with conditional HEADs from aiohttp before Scrapy starts;
+   no pass      the same with `revalidation_pass = false`: every conditional request goes through Scrapy.
 
 Both re-crawls request the same URLs (pages, and HEAD checks of resources); what differs is what comes back.
 For each: wall-clock seconds (start-up and merge included), requests, pages answered 304, body bytes
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             cfg.write_text(CONFIG.format(origin=PRODUCTION_ORIGIN, server=server.url, db=json.dumps(str(db)),
                                          max_pages=2 * args.pages + 1000))
             base = ["--config", str(cfg), "--db", str(db)]
+            cfg_no_pass = work / "bench-no-pass.toml"
+            cfg_no_pass.write_text(cfg.read_text().replace("[crawl]\n", "[crawl]\nrevalidation_pass = false\n"))
             crawl_id = 1
             print("first crawl (baseline) ...", end="", flush=True)
             first = run_one("first", base, work, db, crawl_id)
@@ -124,11 +128,13 @@ def main(argv: list[str] | None = None) -> int:
                 bare_runs.append({"label": "bare", "seconds": round(m.seconds, 2), "fetched": sum(statuses.values()),
                                   "not_modified": statuses.get("304", 0), "body_bytes": 0, "peak_tree_mb": round(m.peak_tree_mb, 1)})
                 print(f" {m.seconds:.1f} s, {sum(statuses.values()):,} requests, {statuses.get('304', 0):,} x 304")
-                for label, extra in (("full", ["--full"]), ("incremental", [])):
+                no_pass = ["--config", str(cfg_no_pass), "--db", str(db)]
+                for label, argv in (("full", base + ["--full"]), ("incremental", base), ("no pass", no_pass)):
                     crawl_id += 1
                     os.sync()
                     print(f"run {run}/{args.runs}: {label} re-crawl ...", end="", flush=True)
-                    r = run_one(label, base + extra, work, db, crawl_id)
+                    r = run_one(label.replace(" ", "-"), argv, work, db, crawl_id)
+                    r["label"] = label
                     r["run"] = run
                     print(f" {r['seconds']:.1f} s, {r['fetched']:,} requests, {r['not_modified']:,} x 304, "
                           f"{r['body_bytes'] / 1e6:,.1f} MB of bodies")
@@ -141,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     full = [r for r in results if r["label"] == "full"]
     inc = [r for r in results if r["label"] == "incremental"]
+    nopass = [r for r in results if r["label"] == "no pass"]
     fs, is_ = median(full, "seconds"), median(inc, "seconds")
     fb, ib = median(full, "body_bytes"), median(inc, "body_bytes")
     speedup = fs / is_ if is_ else 0.0
@@ -152,13 +159,15 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"{'re-crawl':<12} {'seconds':>8} {'requests':>9} {'304s':>7} {'body MB':>9} {'peak MB':>8}",
     ]
-    for label, rows in (("full", full), ("incremental", inc), ("bare Scrapy", bare_runs)):
+    for label, rows in (("full", full), ("incremental", inc), ("no pass", nopass), ("bare Scrapy", bare_runs)):
         lines.append(f"{label:<12} {median(rows, 'seconds'):>8.1f} {median(rows, 'fetched'):>9,} "
                      f"{median(rows, 'not_modified'):>7,} {median(rows, 'body_bytes') / 1e6:>9.1f} {median(rows, 'peak_tree_mb'):>8.0f}")
     lines += [
         "",
         f"incremental vs full: {speedup:.1f}x faster (target >= {TARGET_SPEEDUP:g}x: {'met' if speedup >= TARGET_SPEEDUP else 'NOT MET'}), "
         f"{fraction:.2%} of the body bytes (target < {TARGET_BYTES_FRACTION:.0%}: {'met' if fraction < TARGET_BYTES_FRACTION else 'NOT MET'})",
+        f"without the re-validation pass (every conditional request through Scrapy): {median(nopass, 'seconds'):.1f} s, "
+        f"{fs / median(nopass, 'seconds'):.1f}x faster than the full re-crawl",
         f"bare Scrapy re-validating the same pages (no links, no parsing, no storage): {median(bare_runs, 'seconds'):.1f} s; "
         f"the incremental crawl takes {is_ / median(bare_runs, 'seconds'):.2f}x its time, "
         f"and even it would be {fs / median(bare_runs, 'seconds'):.1f}x faster than the full re-crawl",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,14 @@ HEADER_COLUMNS = {
     "x-robots-tag": "x_robots_tag", "content-language": "content_language", "date": "server_date",
 }
 PAGE_COLUMNS = TABLES_BY_NAME["pages"].column_names
+# A page that answered 304 Not Modified: its row holds tonight's facts in these columns; the others are copied from
+# the crawl that last downloaded it (Staging.carry_over, when the crawl finishes); header columns take tonight's
+# value when the 304 sent one.
+TONIGHT_COLUMNS = frozenset((
+    "url_id", "url", "site", "kind", "requested_url", "found_via", "found_on", "depth", "fetched_at", "response_ms",
+    "method", "crawl_id", "not_modified", "outcome", "headers", "facts_crawl_id"))
+CARRIED_COLUMNS = [c for c in PAGE_COLUMNS if c not in TONIGHT_COLUMNS and c not in HEADER_COLUMNS.values()]
+_page_tuple = operator.itemgetter(*PAGE_COLUMNS)   # a row dict -> its values in column order
 _RESOLVE_CACHE_MAX = 200_000
 
 
@@ -91,11 +101,28 @@ class Recorder:
         # (ETag, Last-Modified) of every page the database holds the facts of, sent as conditional request headers
         self.modes = self.main.crawl_modes(self.sites_cfg, full=full, every=config.crawl.full_recrawl_every)
         self.validators: dict[int, tuple[str | None, str | None]] = {}
+        self._known: dict[str, list[tuple]] = {}   # site -> (url id, URL, ETag, Last-Modified, depth): for the pass
+        self._known_urls: dict[int, str] = {}      # url id -> URL of those pages: the links of 304 pages lead to them
         for site, (mode, _why) in self.modes.items():
             if mode == "incremental":
-                self.validators.update(self.main.validators(site))
+                rows = self.main.validators(site)
+                self._known[site] = rows
+                self.validators.update((uid, (etag, lm)) for uid, _url, etag, lm, _depth in rows)
+                self._known_urls.update((uid, url) for uid, url, _etag, _lm, _depth in rows)
+        # the re-validation pass (crawler/revalidate.py): the pages it asks about, what it answered so far (url id ->
+        # (fetched_at, ms, headers) for a 304, None for anything else: crawled as usual), and the discovered pages
+        # among them, in discovery order (breadth first): each waits there until its answer has come
+        self._asked: set[int] = set()
+        self._answers: dict[int, tuple | None] = {}
+        self._queue: deque[NewRequest] = deque()
+        self._pass_done = True
+        self._draining = False
+        self.revalidation: dict | None = None             # what the re-validation pass did, for the summary
         self.not_modified: dict[str, int] = {s.name: 0 for s in self.sites_cfg}
         self._internal: dict[str, dict[int, bool]] = {}   # site -> url id -> internal, for the links of 304 pages
+        self._unfollowed: set[int] = set()                # link targets of 304 pages that are not web URLs
+        self._settled: set[str] = set()                   # see _follow_stored_links
+        self._settled_depth = 0
         cfg_bytes = config.path.read_bytes() if config.path.exists() else b""
         self.crawl_id = self.main.begin_crawl(
             str(config.path), hashlib.blake2b(cfg_bytes, digest_size=8).hexdigest(), self.site_names, pid or os.getpid())
@@ -141,7 +168,7 @@ class Recorder:
         return row
 
     def _write_page(self, row: dict) -> None:
-        self.staging.add("pages", tuple(row[c] for c in PAGE_COLUMNS))
+        self.staging.add("pages", _page_tuple(row))
         self._progress()
 
     def _progress(self) -> None:
@@ -253,10 +280,83 @@ class Recorder:
             return
         if d.request is not None:
             if self.validators and kind == "page":
-                d.request.validators = self.validators.get(uid if uid is not None else url_id(url))
+                if uid is None:
+                    uid = url_id(url)
+                d.request.validators = self.validators.get(uid)
+                if uid in self._asked:
+                    self._queue.append(d.request)
+                    self._drain(out)
+                    return
             out.append(d.request)
         elif d.skipped is not None:
             self._skipped(sf, url, d.skipped, via, found_on, depth, kind)
+
+    def _drain(self, out: list[NewRequest]) -> None:
+        """Settle the discovered pages the re-validation pass asks about, in discovery order (breadth first).
+
+        A page answered 304 is recorded now, without a request (``not_modified_page``), and its stored links
+        lead to more pages; any other answer sends it to the crawl.  The queue stops at the first page whose
+        answer has not come yet, so the pages are settled in the order a crawl would have fetched them, and
+        depths come out the same, however the answers arrive.
+        """
+        if self._draining:
+            return   # called again from inside (the links of a page being carried over): the loop below goes on
+        self._draining = True
+        try:
+            q = self._queue
+            while q:
+                uid = url_id(q[0].url)
+                if uid not in self._answers and not self._pass_done:
+                    break
+                nr = q.popleft()
+                answer = self._answers.pop(uid, None)
+                if answer is None:
+                    out.append(nr)   # changed, failed, or never asked: the crawl requests it (conditionally)
+                    continue
+                fetched_at, ms, headers = answer
+                f = Fetch(url=nr.url, site=nr.site, requested_url=nr.fetch_url, found_via=nr.found_via,
+                          found_on=nr.found_on, depth=nr.depth, kind="page", method="HEAD", status=304,
+                          headers=headers or {}, response_ms=ms, fetched_at=fetched_at)
+                out.extend(self.page(f, b""))
+        finally:
+            self._draining = False
+
+    # ------------------------------------------------------------------ the re-validation pass
+    def revalidation_plan(self) -> list:
+        """The pages to re-validate before the crawl (crawler/revalidate.py), if the pass is on.
+
+        In the order of their depth in the last crawl, so that answers come roughly in the order the
+        pages are discovered again.
+        """
+        from crawler.revalidate import Candidate
+
+        if not self.config.crawl.revalidation_pass:
+            return []
+        plan = []
+        for site, rows in self._known.items():
+            scope = self._site(site).scope
+            plan += [Candidate(uid, site, scope.to_fetch(url), etag, lm) for uid, url, etag, lm, _depth in rows]
+        self._asked = {c.url_id for c in plan}
+        self._pass_done = not plan
+        return plan
+
+    def revalidated(self, answers: list[tuple]) -> list[NewRequest]:
+        """Answers of the pass, as they come: (url id, (fetched_at, response ms, headers)) for a 304, (url id,
+        None) for anything else.  Returns what the crawl should request now."""
+        for uid, answer in answers:
+            if uid in self._asked:
+                self._answers[uid] = answer
+        out: list[NewRequest] = []
+        self._drain(out)
+        return out
+
+    def revalidation_done(self, report: dict) -> list[NewRequest]:
+        """The pass is over: the pages it did not answer (a host it left to the crawl) are crawled as usual."""
+        self.revalidation = report
+        self._pass_done = True
+        out: list[NewRequest] = []
+        self._drain(out)   # answers of pages not discovered yet stay: a page the crawl downloads may link to them
+        return out
 
     # ------------------------------------------------------------------ messages
     def start(self) -> list[NewRequest]:
@@ -422,57 +522,89 @@ class Recorder:
     def not_modified_page(self, f: Fetch) -> list[NewRequest]:
         """304 Not Modified to a conditional request: the page is as the database has it.
 
-        Nothing is parsed: the page's row is carried over from the crawl that last downloaded it (with tonight's
-        fetch time, route and validators), and the merge leaves its links, texts and date signals in place
-        (``not_modified = 1``).  Its links are followed as if it had been parsed, from the database.
+        Nothing is parsed.  The row records tonight's route, fetch time and headers; when the crawl finishes,
+        its other columns are copied from the crawl that last downloaded the page (``Staging.carry_over``),
+        and the merge leaves its links, texts and date signals in place (``not_modified = 1``).  Its links
+        are followed as if it had been parsed, from the database.
         """
-        prev = self.main.previous_page(url_id(f.url))
         row = self._row_for(f)
         out: list[NewRequest] = []
-        if prev is None or prev["outcome"] != "ok":
+        uid = row["url_id"]
+        if uid not in self.validators:
             # a 304 to a request that was not conditional: nothing to carry over
             row.update(outcome="http_error", error="304 Not Modified to a request without validators")
             self._write_page(row)
             return out
-        fresh = {k: row[k] for k in ("found_via", "found_on", "depth", "requested_url", "response_ms", "fetched_at", "method")}
-        carried = {c: prev[c] for c in PAGE_COLUMNS if c in prev.keys()}
-        carried.update(fresh, crawl_id=self.crawl_id, not_modified=1,
-                       facts_crawl_id=prev["facts_crawl_id"] or prev["crawl_id"])
         h = f.headers
-        for k, col in HEADER_COLUMNS.items():
-            if h.get(k):
-                carried[col] = h[k]
-        if h:
-            try:
-                merged = json.loads(prev["headers"] or "{}")
-            except ValueError:
-                merged = {}
-            merged.update({k: v for k, v in h.items() if k != "content-length"})
-            carried["headers"] = json.dumps(merged, ensure_ascii=False)
-        row.update(carried)
+        row.update(outcome="ok", not_modified=1, facts_crawl_id=None, first_crawl_id=None, first_seen_at=None,
+                   content_type=None, size=None, status=None, error=None)
+        if "content-length" in h:   # of the 304, not of the page
+            row["headers"] = json.dumps({k: v for k, v in h.items() if k != "content-length"}, ensure_ascii=False)
+        for col in HEADER_COLUMNS.values():
+            row[col] = row[col] or None
         self.not_modified[f.site] = self.not_modified.get(f.site, 0) + 1
+        self._follow_stored_links(f, uid, out)
+        self._write_page(row)
+        return out
+
+    def _follow_stored_links(self, f: Fetch, uid: int, out: list[NewRequest]) -> None:
+        """Follow the links the database holds for a page, as _page_facts follows those of a parsed one.
+
+        Nearly every target is already known to the frontier by a route at least as short: those are passed
+        over on their id alone (what Frontier.discover would decide anyway), and remembered as *settled*: for
+        pages at least as deep as this one nothing can change for them.  Pages are carried over breadth first,
+        so the set stays valid; a shallower page (rare: one the crawl downloaded) empties it.
+        """
+        targets, kinds = self.main.previous_link_targets(uid)
+        if not targets:
+            return
         sf = self._site(f.site)
         scope = sf.scope
         depth = None if f.depth is None else f.depth + 1
+        settled = self._settled
+        if f.depth is not None:
+            if f.depth < self._settled_depth:
+                settled.clear()
+            self._settled_depth = f.depth
         check_external = sf.config.check_external_links
         internal_of = self._internal.setdefault(f.site, {})
-        for t, tid, kind, rel, anchor in self.main.previous_links(row["url_id"]):
+        state = self.frontier.state
+        unfollowed = self._unfollowed
+        known_urls = self._known_urls
+        kinds = kinds.split(",")
+        for i, ts in enumerate(targets.split(",")):
+            if ts in settled:
+                continue
+            tid = int(ts)
+            st = state.get(tid)
+            if st is not None:
+                if st.kind == "external" or st.status == "skipped" or (
+                        st.status != "skipped_depth" and depth is not None and st.depth is not None and st.depth <= depth):
+                    settled.add(ts)
+                    continue
+                if depth is None:
+                    continue   # a route of unknown length changes nothing for a known URL
+            elif tid in unfollowed:
+                continue
+            t = known_urls.get(tid) or self.main.url_of(tid)
             if t is None or not t.startswith(("http://", "https://")):   # mailto:, tel:, javascript: ... are not followed
+                unfollowed.add(tid)
                 continue
             internal = internal_of.get(tid)
             if internal is None:
                 if len(internal_of) > _RESOLVE_CACHE_MAX:
                     internal_of.clear()
                 internal = internal_of[tid] = scope.is_internal(t)
+            kind = kinds[i]
+            rel = anchor = None
+            if kind == "link":   # only <link> needs its rel and type (stylesheet, canonical, a feed ...)
+                rel, anchor = self.main.previous_link(uid, tid)
             if internal:
                 k = fetch_kind(kind, rel, t, anchor if kind == "link" else None)
                 if k is not None:
                     self._discover(sf, t, "link", f.url, depth, k, out, tid)
-            elif check_external and t.startswith("http") and (
-                    kind in EXTERNAL_CHECK_KINDS or (kind == "link" and rel == "stylesheet")):
+            elif check_external and (kind in EXTERNAL_CHECK_KINDS or (kind == "link" and rel == "stylesheet")):
                 self._discover_external(sf, t, f.url, tid, out)
-        self._write_page(row)
-        return out
 
     def _page_facts(self, f: Fetch, row: dict, facts: PageFacts, out: list[NewRequest]) -> None:
         sf = self._site(f.site)
@@ -676,6 +808,11 @@ class Recorder:
             with conn:
                 conn.executemany("UPDATE pages SET redirect_hops = ?, final_url = ?, final_status = ?, redirect_chain = ? WHERE url_id = ?", updates)
 
+    def _revalidation_of(self, site: str) -> dict:
+        hosts = [h for h in (self.revalidation or {}).get("hosts", []) if h["site"] == site]
+        notes = [f"{h['host']}: {h['stopped']}" for h in hosts if h.get("stopped")]
+        return {"revalidated": sum(h["requested"] for h in hosts), "revalidation_note": "; ".join(notes) or None}
+
     def finish(self, status: str = "complete", reason: str | None = None) -> dict:
         """End the crawl: complete (merge the facts), or interrupted/failed (keep the last good results)."""
         if self.finished:
@@ -683,6 +820,8 @@ class Recorder:
         self.finished = True
         now = utcnow()
         duration = round(time.monotonic() - self.started, 2)
+        if any(self.not_modified.values()):
+            self.staging.carry_over(self.db_path, CARRIED_COLUMNS, list(HEADER_COLUMNS.values()))
         self._correct_discovery()
         self._redirect_chains()
         conn = self.staging.db.conn
@@ -712,6 +851,7 @@ class Recorder:
                 redirects=c.get("redirect", 0), http_errors=c.get("http_error", 0), failures=c.get("failed", 0),
                 blocked=c.get("blocked", 0), skipped=c.get("skipped", 0), truncated=int(self._site(s.name).truncated),
                 mode=self.modes[s.name][0], mode_reason=self.modes[s.name][1], not_modified=self.not_modified.get(s.name, 0),
+                **self._revalidation_of(s.name),
             ))
         if status == "complete" and not merged:
             status = "failed"
@@ -723,6 +863,7 @@ class Recorder:
             http_errors=total("http_errors"), failures=total("failures"), blocked=total("blocked"), skipped=total("skipped"),
             links=links_n, sitemap_entries=entries_n, bytes=self.bytes,
             mode=_overall_mode(r["mode"] for r in site_rows), not_modified=total("not_modified"),
+            revalidated=total("revalidated"),
         )
         self.staging.flush()
         self.staging.db.conn.close()
@@ -731,7 +872,7 @@ class Recorder:
         merge_s = round(time.monotonic() - t, 2)
         self.staging.remove()
         return {"crawl_id": self.crawl_id, "status": status, "reason": reason, "sites": site_rows, "merge_s": merge_s,
-                **crawl_values}
+                "revalidation": self.revalidation, **crawl_values}
 
 
 def _overall_mode(modes) -> str:

@@ -38,7 +38,12 @@ class WorkerDied(RuntimeError):
 # ---------------------------------------------------------------------------- process side
 def serve(sock: socket.socket) -> None:
     """Answer requests until the other end closes; then end the crawl as interrupted if it was not finished."""
+    import threading
+
     from crawler.recorder import Recorder
+
+    # Scrapy's sitemap reader imports most of Scrapy (0.3 s): import it while the crawl has other things to do
+    threading.Thread(target=_import_quietly, args=("scrapy.utils.sitemap",), daemon=True).start()
 
     rf = sock.makefile("rb", buffering=1 << 16)
     recorder: Recorder | None = None
@@ -72,6 +77,15 @@ def serve(sock: socket.socket) -> None:
             recorder.finish("interrupted", "the crawl process ended before the crawl finished (killed?); facts not merged")
         except Exception:
             traceback.print_exc()
+
+
+def _import_quietly(module: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except Exception:   # noqa: BLE001 (the real import, where it is used, reports any problem)
+        pass
 
 
 def main() -> None:
@@ -113,14 +127,21 @@ class ProcessStore:
     def in_flight(self) -> int:
         return len(self.pending)
 
-    async def start(self) -> None:
+    def spawn(self) -> None:
+        """Start the process now (it imports its modules while Scrapy starts); ``start`` connects to it."""
+        if self.proc is not None:
+            return
         a, b = socket.socketpair()
         for sock in (a, b):  # room for ~200 pages in the kernel, so a busy event loop does not starve the store process
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
         self.proc = subprocess.Popen([sys.executable, "-m", "crawler.worker", str(b.fileno())], pass_fds=[b.fileno()])
         b.close()
-        self.reader, self.writer = await asyncio.open_unix_connection(sock=a, limit=1 << 22)
+        self._sock = a
+
+    async def start(self) -> None:
+        self.spawn()
+        self.reader, self.writer = await asyncio.open_unix_connection(sock=self._sock, limit=1 << 22)
         self._task = asyncio.get_running_loop().create_task(self._read_loop())
 
     async def _read_loop(self) -> None:
@@ -201,6 +222,9 @@ class InProcessStore:
         self.dead = None
         self.on_error: Callable[[str], None] = lambda message: logger.error("%s", message)
         self.on_death: Callable[[str], None] = lambda message: None
+
+    def spawn(self) -> None:
+        pass
 
     async def start(self) -> None:
         pass

@@ -311,9 +311,17 @@ def _format_site_crawl_summary(summary: dict) -> str:
                 f"{s['skipped']} skipped")
         if s.get("truncated"):
             line += " (max_pages reached)"
+        if s.get("mode") == "incremental":
+            line += f"; incremental: {s.get('not_modified') or 0} pages unchanged (304 Not Modified), facts carried over"
         if s.get("reason"):
             line += f"\n    reason: {s['reason']}"
         lines.append(line)
+    rv = summary.get("revalidation")
+    if rv:
+        left = [h for h in rv.get("hosts", []) if h.get("stopped")]
+        lines.append(f"  re-validation pass: {rv['not_modified']} of {rv['pages']} known pages answered 304 to a conditional HEAD "
+                     f"in {rv['seconds']:.1f} s; the others were crawled as usual"
+                     + "".join(f"\n    {h['host']} was left to the crawl: {h['stopped']}" for h in left))
     if "links" in summary:
         lines.append(f"  {summary.get('pages', 0)} HTML pages, {summary['links']} links, {summary.get('sitemap_entries', 0)} sitemap entries, "
                      f"{(summary.get('bytes') or 0) / 1e6:.1f} MB -> {summary.get('db')}")

@@ -104,6 +104,9 @@ class _Handler(SimpleHTTPRequestHandler):
         if site.root is None:
             self._send_route(Route(status=404, body=b"not found"), head)
             return
+        if head and site.head_status is not None:
+            self._send_route(Route(status=site.head_status), head)
+            return
         f = self.send_head()
         if f:
             try:
@@ -153,6 +156,8 @@ class _Handler(SimpleHTTPRequestHandler):
         etag = '"%x-%x"' % (int(st.st_mtime), st.st_size)
         inm = self.headers.get("If-None-Match")
         ims = self.headers.get("If-Modified-Since")
+        if self.command == "HEAD" and self.server.site.head_ignores_conditions:
+            inm = ims = None
         not_modified = False
         if inm is not None:
             not_modified = etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
@@ -199,11 +204,16 @@ class LocalSite:
         port: int = 0,
         extra_headers: dict[str, str] | None = None,
         charsets: dict[str, str] | None = None,
+        head_ignores_conditions: bool = False,
+        head_status: int | None = None,
     ) -> None:
         self.root = Path(root) if root is not None else None
         self.routes: dict[str, Route] = dict(routes or {})
         self.extra_headers = dict(extra_headers or {})
         self.charsets = dict(charsets or {})  # path -> charset to send in Content-Type (none by default, like many servers)
+        # servers that get HEAD wrong: answer 200 to a conditional HEAD, or this status to every HEAD of a file
+        self.head_ignores_conditions = head_ignores_conditions
+        self.head_status = head_status
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

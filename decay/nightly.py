@@ -106,11 +106,11 @@ def build_summary(conn: sqlite3.Connection, run_id: int, crawl_id: int | None, a
     crawl = None
     if crawl_id is not None:
         rows = _rows(conn, "SELECT id, status, reason, mode, started_at, duration_s, fetched, pages, ok, redirects, http_errors, "
-                           "failures, not_modified, bytes FROM crawls WHERE id = ?", [crawl_id])
+                           "failures, not_modified, revalidated, bytes FROM crawls WHERE id = ?", [crawl_id])
         crawl = rows[0] if rows else None
         if crawl:
             crawl["sites"] = _rows(conn, "SELECT site, status, reason, mode, mode_reason, fetched, ok, redirects, http_errors, "
-                                         "failures, not_modified, truncated FROM crawl_sites WHERE crawl_id = ? ORDER BY site", [crawl_id])
+                                         "failures, not_modified, revalidated, revalidation_note, truncated FROM crawl_sites WHERE crawl_id = ? ORDER BY site", [crawl_id])
     out["crawl"] = crawl
     # pages: every change of the crawls since the previous complete run's crawl, the latest per URL and kind of change
     upto = crawl_id if crawl and crawl["status"] == "complete" else since_crawl
@@ -213,6 +213,12 @@ def format_summary(s: dict, limit: int = 10) -> str:
         mb = (c.get("bytes") or 0) / 1e6
         lines.append(f"  crawl {c['id']} {c['status']} ({c.get('mode') or 'full'}): {c.get('fetched') or 0} URLs requested, "
                      f"{c.get('not_modified') or 0} not modified (304), {mb:.1f} MB downloaded")
+        if c.get("revalidated"):
+            lines.append(f"    the re-validation pass asked {c['revalidated']} known pages first (conditional HEAD); "
+                         "only those that did not answer 304 were crawled")
+        for site in c.get("sites") or []:
+            if site.get("revalidation_note"):
+                lines.append(f"    {site['site']}: the re-validation pass left {site['revalidation_note']}")
     p = s.get("pages") or {}
     if p:
         lines.append(f"  pages since the previous run: {p['added_count']} added, {p['gone_count']} gone, "

@@ -62,6 +62,7 @@ TABLES: list[Table] = [
             ("duration_s", R, "Wall-clock duration in seconds."),
             ("mode", T, "full (every page downloaded), incremental (pages re-validated with conditional requests: If-None-Match / If-Modified-Since) or mixed (some sites each way); crawl_sites says why."),
             ("not_modified", I, "Pages that answered 304 Not Modified: their facts were carried over from the crawl that last downloaded them."),
+            ("revalidated", I, "Pages the re-validation pass asked about with a conditional HEAD before the crawl (see crawl_sites)."),
         ], pk="id", kind="run",
     ),
     Table(
@@ -82,6 +83,8 @@ TABLES: list[Table] = [
             ("mode", T, "full or incremental (conditional requests for the pages the previous complete crawl downloaded)."),
             ("mode_reason", T, "Why this mode: --full, first crawl of the site, full_recrawl_every reached, another content-decay version, the site's hosts changed, or incremental."),
             ("not_modified", I, "Pages that answered 304 Not Modified (facts carried over)."),
+            ("revalidated", I, "Pages the re-validation pass asked about with a conditional HEAD before the crawl (incremental crawls, [crawl] revalidation_pass): those answered 304 are counted in not_modified; the others were crawled as usual."),
+            ("revalidation_note", T, "Why the re-validation pass left a host of this site to the crawl before it was done, if it did: the host answered 429 or 503, requests kept failing, robots.txt could not be read, or it does not answer conditional HEAD requests with 304."),
         ], pk=("crawl_id", "site"), foreign_keys=[("crawl_id", "crawls", "id")], kind="run",
     ),
     Table(
@@ -105,7 +108,7 @@ TABLES: list[Table] = [
             ("outcome", T, "ok (2xx), redirect (3xx), http_error (4xx/5xx), failed (no usable answer), blocked (robots.txt) or skipped (not requested: the error column says why)."),
             ("status", I, "HTTP status code of this URL's own answer (not of the redirect target)."),
             ("error", T, "Why there is no usable answer, or why the URL was skipped or blocked."),
-            ("method", T, "GET or HEAD."),
+            ("method", T, "GET or HEAD (a resource check, or a page the re-validation pass found unchanged with a conditional HEAD)."),
             ("content_type", T, "Content-Type header."),
             ("encoding", T, "Character encoding used to read the page."),
             ("size", I, "Body size in bytes (Content-Length when the body was not downloaded)."),

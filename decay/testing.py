@@ -5,6 +5,7 @@ stop there (sleep for an hour), after writing a line ``paused at <point>`` to
 the file named by ``DECAY_TEST_PAUSE_FILE`` (if set) and to stderr.  The tests
 use it to kill `decay nightly` with SIGKILL at a known moment:
 
+    revalidate      the crawl process, in the re-validation pass, after a few answers
     crawl           the store process, after a few pages of the crawl were recorded
     merge           the store process, inside the merge transaction (facts half-written)
     analysis        after the analysis computed its judgments, before writing them

@@ -21,7 +21,7 @@ from decay.localserver import Route
 from tests.conftest import DECAY, query, run_decay
 from tests.test_nightly_runs import build_site, garden  # noqa: F401  (fixture)
 
-POINTS = ["crawl", "merge", "analysis", "analysis-write", "history"]
+POINTS = ["revalidate", "crawl", "merge", "analysis", "analysis-write", "history"]
 
 
 def tables(db) -> set[str]:
@@ -107,7 +107,7 @@ def test_sigkill_at_any_point_changes_nothing_and_the_next_run_completes(garden,
                 assert now[name] == before[name]
     else:
         assert snapshot(db) == before
-    if point in ("crawl", "merge"):
+    if point in ("revalidate", "crawl", "merge"):
         assert facts(db) == facts_before      # the crawl's facts were not merged
     else:
         # the crawl was merged (its own transaction) before the kill: the facts are the new complete crawl's
@@ -139,15 +139,17 @@ def test_sigterm_stops_gracefully_marks_the_run_interrupted_and_releases_the_loc
     add_triage_decision(db)
     before = snapshot(db)
     build_site(root, 2)
-    for point in ("crawl", "analysis"):
-        if point == "crawl":
-            # a page that takes long to answer: SIGTERM arrives while the crawl waits for it
+    for point in ("revalidate", "crawl", "analysis"):
+        if point in ("revalidate", "crawl"):
+            # a page that takes long to answer: SIGTERM arrives while the re-validation pass (HEAD) or the crawl
+            # (GET) waits for it
             site.routes["/e1.html"] = Route(status=200, headers={"Content-Type": "text/html"}, body=b"<html></html>", delay=3)
-            seen = site.hits["GET /e1.html"]
+            hit = ("HEAD" if point == "revalidate" else "GET") + " /e1.html"
+            seen = site.hits[hit]
             proc = subprocess.Popen([DECAY, "nightly", "--config", str(cfg)], stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
             deadline = time.monotonic() + 60
-            while site.hits["GET /e1.html"] == seen and time.monotonic() < deadline:
+            while site.hits[hit] == seen and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(0.3)
         else:

@@ -91,8 +91,11 @@ def summary_of(db: Path, run_id: int) -> dict:
     return json.loads((db.parent / "runs" / f"run-{run_id}.json").read_text())
 
 
-def test_two_nightly_runs_say_exactly_what_changed(garden):
+@pytest.mark.parametrize("revalidation_pass", [True, False], ids=["with-pass", "scrapy-only"])
+def test_two_nightly_runs_say_exactly_what_changed(garden, revalidation_pass):
     site, root, cfg, db = garden
+    if not revalidation_pass:
+        cfg.write_text(cfg.read_text().replace("retries = 0", "retries = 0\nrevalidation_pass = false"))
     r1 = nightly(cfg)
     assert r1.returncode == 1, r1.stdout + r1.stderr       # first run: the guide's old year is a new medium finding
     assert "Traceback" not in r1.stderr
@@ -111,11 +114,25 @@ def test_two_nightly_runs_say_exactly_what_changed(garden):
     assert s2["status"] == "complete" and s2["previous_run"]["id"] == 1
     assert s2["crawl"]["mode"] == "incremental"
 
-    # conditional requests: every page of the previous crawl still linked was asked with its validators; the unchanged
-    # ones answered 304 (c.html is no longer linked: not requested at all)
-    conditional = {path for method, path, headers in site.requests if method == "GET" and "If-None-Match" in headers}
-    assert {f"/{n}" for n in UNCHANGED + ["b.html", "guide.html"]} | {"/"} <= conditional
-    assert "/d.html" not in conditional
+    # conditional requests: the unchanged pages answered 304
+    def asked(method: str, conditional: bool = True) -> set[str]:
+        return {path for m, path, headers in site.requests if m == method and ("If-None-Match" in headers) == conditional}
+
+    changed = {"/", "/b.html", "/guide.html", "/deep.html"}
+    unchanged = {f"/{n}" for n in UNCHANGED}
+    if revalidation_pass:
+        # the pass asked about every page the database knows (c.html too: its 404 settles nothing), and only
+        # the pages that did not answer 304 went through the crawl, as conditional GETs
+        assert asked("HEAD") == unchanged | changed | {"/c.html"}
+        assert asked("GET") == changed
+        assert s2["crawl"]["revalidated"] == 10 and s2["crawl"]["sites"][0]["revalidation_note"] is None
+        assert "the re-validation pass asked 10 known pages first" in r2.stdout
+    else:
+        # every page of the previous crawl still linked was asked with its validators (c.html is no longer
+        # linked: not requested at all)
+        assert asked("GET") == unchanged | changed
+        assert not asked("HEAD") and not s2["crawl"]["revalidated"]
+    assert asked("GET", conditional=False) >= {"/d.html"}
     assert site.not_modified == len(UNCHANGED)
     assert s2["crawl"]["not_modified"] == len(UNCHANGED)
 
@@ -152,6 +169,7 @@ def test_two_nightly_runs_say_exactly_what_changed(garden):
     # a 304 keeps the page's facts: the row says so, its links, texts and dates are still there and were analysed
     a = query(db, "SELECT * FROM pages WHERE url = ?", (f"{PROD}/a.html",))[0]
     assert (a["not_modified"], a["crawl_id"], a["facts_crawl_id"], a["status"], a["outcome"]) == (1, 2, 1, 200, "ok")
+    assert a["method"] == ("HEAD" if revalidation_pass else "GET")
     assert a["title"] == "Page a.html"
     assert query(db, "SELECT count(*) AS n FROM links WHERE source_id = ?", (a["url_id"],))[0]["n"] == 1
     assert query(db, "SELECT main_text FROM page_texts WHERE url_id = ?", (a["url_id"],))[0]["main_text"]

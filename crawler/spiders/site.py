@@ -25,6 +25,7 @@ from crawler.items import Fetch, NewRequest
 from crawler.settings import EXTERNAL_TIMEOUT, apply_config
 from crawler.worker import WorkerDied, make_store
 from decay.config import ConfigError, load_config
+from decay.testing import PAUSE_AT, pause_point
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         apply_config(crawler.settings, spider.config)
+        spider.store.spawn()   # the store process loads its modules while Scrapy starts
         # robots.txt failures are recorded in the robots table; Scrapy would also log a traceback
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
         crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
@@ -169,8 +171,62 @@ class SiteSpider(scrapy.Spider):
         await self.store.start()
         self.crawl_id = await self.store.call("init", self.config, str(self.db_path), os.getpid(), self.site_names, self.full)
         self.logger.info("crawl %s started: %s into %s", self.crawl_id, ", ".join(self.site_names), self.db_path)
-        for nr in await self.store.call("start"):
+        plan = await self.store.call("revalidation_plan")
+        first = await self.store.call("start")
+        if plan:
+            # the pass first; meanwhile the store process carries the unchanged pages over as their answers come,
+            # and the requests it decides on wait: the sites get the pass's requests, then the crawl's, never both
+            first += await self._revalidate(plan)
+            if self._closing or self._store_failed:
+                return
+        for nr in first:
             yield self.make_request(nr)
+
+    async def _revalidate(self, plan: list) -> list[NewRequest]:
+        """The re-validation pass (crawler/revalidate.py); returns the requests to make once it is over."""
+        from crawler.revalidate import PassSettings, revalidate
+
+        held: list[NewRequest] = []
+        answers: list[tuple] = []
+
+        def send() -> None:
+            if answers and not self.store.dead:
+                self.store.submit("revalidated", (answers.copy(),), held.extend)
+            answers.clear()
+
+        settled = [0]   # pages answered 304 so far
+
+        def on_answer(c, answer) -> None:
+            settled[0] += answer is not None
+            counters = self.counters.get(c.site)
+            if counters is not None:
+                counters.scheduled += 1
+                counters.done += 1
+            answers.append((c.url_id, answer))
+            if len(answers) >= 200:
+                send()
+            if PAUSE_AT == "revalidate" and counters is not None and counters.done == 3:
+                send()
+                pause_point("revalidate")   # test-only (decay/testing.py): killed in the middle of the pass
+
+        t = time.monotonic()
+        try:
+            reports = await revalidate(plan, PassSettings.from_config(self.config), on_answer=on_answer,
+                                       should_stop=lambda: self._closing or self._store_failed is not None)
+            hosts = [r.as_dict() for r in reports]
+        except Exception as e:   # a bug of ours: the pages it did not settle are crawled as usual, none is lost
+            self.logger.exception("the re-validation pass failed; the pages it did not settle are crawled as usual")
+            hosts = [{"host": "(all)", "site": name, "requested": 0, "stopped": f"the pass failed: {type(e).__name__}: {e}"[:300]}
+                     for name in self.site_names]
+        send()
+        confirmed = settled[0]
+        report = {"pages": len(plan), "seconds": round(time.monotonic() - t, 2), "not_modified": confirmed, "hosts": hosts}
+        self.logger.info("re-validation pass: %d of %d known pages unchanged (304) in %.1f s", confirmed, len(plan),
+                         report["seconds"])
+        if self._closing or self._store_failed:
+            return []
+        held += await self.store.call("revalidation_done", report)
+        return held
 
     def headers_received(self, headers, body_length, request, spider) -> None:
         """Do not download bodies that will not be read: non-HTML answers to page requests, headers-only checks."""
