@@ -64,11 +64,31 @@ RULE_TODO = {
 }
 
 
+# The team's own rules (rules.<id>) by kind, and the built-in checks: the message says what is wrong, this what to do.
+KIND_TODO = {
+    "term": "change \"{match}\" where the evidence quotes it",
+    "banned_list": "change \"{match}\" where the evidence quotes it",
+    "pattern": "reword \"{match}\" where the evidence quotes it",
+    "retired_domain": "point the links and embeds at a current address, or remove them",
+    "required": "add what is missing to the page",
+    "forbidden_element": "remove it from the page",
+    "checks.outdated_technology": "update {match} to a supported version (the evidence cites each advisory)",
+    "checks.insecure_form": "make the form send to an https:// address",
+    "checks.mixed_content": "load these over https:// (or from the site itself)",
+    "checks.new_window_opener": 'add rel="noopener" to these links',
+}
+
+
 def _hint(f: Finding) -> str:
-    template = RULE_TODO.get(f.rule)
+    ev = f.evidence if isinstance(f.evidence, dict) else {}
+    template = RULE_TODO.get(f.rule) or KIND_TODO.get(f.rule) or (KIND_TODO.get(ev.get("kind", "")) if f.rule.startswith("rules.") else None)
     if template is None:
         return f.message.rstrip(".")
-    ev = f.evidence if isinstance(f.evidence, dict) else {}
+    if ev.get("template"):
+        template += ", in the site template: once fixes all {pages} pages"
+    first = ev.get("match") or (ev.get("matches") or [{}])[0]
+    if isinstance(first, dict) and first.get("text"):
+        ev = {**ev, "match": str(first["text"])[:80]}
     try:
         return template.format_map({k: ("?" if v is None else str(v)[:10] if k == "updated_at" else v) for k, v in ev.items()})
     except (KeyError, IndexError, ValueError):

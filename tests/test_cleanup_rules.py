@@ -225,3 +225,23 @@ def test_config_errors_name_the_key_and_the_fix(tmp_path, body, key, words):
     with pytest.raises(ConfigError) as e:
         load_config(path)
     assert str(path) in str(e.value) and key in str(e.value) and words in str(e.value)
+
+
+def test_what_to_do_about_rule_and_check_findings_is_not_the_message_again():
+    from analysis.cleanup import hints
+
+    def f(rule: str, message: str, evidence: dict) -> Finding:
+        return Finding(rule=rule, category="brand", severity="medium", confidence=0.95, site="s",
+                       subject_url="https://www.example.org/a", message=message, evidence=evidence)
+
+    term = f("rules.retired-name", 'The retired brand name: "Old Name" (write "New Name" instead)',
+             {"kind": "term", "hits": 2, "matches": [{"text": "Old Name", "region": "content"}]})
+    assert hints([term]) == 'Change "Old Name" where the evidence quotes it.'
+    template = f("rules.retired-name", "In the site template (footer) of 12 pages: ...",
+                 {"kind": "term", "template": True, "pages": 12, "match": {"text": "Old Name", "region": "footer"}})
+    assert hints([template]) == 'Change "Old Name" where the evidence quotes it, in the site template: once fixes all 12 pages.'
+    tech = f("checks.outdated_technology", "WordPress 4.9.8 has known vulnerabilities (...): update it",
+             {"hits": 1, "matches": [{"text": "WordPress 4.9.8", "region": "head"}]})
+    assert hints([tech]) == "Update WordPress 4.9.8 to a supported version (the evidence cites each advisory)."
+    # a rule kind with nothing to add, or evidence that does not fit, falls back to the message
+    assert hints([f("rules.x", "Something is wrong", {"kind": "unknown"})]) == "Something is wrong."

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 ROLES = ("published", "modified", "event_start", "event_end", "expires", "copyright", "unknown")
 PRECISIONS = ("time", "day", "month", "year")
+# A Last-Modified (or a sitemap lastmod) this close to the time of the request is the request time: the
+# server stamps each answer with the moment it was made.  Used per page (validate.py) and per site (trust.py).
+SAME_TIME = timedelta(minutes=2)
 
 
 @dataclass(slots=True)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import timedelta
 
-from analysis.dates.model import PageInput, SiteTrust
+from analysis.dates.model import SAME_TIME, PageInput, SiteTrust
 from analysis.dates.parse import parse_date
 
-SAME_TIME = timedelta(minutes=2)
 MIN_PAGES = 5          # fewer pages than this prove nothing
 REQUEST_TIME_SHARE = 0.5   # Last-Modified equal to the request time on at least this share of pages
 UNIFORM_SHARE = 0.8        # one value on at least this share of pages

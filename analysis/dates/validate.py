@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from analysis.dates.model import Candidate, PageInput, SiteTrust
+from analysis.dates.model import SAME_TIME, Candidate, PageInput, SiteTrust
 
 EARLIEST_YEAR = 1995             # before this, a date is not a web page's date
 CLOCK_SKEW = timedelta(days=1)   # a date this far past the fetch is still believed (time zones, clocks)
-SAME_TIME = timedelta(minutes=2)  # Last-Modified this close to the request time is the request time
 
 _VERSION = re.compile(r"(?:\bv(?:ersion|er\.?)?\s?|release\s|\d\.)\d+(?:\.\d+){2,}|\bv\d+(?:\.\d+)+", re.I)
 _PHONE = re.compile(r"(?:\+|\b00)\d{1,3}[\s/.-]*(?:\(0\)\s*)?\d{2,5}(?:[\s/.-]*\d{2,}){1,4}|\b(?:tel|phone|fon|fax)\b", re.I)
