@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 MAX_ENTRIES = 5_000
 MAX_FEED_BYTES = 20 * 1024 * 1024
@@ -31,54 +32,77 @@ class FeedFacts:
     warning: str | None = None     # read, but not cleanly (feedparser's bozo)
 
 
-def _clip(s, n: int = 500) -> str | None:
+def clip(s, n: int = 500) -> str | None:
+    """Text with its whitespace runs made single spaces, at most n characters; None for nothing."""
     if s is None:
         return None
     s = " ".join(str(s).split())
     return s[:n] or None
 
 
+@dataclass
+class LoadedFeed:
+    """A feed's body parsed, not yet judged: exactly one of the three is set."""
+    json: dict | None = None    # a JSON document with an object at the top (perhaps a JSON Feed)
+    parsed: Any = None          # feedparser's result, for the XML formats (RSS, Atom, RDF)
+    error: str | None = None    # why it could not be parsed at all
+
+
+def load_feed(body: bytes, content_type: str | None = None) -> LoadedFeed:
+    """The first step of reading any feed: JSON or XML, parsed; never raises.
+
+    Shared by the crawl's feed facts (``parse_feed``, below: everything kept, problems noted) and the
+    social profiles' feeds (``crawler/social/feed.py``: a feed not read cleanly gives no date at all)."""
+    if not body or not body.strip():
+        return LoadedFeed(error="the answer was empty")
+    if len(body) > MAX_FEED_BYTES:
+        return LoadedFeed(error=f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MB: not read")
+    body = body.lstrip()   # whitespace before <?xml ...?> is a common server slip, not a broken feed
+    if body[:1] in (b"{", b"["):
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as e:
+            return LoadedFeed(error=f"invalid JSON: {e}"[:300])
+        if not isinstance(data, dict):
+            return LoadedFeed(error="JSON, but not a JSON Feed (no object at the top)")
+        return LoadedFeed(json=data)
+    try:
+        import feedparser
+
+        return LoadedFeed(parsed=feedparser.parse(body, response_headers={"content-type": content_type} if content_type else None))
+    except Exception as e:  # feedparser is tolerant; belt and braces
+        return LoadedFeed(error=f"unreadable feed: {type(e).__name__}: {e}"[:300])
+
+
 def _json_feed(data: dict) -> FeedFacts:
-    facts = FeedFacts(format="json", title=_clip(data.get("title")))
+    facts = FeedFacts(format="json", title=clip(data.get("title")))
     items = data.get("items")
     if not isinstance(items, list):
         facts.error = "JSON Feed without an items list"
         return facts
     for it in items[:MAX_ENTRIES]:
         if isinstance(it, dict):
-            facts.entries.append(FeedEntry(_clip(it.get("url") or it.get("external_url"), 2000), _clip(it.get("title")),
-                                           _clip(it.get("date_published"), 100), _clip(it.get("date_modified"), 100)))
+            facts.entries.append(FeedEntry(clip(it.get("url") or it.get("external_url"), 2000), clip(it.get("title")),
+                                           clip(it.get("date_published"), 100), clip(it.get("date_modified"), 100)))
     return facts
 
 
 def parse_feed(body: bytes, content_type: str | None = None) -> FeedFacts:
     """The facts of a feed; never raises."""
-    if not body or not body.strip():
-        return FeedFacts(error="empty feed")
-    if len(body) > MAX_FEED_BYTES:
-        return FeedFacts(error=f"feed larger than {MAX_FEED_BYTES // (1024 * 1024)} MB: not read")
-    head = body.lstrip()[:1]
-    if head in (b"{", b"["):
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as e:
-            return FeedFacts(format="json", error=f"invalid JSON: {e}"[:300])
-        if not isinstance(data, dict):
-            return FeedFacts(format="json", error="not a JSON Feed (no object at the top)")
-        return _json_feed(data)
-    try:
-        import feedparser
-
-        parsed = feedparser.parse(body, response_headers={"content-type": content_type} if content_type else None)
-    except Exception as e:  # feedparser is tolerant; belt and braces
-        return FeedFacts(error=f"unreadable feed: {type(e).__name__}: {e}"[:300])
-    facts = FeedFacts(format=parsed.get("version") or None, title=_clip(parsed.feed.get("title")))
+    loaded = load_feed(body, content_type)
+    if loaded.error:
+        return FeedFacts(format="json" if body and body.lstrip()[:1] in (b"{", b"[") else None, error=loaded.error)
+    if loaded.json is not None:
+        return _json_feed(loaded.json)
+    parsed = loaded.parsed
+    facts = FeedFacts(format=parsed.get("version") or None, title=clip(parsed.feed.get("title")))
     if parsed.get("bozo"):
-        facts.warning = _clip(f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}", 300)
+        facts.warning = clip(f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}", 300)
     if not facts.format and not parsed.entries:
         facts.error = "not a feed" + (f" ({facts.warning})" if facts.warning else "")
         return facts
     for e in parsed.entries[:MAX_ENTRIES]:
-        facts.entries.append(FeedEntry(_clip(e.get("link"), 2000), _clip(e.get("title")),
-                                       _clip(e.get("published"), 100), _clip(e.get("updated"), 100)))
+        # dict.get: feedparser's own get("updated") falls back to the published date, which is not what was written
+        facts.entries.append(FeedEntry(clip(e.get("link"), 2000), clip(e.get("title")),
+                                       clip(dict.get(e, "published"), 100), clip(dict.get(e, "updated"), 100)))
     return facts

@@ -1,6 +1,6 @@
 """Reading a profile's feed (RSS, Atom, RDF, JSON Feed) into posts with trustworthy dates, or a reason why not.
 
-feedparser reads the XML formats; JSON Feed is read here.  A feed that is empty, not a feed, not
+``crawler.feeds.load_feed`` parses it (feedparser for the XML formats, JSON for JSON Feed).  A feed that is empty, not a feed, not
 well-formed, in the wrong encoding or too large is *not read*: the result says why, and no date
 comes from it (a half-read feed can give a wrong "last post" date, which is worse than none).  Dates
 that cannot be post dates (placeholders such as 0001-01-01, dates in the future) are ignored.
@@ -10,10 +10,10 @@ Also the ``feed`` adapter: blogs, Medium, Substack, podcasts, any URL that serve
 from __future__ import annotations
 
 import calendar
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from crawler.feeds import clip, load_feed
 from crawler.social.base import Answer, Ask, Check, CheckResult, finish, plausible, record, summarise_posts
 
 MAX_ENTRIES = 1000
@@ -51,26 +51,14 @@ def _iso_date(s) -> datetime | None:
     return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
-def _clip(s, n: int = 300) -> str | None:
-    if s is None:
-        return None
-    s = " ".join(str(s).split())
-    return s[:n] or None
-
-
 def read_feed(body: bytes, content_type: str | None, now: datetime) -> FeedRead:
     """Never raises."""
-    if not body or not body.strip():
-        return FeedRead(False, "the answer was empty")
-    body = body.lstrip()   # whitespace before <?xml ...?> is a common server slip, not a broken feed
-    if body[:1] in (b"{", b"["):
-        return _json_feed(body, now)
-    try:
-        import feedparser
-
-        d = feedparser.parse(body, response_headers={"content-type": content_type} if content_type else None)
-    except Exception as e:  # feedparser is tolerant; belt and braces
-        return FeedRead(False, f"unreadable feed: {type(e).__name__}: {e}"[:300])
+    loaded = load_feed(body, content_type)
+    if loaded.error:
+        return FeedRead(False, loaded.error)
+    if loaded.json is not None:
+        return _json_feed(loaded.json, now)
+    d = loaded.parsed
     if d.get("bozo"):
         exc = d.get("bozo_exception")
         name = type(exc).__name__
@@ -81,11 +69,11 @@ def read_feed(body: bytes, content_type: str | None, now: datetime) -> FeedRead:
         if name != "CharacterEncodingOverride":
             return FeedRead(False, f"not a well-formed feed ({exc}); a partly read feed can give a wrong date, so none is taken")
     if not d.get("version"):
-        head = body[:200].lower()
+        head = body.lstrip()[:200].lower()
         what = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "not a feed"
         return FeedRead(False, f"the answer is {what}, not a feed")
-    r = FeedRead(True, format=d.get("version"), title=_clip(d.feed.get("title")), link=_clip(d.feed.get("link"), 2000),
-                 description=_clip(d.feed.get("subtitle") or d.feed.get("description"), 1000))
+    r = FeedRead(True, format=d.get("version"), title=clip(d.feed.get("title"), 300), link=clip(d.feed.get("link"), 2000),
+                 description=clip(d.feed.get("subtitle") or d.feed.get("description"), 1000))
     for e in d.entries[:MAX_ENTRIES]:
         r.total += 1
         date = plausible(_from_struct(e.get("published_parsed")) or _from_struct(e.get("updated_parsed")), now)
@@ -93,19 +81,15 @@ def read_feed(body: bytes, content_type: str | None, now: datetime) -> FeedRead:
             r.undated += 1
             continue
         text = e.get("title") or e.get("summary")   # Mastodon posts have no title: their text is the summary
-        r.entries.append((date, _clip(e.get("link"), 2000), text))
+        r.entries.append((date, clip(e.get("link"), 2000), text))
     return r
 
 
-def _json_feed(body: bytes, now: datetime) -> FeedRead:
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as e:
-        return FeedRead(False, f"invalid JSON: {e}"[:300])
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list) or "jsonfeed.org" not in str(data.get("version", "")):
+def _json_feed(data: dict, now: datetime) -> FeedRead:
+    if not isinstance(data.get("items"), list) or "jsonfeed.org" not in str(data.get("version", "")):
         return FeedRead(False, "JSON, but not a JSON Feed (no version and items list)")
-    r = FeedRead(True, format="json", title=_clip(data.get("title")), link=_clip(data.get("home_page_url"), 2000),
-                 description=_clip(data.get("description"), 1000))
+    r = FeedRead(True, format="json", title=clip(data.get("title"), 300), link=clip(data.get("home_page_url"), 2000),
+                 description=clip(data.get("description"), 1000))
     for it in data["items"][:MAX_ENTRIES]:
         if not isinstance(it, dict):
             continue
@@ -115,7 +99,7 @@ def _json_feed(body: bytes, now: datetime) -> FeedRead:
             r.undated += 1
             continue
         text = it.get("title") or it.get("content_text") or it.get("summary") or it.get("content_html")
-        r.entries.append((date, _clip(it.get("url") or it.get("external_url"), 2000), text))
+        r.entries.append((date, clip(it.get("url") or it.get("external_url"), 2000), text))
     return r
 
 
