@@ -178,6 +178,21 @@ def test_closed_platform_answers(url, answer, expected):
         assert r.display_name in ("Harbourside Trust", "Harbour Foundation")
 
 
+def test_closed_platform_pages_are_read_as_html_not_by_pattern():
+    """Attributes in any order, entities, markers split by tags: what a regular expression over the source misses."""
+    ref = identify("https://x.com/harbourside")
+    # the profile is named only by the canonical link, written href first
+    html = (b"<!doctype html><html><head><title lang=en>Harbourside Trust / X</title>"
+            b"<link href='https://x.com/Harbourside' rel='canonical'></head>"
+            b"<body><script>var s = 'this account doesn\\'t exist';</script><main>Posts</main></body></html>")
+    r = drive(check(ref, NOW, 5), {ref.url: (200, html, {"content-type": "text/html"})})
+    assert r.status == "alive" and r.display_name == "Harbourside Trust", r.reason   # the script's text is no marker
+    assert "canonical URL" in r.reason
+    gone = b"<html><body><div><span>This account doesn&rsquo;t</span> <b>exist</b></div></body></html>"
+    r = drive(check(ref, NOW, 5), {ref.url: (200, gone, {"content-type": "text/html"})})
+    assert r.status == "missing" and r.marker == "this account doesn't exist", r.reason
+
+
 def test_closed_platform_redirects():
     ref = identify("https://www.linkedin.com/company/harbourside-old")
     unavailable = Answer(ref.url, ref.url, 200, {}, fixture("linkedin_unavailable.html"),

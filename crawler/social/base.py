@@ -165,6 +165,17 @@ def record(result_evidence: list[dict], ask: Ask, a: Answer) -> None:
     })
 
 
+def ask(result: CheckResult, question: Ask, deciding: bool = True):
+    """One request of a check (use as ``a = yield from ask(res, Ask(...))``): the answer is counted and
+    recorded in the evidence, and, if it is the ``deciding`` one, its facts are copied onto the result."""
+    a = yield question
+    result.requests += 1
+    record(result.evidence, question, a)
+    if deciding:
+        finish(result, a)
+    return a
+
+
 def finish(result: CheckResult, a: Answer | None) -> CheckResult:
     """Copy the deciding answer's facts onto the result."""
     if a is not None:

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from urllib.parse import quote
 
-from crawler.social.base import Ask, Check, CheckResult, finish, plausible, record, summarise_posts
+from crawler.social.base import ask, Ask, Check, CheckResult, plausible, summarise_posts
 from crawler.social.feed import _iso_date
 
 API = "https://public.api.bsky.app"
@@ -25,11 +25,8 @@ MISSING_MESSAGES = ("profile not found", "unable to resolve handle", "could not 
 
 def check_bluesky(profile, now: datetime, keep: int) -> Check:
     res = CheckResult("unknown", "", adapter="bluesky", handle=profile.handle)
-    ask = Ask(f"{API}/xrpc/app.bsky.actor.getProfile?actor={quote(profile.handle, safe='@:.')}", "api", accept="application/json")
-    a = yield ask
-    res.requests += 1
-    record(res.evidence, ask, a)
-    finish(res, a)
+    url = f"{API}/xrpc/app.bsky.actor.getProfile?actor={quote(profile.handle, safe='@:.')}"
+    a = yield from ask(res, Ask(url, "api", accept="application/json"))
     data = a.json() if a.status is not None else None
     if a.error or not isinstance(data, dict):
         res.reason = f"the Bluesky API gave no usable answer: {a.describe()}"
@@ -59,11 +56,8 @@ def check_bluesky(profile, now: datetime, keep: int) -> Check:
     res.reason = f"Bluesky publishes the profile ({data.get('postsCount', '?')} posts)"
     if not did:
         return res
-    ask = Ask(f"{API}/xrpc/app.bsky.feed.getAuthorFeed?actor={quote(did, safe=':')}&limit={FEED_LIMIT}&filter=posts_no_replies",
-              "posts", accept="application/json")
-    b = yield ask
-    res.requests += 1
-    record(res.evidence, ask, b)
+    url = f"{API}/xrpc/app.bsky.feed.getAuthorFeed?actor={quote(did, safe=':')}&limit={FEED_LIMIT}&filter=posts_no_replies"
+    b = yield from ask(res, Ask(url, "posts", accept="application/json"), deciding=False)
     feed = b.json() if b.ok else None
     if not isinstance(feed, dict) or not isinstance(feed.get("feed"), list):
         res.reason += f"; its posts could not be read ({b.describe()})"

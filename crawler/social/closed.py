@@ -16,13 +16,14 @@ codes, redirects to its "unavailable" page, its own "this account doesn't exist"
 """
 from __future__ import annotations
 
-import html as htmlmod
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from crawler.social.base import Ask, Check, CheckResult, finish, record
+from selectolax.lexbor import LexborHTMLParser
+
+from crawler.social.base import ask, Ask, Check, CheckResult
 
 
 @dataclass(frozen=True)
@@ -80,26 +81,33 @@ ANSWERS = {
 }
 LOGIN_PATHS = {p: a.login_paths for p, a in ANSWERS.items()}
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
-_META = re.compile(r"""<meta\s[^>]*(?:property|name)=["'](og:title|og:url|og:description)["'][^>]*>""", re.I)
-_CONTENT = re.compile(r"""content=["']([^"']*)["']""", re.I)
-_CANONICAL = re.compile(r"""<link\s[^>]*rel=["']canonical["'][^>]*href=["']([^"']+)["']""", re.I)
-_TAGS = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.S | re.I)
+@dataclass
+class ProfilePage:
+    """What a platform's profile page says, read with Lexbor as the crawl reads pages (any attribute order,
+    entities decoded): its title, its og: properties, its canonical URL and its visible text."""
+    title: str
+    meta: dict[str, str]
+    canonical: str
+    visible: str     # for matching markers: lower case, apostrophes and spaces made plain, no scripts or styles
 
 
-def _visible(text: str) -> str:
-    """Page text for matching markers: tags removed, apostrophes and spaces made plain, lower case."""
-    t = htmlmod.unescape(_TAGS.sub(" ", text))
-    return " ".join(t.replace("\u2019", "'").replace("\u2018", "'").split()).lower()
-
-
-def _meta(text: str) -> dict[str, str]:
-    out = {}
-    for m in _META.finditer(text):
-        c = _CONTENT.search(m.group(0))
-        if c:
-            out.setdefault(m.group(1).lower(), htmlmod.unescape(c.group(1)).strip())
-    return out
+def read_page(text: str) -> ProfilePage:
+    tree = LexborHTMLParser(text)
+    node = tree.css_first("title")
+    title = " ".join(node.text().split()) if node else ""
+    meta: dict[str, str] = {}
+    for m in tree.css("meta[property], meta[name]"):
+        key = (m.attributes.get("property") or m.attributes.get("name") or "").strip().lower()
+        if key in ("og:title", "og:url", "og:description"):
+            meta.setdefault(key, (m.attributes.get("content") or "").strip())
+    canonical = next((ln.attributes.get("href") or "" for ln in tree.css("link[rel]")
+                      if "canonical" in (ln.attributes.get("rel") or "").lower().split()), "")
+    for n in tree.css("script, style, template"):
+        n.decompose()
+    root = tree.root
+    visible = root.text(separator=" ") if root is not None else ""
+    visible = " ".join(visible.replace("\u2019", "'").replace("\u2018", "'").split()).lower()
+    return ProfilePage(title, meta, canonical.strip(), visible)
 
 
 def _quote(visible: str, marker: str) -> str:
@@ -108,7 +116,7 @@ def _quote(visible: str, marker: str) -> str:
 
 
 def _display_name(title: str, answers: PlatformAnswers, handle: str) -> str | None:
-    t = " ".join(htmlmod.unescape(title).split())
+    t = " ".join(title.split())
     low = t.lower()
     for suffix in answers.title_suffixes:
         if low.endswith(suffix):
@@ -120,11 +128,7 @@ def _display_name(title: str, answers: PlatformAnswers, handle: str) -> str | No
 def check_closed(profile, now: datetime, keep: int) -> Check:
     answers = ANSWERS[profile.platform]
     res = CheckResult("unknown", "", adapter=f"closed:{profile.platform}", handle=profile.handle)
-    ask = Ask(profile.url, "page", accept="text/html,application/xhtml+xml")
-    a = yield ask
-    res.requests += 1
-    record(res.evidence, ask, a)
-    finish(res, a)
+    a = yield from ask(res, Ask(profile.url, "page", accept="text/html,application/xhtml+xml"))
     name = answers.name
     if a.error:
         res.reason = f"{name} did not answer: {a.error}"
@@ -139,8 +143,8 @@ def check_closed(profile, now: datetime, keep: int) -> Check:
     if a.stopped_at:
         res.reason = f"{name} asks to log in (redirect to {a.stopped_at}); content-decay never logs in, so it cannot tell"
         return res
-    text = a.text()
-    visible = _visible(text)
+    page = read_page(a.text())
+    visible = page.visible
     for m in answers.suspended:
         if m in visible:
             res.status, res.confidence, res.marker = "suspended", 0.9, _quote(visible, m)
@@ -170,12 +174,10 @@ def check_closed(profile, now: datetime, keep: int) -> Check:
     if not a.ok:
         res.reason = f"{name} answered HTTP {a.status}"
         return res
-    meta = _meta(text)
-    title_m = _TITLE.search(text)
-    title = meta.get("og:title") or (htmlmod.unescape(title_m.group(1)).strip() if title_m else "")
-    canonical = _CANONICAL.search(text)
+    meta = page.meta
+    title = meta.get("og:title") or page.title
     handle = profile.handle.lstrip("@").split("/")[-1].lower()
-    named_in = [where for where, v in (("canonical URL", canonical.group(1) if canonical else ""), ("og:url", meta.get("og:url", "")),
+    named_in = [where for where, v in (("canonical URL", page.canonical), ("og:url", meta.get("og:url", "")),
                                        ("title", title)) if handle and handle in v.lower()]
     if not named_in:
         weak = next((m for m in answers.missing_weak if m in visible), None)

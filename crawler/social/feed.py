@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from crawler.feeds import clip, load_feed
-from crawler.social.base import Answer, Ask, Check, CheckResult, finish, plausible, record, summarise_posts
+from crawler.social.base import Answer, ask, Ask, Check, CheckResult, plausible, summarise_posts
 
 MAX_ENTRIES = 1000
 
@@ -116,11 +116,7 @@ def apply_feed(result: CheckResult, fr: FeedRead, now: datetime, keep: int) -> N
 def check_feed(profile, now: datetime, keep: int) -> Check:
     """Any feed: alive when it reads, missing when the platform says the feed is gone (404/410)."""
     res = CheckResult("unknown", "", adapter="feed", feed_url=profile.feed_url)
-    ask = Ask(profile.feed_url, "feed", accept=FEED_TYPES)
-    a: Answer = yield ask
-    res.requests += 1
-    record(res.evidence, ask, a)
-    finish(res, a)
+    a: Answer = yield from ask(res, Ask(profile.feed_url, "feed", accept=FEED_TYPES))
     if a.error:
         res.reason = f"the feed could not be fetched: {a.error}"
         return res

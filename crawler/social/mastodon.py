@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 from urllib.parse import quote
 
-from crawler.social.base import Ask, Check, CheckResult, excerpt, finish, plausible, record
+from crawler.social.base import ask, Ask, Check, CheckResult, excerpt, finish, plausible
 from crawler.social.feed import FEED_TYPES, apply_feed, read_feed
 
 _HREF = re.compile(r"""href=["']([^"']+)["']""")
@@ -29,11 +29,7 @@ def _links(html: str | None) -> list[str]:
 def check_mastodon(profile, now: datetime, keep: int) -> Check:
     user, instance = profile.handle.lstrip("@").split("@", 1)
     res = CheckResult("unknown", "", adapter="mastodon", feed_url=profile.feed_url, handle=profile.handle)
-    ask = Ask(profile.feed_url, "feed", accept=FEED_TYPES)
-    feed = yield ask
-    res.requests += 1
-    record(res.evidence, ask, feed)
-    finish(res, feed)
+    feed = yield from ask(res, Ask(profile.feed_url, "feed", accept=FEED_TYPES))
     feed_read = None
     feed_note = ""
     if feed.ok:
@@ -47,10 +43,8 @@ def check_mastodon(profile, now: datetime, keep: int) -> Check:
     else:
         feed_note = f"its feed answered HTTP {feed.status}"
 
-    ask = Ask(f"https://{instance}/api/v1/accounts/lookup?acct={quote(user)}", "api", accept="application/json")
-    api = yield ask
-    res.requests += 1
-    record(res.evidence, ask, api)
+    lookup = f"https://{instance}/api/v1/accounts/lookup?acct={quote(user)}"
+    api = yield from ask(res, Ask(lookup, "api", accept="application/json"), deciding=False)
     data = api.json() if api.status is not None else None
     account = data if isinstance(data, dict) and data.get("id") and data.get("username") else None
     api_error = data.get("error") if isinstance(data, dict) and isinstance(data.get("error"), str) else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from crawler.social.base import Ask, Check, CheckResult, finish, record
+from crawler.social.base import ask, Ask, Check, CheckResult, finish
 from crawler.social.feed import FEED_TYPES, apply_feed, read_feed
 
 FEED = "https://www.youtube.com/feeds/videos.xml?channel_id="
@@ -32,11 +32,7 @@ def check_youtube(profile, now: datetime, keep: int) -> Check:
     feed_url = profile.feed_url
     page = None
     if not feed_url:
-        ask = Ask(profile.url, "page", accept="text/html")
-        page = yield ask
-        res.requests += 1
-        record(res.evidence, ask, page)
-        finish(res, page)
+        page = yield from ask(res, Ask(profile.url, "page", accept="text/html"))
         text = page.text() if page.status is not None else ""
         if page.error:
             res.reason = f"the channel page could not be fetched: {page.error}"
@@ -62,11 +58,7 @@ def check_youtube(profile, now: datetime, keep: int) -> Check:
             return res
         feed_url = FEED + cid
     res.feed_url = feed_url
-    ask = Ask(feed_url, "feed", accept=FEED_TYPES)
-    a = yield ask
-    res.requests += 1
-    record(res.evidence, ask, a)
-    finish(res, a)
+    a = yield from ask(res, Ask(feed_url, "feed", accept=FEED_TYPES))
     if a.ok:
         fr = read_feed(a.body, a.headers.get("content-type"), now)
         if not fr.ok:
@@ -81,10 +73,7 @@ def check_youtube(profile, now: datetime, keep: int) -> Check:
         res.reason = f"the channel feed answered {a.describe()}"
         return res
     # a 404 feed: confirm on the channel page before calling it missing
-    ask = Ask(profile.url, "page", accept="text/html")
-    p = yield ask
-    res.requests += 1
-    record(res.evidence, ask, p)
+    p = yield from ask(res, Ask(profile.url, "page", accept="text/html"), deciding=False)
     text = p.text() if p.status is not None else ""
     marker = _terminated(text) if p.status is not None else None
     if marker:
