@@ -32,7 +32,7 @@ import networkx as nx
 from decay.urls import path_of, url_id
 
 NAV_KINDS = frozenset(("a", "area", "meta-refresh"))
-UNCOUNTED_KINDS = ("link", "form")   # <link> in <head> and form actions: neither followed by a visitor nor shown
+UNCOUNTED_KINDS = ("link", "form", "sameas")   # <link> in <head>, form actions, JSON-LD sameAs: not followed by a visitor
 TEMPLATE_POSITIONS = frozenset(("nav", "header", "footer"))   # the site template: on every page
 ELEMENT_NAMES = {
     "a": "link", "area": "image-map link", "meta-refresh": "meta refresh", "img": "image", "script": "script",

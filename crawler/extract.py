@@ -233,6 +233,9 @@ def _walk_jsonld(node, facts: PageFacts, typ: str, budget: list[int]) -> None:
         t = str(t) if t else typ
         memo = _DATE_KEY_MEMO
         for k, v in node.items():
+            if k == "sameAs":
+                _same_as(v, facts, t)
+                continue
             tv = type(v)
             if tv is dict or tv is list:
                 _walk_jsonld(v, facts, t, budget)
@@ -242,6 +245,16 @@ def _walk_jsonld(node, facts: PageFacts, typ: str, budget: list[int]) -> None:
                     d = _is_date_key(k)
                 if d:
                     _signal(facts, "jsonld", k, str(v), t)
+
+
+def _same_as(v, facts: PageFacts, typ: str) -> None:
+    """JSON-LD sameAs (the organisation's profiles elsewhere): recorded as links of kind "sameas", the
+    JSON-LD @type as their anchor.  A URL string, a list of them, or {"@id": URL}."""
+    for u in (v if type(v) is list else (v,))[:50]:
+        if type(u) is dict:
+            u = u.get("@id")
+        if type(u) is str and u.strip():
+            facts.links.append(RawLink(len(facts.links), "sameas", u.strip(), None, typ[:100] or None, "head", False, False))
 
 
 _DATE_KEY_MEMO: dict[str, bool] = {}

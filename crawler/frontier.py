@@ -20,7 +20,7 @@ from decay.urls import SiteScope, netloc_of, url_id
 # Links of these kinds are checked for existence (HEAD) instead of downloaded.
 RESOURCE_KINDS = frozenset(("img", "script", "embed", "object", "video", "audio", "source", "track"))
 PAGE_LINK_RELS = frozenset(("canonical", "alternate", "next", "prev", "previous", "prerender", "amphtml"))
-NEVER_FETCH_KINDS = frozenset(("form",))
+NEVER_FETCH_KINDS = frozenset(("form", "sameas"))   # sameas: JSON-LD sameAs, profiles elsewhere (the social crawl)
 # links to other websites worth checking: what a visitor clicks or what the page loads
 EXTERNAL_CHECK_KINDS = frozenset(("a", "area", "iframe", "frame", "img", "script", "embed", "video", "audio", "source"))
 NON_HTML_EXT = frozenset((

@@ -96,6 +96,7 @@ check_external_links = false
 
 [output]
 database = "{db}"
+store_html = false   # the inventory needs no stored HTML: JSON-LD sameAs is recorded as links
 
 [crawl]
 autothrottle = false

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.social.inventory import same_as_urls
+from crawler.extract import extract_html
+from crawler.frontier import fetch_kind
 from crawler.social.platforms import from_config, from_handle, identify, map_base, unmap_base
 from decay.config import ConfigError, load_config
 from tests.conftest import write_config
@@ -63,13 +64,18 @@ def test_base_urls_map_and_unmap():
                       "http://127.0.0.1:9/x/harbourside") == "https://x.com/i/flow/login"
 
 
-def test_same_as_in_json_ld():
+def test_same_as_in_json_ld_is_recorded_as_links():
     html = b"""<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
       {"@type":"Organization","name":"H","sameAs":["https://twitter.com/h","https://www.facebook.com/h"]},
-      {"@type":"WebSite","sameAs":"https://bsky.app/profile/h.bsky.social"}]}</script>
-      <script type="application/ld+json">{ broken json </script></head></html>"""
-    assert same_as_urls(html) == [("https://twitter.com/h", "Organization"), ("https://www.facebook.com/h", "Organization"),
-                                  ("https://bsky.app/profile/h.bsky.social", "WebSite")]
+      {"@type":"WebSite","sameAs":"https://bsky.app/profile/h.bsky.social"},
+      {"@type":"Person","sameAs":{"@id":"https://mastodon.social/@h"}}]}</script>
+      <script type="application/ld+json">{ broken json </script></head><body><a href="/x">x</a></body></html>"""
+    facts = extract_html(html, "text/html", "https://www.example.org/")
+    same = [(ln.href, ln.anchor, ln.position) for ln in facts.links if ln.kind == "sameas"]
+    assert same == [("https://twitter.com/h", "Organization", "head"), ("https://www.facebook.com/h", "Organization", "head"),
+                    ("https://bsky.app/profile/h.bsky.social", "WebSite", "head"), ("https://mastodon.social/@h", "Person", "head")]
+    assert sorted(ln.ordinal for ln in facts.links) == list(range(len(facts.links)))
+    assert fetch_kind("sameas", None, "https://www.example.org/about") is None   # never requested by the site crawl
 
 
 BASE = """

@@ -5,24 +5,19 @@ complete crawl of each site, read from the database (nothing is crawled again):
 
 - links (``<a>``, ``<area>``, ``<link>``) from the site's pages to a profile URL (the ``links`` table);
   a link whose rel contains ``me`` is recorded as ``rel-me`` (the page claims the profile as its own);
-- JSON-LD ``sameAs`` values, read from the stored HTML (``bodies``) of the pages whose HTML contains
-  "sameAs" (the crawl does not record them): each distinct body is decompressed once.
+- JSON-LD ``sameAs`` values, which the crawl records as links of kind ``sameas`` (so they are found
+  with ``store_html = false`` too).
 
 Each profile appears once (by its key: platform and normalised handle), with all its sources.
 """
 from __future__ import annotations
 
-import json
-import re
 import sqlite3
-import zlib
 from dataclasses import dataclass, field
 
 from crawler.social.platforms import ProfileRef, from_config, identify
 
-_JSONLD = re.compile(rb"""<script[^>]*type\s*=\s*["']?application/ld\+json["']?[^>]*>(.*?)</script>""", re.S | re.I)
-MAX_JSONLD_NODES = 5_000
-LINK_KINDS = ("a", "area", "link")
+LINK_KINDS = ("a", "area", "link", "sameas")   # sameas: JSON-LD sameAs values, recorded by the crawl as links
 
 
 @dataclass
@@ -83,42 +78,6 @@ def _latest_complete_crawl(conn: sqlite3.Connection, site: str) -> int | None:
     return row[0] if row else None
 
 
-def _same_as(node, out: list[tuple[str, str]], budget: list[int], typ: str = "") -> None:
-    budget[0] -= 1
-    if budget[0] < 0:
-        return
-    if isinstance(node, list):
-        for n in node:
-            _same_as(n, out, budget, typ)
-    elif isinstance(node, dict):
-        t = node.get("@type")
-        t = ",".join(map(str, t)) if isinstance(t, list) else str(t or typ)
-        same = node.get("sameAs")
-        for v in (same if isinstance(same, list) else [same]):
-            if isinstance(v, str):
-                out.append((v.strip(), t))
-            elif isinstance(v, dict) and isinstance(v.get("@id"), str):
-                out.append((v["@id"].strip(), t))
-        for k, v in node.items():
-            if k != "sameAs" and isinstance(v, (dict, list)):
-                _same_as(v, out, budget, t)
-
-
-def same_as_urls(html: bytes) -> list[tuple[str, str]]:
-    """(URL, JSON-LD @type) of every sameAs in a page's JSON-LD blocks."""
-    out: list[tuple[str, str]] = []
-    for m in _JSONLD.finditer(html):
-        raw = m.group(1).strip()
-        if b"sameAs" not in raw:
-            continue
-        try:
-            data = json.loads(raw.decode("utf-8", "replace"), strict=False)
-        except (ValueError, RecursionError):
-            continue
-        _same_as(data, out, [MAX_JSONLD_NODES])
-    return out
-
-
 def discover(conn: sqlite3.Connection, config, inv: Inventory) -> Inventory:
     """Add the profiles the sites link to (latest complete crawl of each site) to the inventory."""
     for site in config.sites:
@@ -147,30 +106,15 @@ def discover(conn: sqlite3.Connection, config, inv: Inventory) -> Inventory:
                         WHERE p.site = ? AND p.crawl_id = ? AND l.internal = 0 AND l.kind IN ({marks})
                           AND l.target_id IN (SELECT id FROM temp._social_targets)
                         ORDER BY s.url, l.ordinal""", [site.name, crawl_id, *LINK_KINDS]):
+                if kind == "sameas":
+                    inv.add(targets[tid], Source("sameas", site.name, page_id, page_url, link_url, None, "head",
+                                                 f"JSON-LD {anchor or ''} sameAs".replace("  ", " ")))
+                    continue
                 is_me = "me" in (rel or "").split()
                 inv.add(targets[tid], Source("rel-me" if is_me else "link", site.name, page_id, page_url, link_url,
                                              anchor, position, f"<{kind}{' rel=' + rel if rel else ''}>"))
             conn.execute("DROP TABLE temp._social_targets")
             conn.commit()
-        seen: dict[str, list[tuple[str, str]]] = {}
-        try:
-            rows = conn.execute(
-                """SELECT p.url_id, p.url, p.body_hash, b.html FROM pages p JOIN bodies b ON b.hash = p.body_hash
-                   WHERE p.site = ? AND p.crawl_id = ? AND p.is_html = 1 ORDER BY p.url""", [site.name, crawl_id])
-            for page_id, page_url, body_hash, blob in rows:
-                found = seen.get(body_hash)
-                if found is None:
-                    try:
-                        html = zlib.decompress(blob)
-                    except zlib.error:
-                        html = b""
-                    found = seen[body_hash] = same_as_urls(html) if b"sameAs" in html else []
-                for url, typ in found:
-                    ref = identify(url)
-                    if ref is not None:
-                        inv.add(ref, Source("sameas", site.name, page_id, page_url, url, None, "head", f"JSON-LD {typ} sameAs"))
-        except sqlite3.OperationalError:
-            pass
     return inv
 
 
