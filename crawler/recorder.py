@@ -331,6 +331,7 @@ class Recorder:
         from crawler.revalidate import Candidate
 
         if not self.config.crawl.revalidation_pass:
+            self._known = {}
             return []
         plan = []
         for site, rows in self._known.items():
@@ -338,6 +339,7 @@ class Recorder:
             plan += [Candidate(uid, site, scope.to_fetch(url), etag, lm) for uid, url, etag, lm, _depth in rows]
         self._asked = {c.url_id for c in plan}
         self._pass_done = not plan
+        self._known = {}   # the plan holds what it had; no need to keep both in memory on a large site
         return plan
 
     def revalidated(self, answers: list[tuple]) -> list[NewRequest]:

@@ -46,6 +46,11 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
     Then checks the social profiles: those declared in [[social]] and those
     the sites link to (alive, missing, suspended or unknown; last post).
 
+    A re-crawl is incremental: the pages of the previous complete crawl are
+    first asked about with conditional HEAD requests (the re-validation pass,
+    [crawl] revalidation_pass); those answered 304 Not Modified keep their
+    facts, and only the others are downloaded again.
+
     Records facts only (pages, links, redirects, errors, sitemaps, date
     signals); the analysis stage judges them.  The previous
     complete results stay in place until this crawl finishes: an interrupted
