@@ -233,8 +233,8 @@ class MainDatabase:
         """The target ids and the kinds (a, img, link ...) of the links the database holds for a page, each
         comma-separated, in page order (the primary key's).  Two strings, not rows: a third of the cost, for
         the commonest question of a re-crawl."""
-        return self.reader.execute("SELECT group_concat(target_id), group_concat(kind) FROM links WHERE source_id = ?",
-                                   [uid]).fetchone()
+        return self.reader.execute(   # coalesce: group_concat skips NULLs, and the two lists must stay aligned
+            "SELECT group_concat(target_id), group_concat(coalesce(kind, '')) FROM links WHERE source_id = ?", [uid]).fetchone()
 
     def previous_link(self, uid: int, target: int) -> tuple[str | None, str | None]:
         """(rel, anchor) of the first link from a page to a target."""
