@@ -41,32 +41,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Server, default_site_dir, ensure_site, machine_info, run_measured, tail, warm_page_cache  # noqa: E402
-from crawl_bench import PRODUCTION_ORIGIN, decay_executable  # noqa: E402
+from crawl_bench import DECAY_CONFIG, PRODUCTION_ORIGIN, decay_executable  # noqa: E402
 
 TARGET_SPEEDUP = 5.0
 TARGET_BYTES_FRACTION = 0.05
 
-CONFIG = """\
-# Written by benchmarks/nightly_bench.py
-[organisation]
-name = "Benchmark"
-
-[[sites]]
-name = "bench"
-start_urls = ["{origin}/index.html"]
-aliases = {{ "{origin}" = "{server}" }}
-max_pages = {max_pages}
-
-[crawl]
-concurrency = 64
-concurrency_per_host = 64
-autothrottle = false
-obey_robots = true
-full_recrawl_every = "30d"
-
-[output]
-database = {db}
-"""
+# crawl_bench's configuration, with full crawls far apart so that the re-crawls can be incremental
+CONFIG = DECAY_CONFIG.replace("crawl_bench.py", "nightly_bench.py").replace(
+    "obey_robots = true\n", 'obey_robots = true\nfull_recrawl_every = "30d"\n')
 
 
 def crawl_figures(db: Path, crawl_id: int) -> dict:

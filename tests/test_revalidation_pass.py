@@ -199,3 +199,31 @@ def test_the_pass_obeys_tonights_robots_txt(pass_site):
     # d3.html was linked only from those leaves: it was asked about (allowed, known), but the crawl no longer finds it
     assert "/d3.html" in asked(site, "HEAD") and "/d3.html" not in asked(site, "GET")
     assert not query(db, "SELECT 1 FROM pages WHERE url = ? AND crawl_id = 2", (f"{PROD}/d3.html",))
+
+
+def test_answers_in_any_order_give_the_depths_of_a_breadth_first_crawl(pass_site):
+    """The recorder settles answered pages in discovery order, waiting for late answers, so a shortcut answered
+    last still decides the depths below it (d1 via l1_0, then e1), not the longer route answered first."""
+    from crawler.recorder import Recorder
+    from decay.config import load_config
+
+    root, paths, make, db = pass_site
+    write(root, "d1.html", page("Deep 1", ["e1.html"]))
+    write(root, "e1.html", page("Deeper 1", []))
+    site, cfg = make()
+    assert crawl(cfg, db).returncode == 0
+    depths = {u: row[0] for u, row in routes(db, 1).items()}
+    assert (depths[f"{PROD}/d1.html"], depths[f"{PROD}/e1.html"]) == (2, 3)
+
+    rec = Recorder(load_config(cfg), db)
+    plan = rec.revalidation_plan()
+    requests = rec.start()
+    shortcut = next(c for c in plan if c.fetch_url.endswith("/l1_0.html"))
+    for c in [c for c in plan if c is not shortcut] + [shortcut]:     # the shortcut's answer comes last
+        requests += rec.revalidated([(c.url_id, ("2026-11-24T05:00:00+00:00", 1.0, {}))])
+    requests += rec.revalidation_done({"hosts": []})
+    assert not [r for r in requests if r.kind == "page"]               # every page settled by its 304
+    assert rec.finish("complete")["status"] == "complete"
+    second = routes(db, 2)
+    assert {u: row[0] for u, row in second.items()} == depths
+    assert all(row[7] == 1 for row in second.values())

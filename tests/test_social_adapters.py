@@ -141,6 +141,20 @@ def test_youtube_channel_feed_and_handle():
     assert r.status == "suspended" and "terminated" in r.marker
 
 
+@pytest.mark.parametrize("head", [
+    b"<link href='https://www.youtube.com/channel/UC5NOEUbkLheQcaaRldYW5GA' rel='canonical'>",   # href first
+    b"<meta content='UC5NOEUbkLheQcaaRldYW5GA' itemprop='identifier'>",
+])
+def test_youtube_channel_id_from_the_page_in_any_attribute_order(head):
+    feed = needs_shared("feeds") / "feeddeck/feeddeck_youtube_responseYoutubeRSS.xml"
+    ref = identify("https://www.youtube.com/@tagesschau")
+    r = drive(check(ref, NOW, 5), {
+        "https://www.youtube.com/@tagesschau": (200, b"<html><head>" + head + b"</head><body>tagesschau</body></html>"),
+        "https://www.youtube.com/feeds/videos.xml?channel_id=UC5NOEUbkLheQcaaRldYW5GA": (200, feed.read_bytes()),
+    })
+    assert r.status == "alive", r.reason
+
+
 def test_generic_feed_500_is_unknown_and_404_is_missing():
     ref, _ = from_config("feed", "https://podcast.example/rss", "")
     assert drive(check(ref, NOW, 5), {ref.feed_url: (500, b"oops")}).status == "unknown"
@@ -204,3 +218,12 @@ def test_closed_platform_redirects():
     assert r.status == "unknown" and "log in" in r.reason
     failed = Answer(ref.url, ref.url, None, error="timeout: no answer within 20 s")
     assert drive(check(ref, NOW, 5), {ref.url: failed}).status == "unknown"
+
+
+def test_mastodon_profile_links_are_read_as_html():
+    from crawler.social.mastodon import _links
+
+    note = ('<p>Site: <a href="https://www.harbourside.example/?a=1&amp;b=2" rel="me">harbourside</a> '
+            "<a href='https://bsky.app/profile/h.bsky.social'>bsky</a> <a href=\"/tags/boats\">#boats</a></p>")
+    assert _links(note) == ["https://www.harbourside.example/?a=1&b=2", "https://bsky.app/profile/h.bsky.social"]
+    assert _links(None) == [] and _links("") == []

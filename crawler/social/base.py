@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Generator
 
+from selectolax.lexbor import LexborHTMLParser
+
 from decay.times import to_iso
 
 STATUSES = ("alive", "missing", "suspended", "unknown")
@@ -183,3 +185,34 @@ def finish(result: CheckResult, a: Answer | None) -> CheckResult:
         result.requested_url = a.fetched_url
         result.final_url = a.stopped_at or a.final_url or a.url
     return result
+
+
+@dataclass
+class ProfilePage:
+    """What a platform's profile page says, read with Lexbor as the crawl reads pages (any attribute order,
+    entities decoded): its title, its <meta> values (by property, name or itemprop, lower case), its canonical
+    URL and its visible text.  Shared by the closed platforms and YouTube."""
+    title: str
+    meta: dict[str, str]
+    canonical: str
+    visible: str     # for matching markers: lower case, apostrophes and spaces made plain, no scripts or styles
+
+
+def read_page(text: str) -> ProfilePage:
+    tree = LexborHTMLParser(text)
+    node = tree.css_first("title")
+    title = " ".join(node.text().split()) if node else ""
+    meta: dict[str, str] = {}
+    for m in tree.css("meta[property], meta[name], meta[itemprop]"):
+        a = m.attributes
+        key = (a.get("property") or a.get("name") or a.get("itemprop") or "").strip().lower()
+        if key and len(meta) < 500:
+            meta.setdefault(key, (a.get("content") or "").strip())
+    canonical = next((ln.attributes.get("href") or "" for ln in tree.css("link[rel]")
+                      if "canonical" in (ln.attributes.get("rel") or "").lower().split()), "")
+    for n in tree.css("script, style, template"):
+        n.decompose()
+    root = tree.root
+    visible = root.text(separator=" ") if root is not None else ""
+    visible = " ".join(visible.replace("\u2019", "'").replace("\u2018", "'").split()).lower()
+    return ProfilePage(title, meta, canonical.strip(), visible)

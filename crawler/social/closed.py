@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
-
-from crawler.social.base import ask, Ask, Check, CheckResult
+from crawler.social.base import ask, Ask, Check, CheckResult, read_page
 
 
 @dataclass(frozen=True)
@@ -80,35 +78,6 @@ ANSWERS = {
     ),
 }
 LOGIN_PATHS = {p: a.login_paths for p, a in ANSWERS.items()}
-
-@dataclass
-class ProfilePage:
-    """What a platform's profile page says, read with Lexbor as the crawl reads pages (any attribute order,
-    entities decoded): its title, its og: properties, its canonical URL and its visible text."""
-    title: str
-    meta: dict[str, str]
-    canonical: str
-    visible: str     # for matching markers: lower case, apostrophes and spaces made plain, no scripts or styles
-
-
-def read_page(text: str) -> ProfilePage:
-    tree = LexborHTMLParser(text)
-    node = tree.css_first("title")
-    title = " ".join(node.text().split()) if node else ""
-    meta: dict[str, str] = {}
-    for m in tree.css("meta[property], meta[name]"):
-        key = (m.attributes.get("property") or m.attributes.get("name") or "").strip().lower()
-        if key in ("og:title", "og:url", "og:description"):
-            meta.setdefault(key, (m.attributes.get("content") or "").strip())
-    canonical = next((ln.attributes.get("href") or "" for ln in tree.css("link[rel]")
-                      if "canonical" in (ln.attributes.get("rel") or "").lower().split()), "")
-    for n in tree.css("script, style, template"):
-        n.decompose()
-    root = tree.root
-    visible = root.text(separator=" ") if root is not None else ""
-    visible = " ".join(visible.replace("\u2019", "'").replace("\u2018", "'").split()).lower()
-    return ProfilePage(title, meta, canonical.strip(), visible)
-
 
 def _quote(visible: str, marker: str) -> str:
     i = visible.find(marker)

@@ -12,18 +12,20 @@ decides then.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from urllib.parse import quote
+
+from selectolax.lexbor import LexborHTMLParser
 
 from crawler.social.base import ask, Ask, Check, CheckResult, excerpt, finish, plausible
 from crawler.social.feed import FEED_TYPES, apply_feed, read_feed
 
-_HREF = re.compile(r"""href=["']([^"']+)["']""")
-
-
 def _links(html: str | None) -> list[str]:
-    return [h for h in _HREF.findall(html or "") if h.startswith("http")]
+    """The web links of an HTML fragment of the API (a bio, a profile field), entities decoded."""
+    if not html:
+        return []
+    hrefs = ((a.attributes.get("href") or "").strip() for a in LexborHTMLParser(html).css("a[href]"))
+    return [h for h in hrefs if h.startswith("http")]
 
 
 def check_mastodon(profile, now: datetime, keep: int) -> Check:

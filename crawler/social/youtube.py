@@ -10,15 +10,27 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from crawler.social.base import ask, Ask, Check, CheckResult, finish
+from crawler.social.base import ask, Ask, Check, CheckResult, finish, read_page
 from crawler.social.feed import FEED_TYPES, apply_feed, read_feed
 
 FEED = "https://www.youtube.com/feeds/videos.xml?channel_id="
-_CHANNEL_ID = [
-    re.compile(r"""<link[^>]+rel=["']canonical["'][^>]+href=["']https?://(?:www\.)?youtube\.com/channel/(UC[A-Za-z0-9_-]{22})"""),
-    re.compile(r"""<meta[^>]+itemprop=["'](?:identifier|channelId)["'][^>]+content=["'](UC[A-Za-z0-9_-]{22})"""),
-    re.compile(r'"(?:channelId|externalId|browseId)"\s*:\s*"(UC[A-Za-z0-9_-]{22})"'),
-]
+_CANONICAL_CHANNEL = re.compile(r"^https?://(?:www\.)?youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
+_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+_CHANNEL_ID_IN_SCRIPT = re.compile(r'"(?:channelId|externalId|browseId)"\s*:\s*"(UC[A-Za-z0-9_-]{22})"')
+
+
+def _channel_id(text: str) -> str | None:
+    """The channel id a channel page names: its canonical URL, its identifier or channelId <meta>, or the data
+    in its scripts."""
+    page = read_page(text)
+    m = _CANONICAL_CHANNEL.match(page.canonical)
+    if m:
+        return m.group(1)
+    for key in ("identifier", "channelid"):
+        if _CHANNEL_ID.match(page.meta.get(key, "")):
+            return page.meta[key]
+    m = _CHANNEL_ID_IN_SCRIPT.search(text)
+    return m.group(1) if m else None
 TERMINATED = ("This account has been terminated", "This channel was removed because it violated",
               "has been terminated for a violation")
 
@@ -52,7 +64,7 @@ def check_youtube(profile, now: datetime, keep: int) -> Check:
         if not page.ok:
             res.reason = f"the channel page answered HTTP {page.status}"
             return res
-        cid = next((m.group(1) for rx in _CHANNEL_ID for m in [rx.search(text)] if m), None)
+        cid = _channel_id(text)
         if cid is None:
             res.reason = "the channel page answered, but names no channel id (the feed cannot be found)"
             return res
