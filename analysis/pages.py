@@ -27,6 +27,10 @@ class Page:
     lang: str | None
     date_input: PageInput
     main_text: str = ""
+    # what kind of page this is (analysis/roles.py): home, listing, article, event, job, evergreen, stub,
+    # error; and the evidence that decided it, in words.  Every judgment reads it.
+    role: str = "evergreen"
+    role_reason: str = ""
 
 
 
