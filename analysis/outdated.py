@@ -57,11 +57,42 @@ OFFER_PHRASE = re.compile(
     r"|(?:deadline|closing date|applications close|entries close|last day)\b[^.!?\n]{0,20}?)",
     re.I,
 )
-CLAIM_PHRASE = re.compile(
-    r"(?:\bnew!|\bbrand[- ]new\b|\bour (?:latest|newest)\b|\bthe latest\b|\bjust (?:launched|released|published|announced)\b"
-    r"|\bcoming soon\b|\brecently (?:launched|updated|added|published)\b|\bnow available\b|\bthis (?:year|month)'?s\b)",
-    re.I,
-)
+# Stale claims: words that present something on the page as current.  Each pattern names what it caught;
+# "new" alone is everywhere ("new users should ...", "a new line"), so it counts only where it qualifies
+# something the page presents: "our new X", "the new X is now available", "New: ...", "NEW!".
+_NOT_NEW = (r"(?!(?:to|users?|customers?|members?|starters?|joiners?|comers?|visitors?|readers?|contributors?|employees?"
+            r"|staff|students?|line|lines|page|pages|tab|tabs|window|windows|row|rows|column|columns|file|files|folder|folders"
+            r"|entry|entries|record|records|account|accounts|password|passwords|instance|instances|york|zealand|jersey"
+            r"|mexico|delhi|hampshire|england|south|orleans|year|one|ones)\b)")
+CLAIMS: list[tuple[str, re.Pattern]] = [
+    ("our new", re.compile(rf"\bour (?:brand[- ])?new\s+{_NOT_NEW}[a-z][\w-]*", re.I)),
+    ("brand new", re.compile(rf"\bbrand[- ]new\s+{_NOT_NEW}[a-z][\w-]*", re.I)),
+    ("new", re.compile(r"(?:^|(?<=[.!?»|•:]\s)|(?<=\n))new\s*[:!]|\bnew\s*!", re.I)),
+    ("the new ... is now available", re.compile(
+        rf"\b(?:the|a|our) new\s+{_NOT_NEW}(?:[\w.-]+\s+){{0,4}}?(?:is|are|has|have)\s+(?:now\s+|just\s+)?"
+        r"(?:available|here|arrived|live|launched|open|out|ready|been (?:launched|released|published))\b", re.I)),
+    ("launches a new", re.compile(
+        rf"\b(?:launch(?:ed|es|ing)?|introduc(?:e|es|ed|ing)|unveil(?:s|ed|ing)?|announc(?:e|es|ed|ing)|welcome|present(?:s|ing)?)"
+        rf"\s+(?:the\s+|a\s+|an\s+)?(?:all[- ])?new\s+{_NOT_NEW}[a-z][\w-]*", re.I)),
+    ("our latest", re.compile(r"\bour (?:very )?(?:latest|newest)\b", re.I)),
+    ("the latest", re.compile(
+        r"\bthe (?:very )?(?:latest|newest)\s+(?:[\w.-]+\s+){0,2}?(?:release|version|edition|issue|update|news|newsletter|report"
+        r"|model|product|range|collection|offer|addition|innovation|generation|album|book|publication|brochure|guide|app)s?\b",
+        re.I)),
+    ("coming soon", re.compile(r"\bcoming soon\b", re.I)),
+    ("now available", re.compile(r"\b(?:now (?:available|live|open for)|available now)\b", re.I)),
+    ("just launched", re.compile(r"\bjust (?:launched|released|published|announced|opened|arrived|added|gone live)\b", re.I)),
+    ("recently", re.compile(
+        r"\b(?:(?:we|has|have|had|was|were|is|are|been)\s+recently\s+[a-z]+ed"
+        r"|recently\s+(?:launched|released|updated|added|published|opened|introduced|announced|redesigned|refurbished"
+        r"|relaunched|renovated|expanded|appointed))\b", re.I)),
+    ("this year", re.compile(r"\b(?:(?:earlier|later|coming|in|for|throughout|during)\s+this\s+(?:year|month)"
+                             r"|this\s+(?:year|month)(?:'s|’s)"
+                             r"|this\s+(?:year|month)\s*,?\s+(?:we|our|the|it|is|marks|will|sees))\b", re.I)),
+]
+# a sentence that uses the words generically, not about the page's own time
+GENERIC = re.compile(r"\b(?:last|previous|next|every|each|per|any)\s+(?:year|month)(?:'s|’s)?\b|\bcompar|\byear[- ]on[- ]year\b"
+                     r"|\byou(?:'ve|’ve| have)?\s+recently\b", re.I)
 TITLE_YEAR = re.compile(r"(?<![\d/.-])(19[5-9]\d|20\d\d)(?![\d/.-]*\d)")
 TITLE_CURRENCY = re.compile(
     r"\b(?:best|top|guide|trends?|predictions?|latest|new|upcoming|calendar|schedule|programme|program|timetable"
@@ -152,10 +183,136 @@ def page_age(dates: PageDates) -> datetime | None:
     return dates.updated_at or dates.published_at
 
 
+# ---------------------------------------------------------------------------- roles and the page's own words
+HISTORICAL = "a dated article, judged as a historical record"
+ON_HOME = "on the home page, whose text is mostly teasers of other pages: judged as information"
+SILENT_ROLES = frozenset(("stub", "error"))  # a redirect stub or an error page is not content
+# The page says its event is over: a status statement, anywhere on the page ...
+EVENT_OVER = re.compile(
+    r"\b(?:has|have)\s+(?:now\s+|already\s+)?(?:finished|ended|closed|passed|concluded|taken place|been held"
+    r"|been (?:cancell?ed|postponed))\b"
+    r"|\b(?:is|are)\s+(?:now\s+)?over\b|\b(?:is|are)\s+now\s+(?:finished|closed)\b"
+    r"|\b(?:was|were|is|are|has been|have been)\s+(?:cancell?ed|postponed)\b"
+    r"|\bthanks?(?: you)?(?: to (?:everyone|all)(?: who)?)? for (?:attending|coming|joining)\b|\b(?:this is|was) a past event\b"
+    r"|\b(?:registration|bookings?|ticket sales?)\s+(?:is\s+|are\s+|has\s+|have\s+)?(?:now\s+)?closed\b", re.I)
+# ... and past tense, which ends the event it is said of (in the title or heading, the opening lines, or
+# the sentence that gives the event's date): "took place", "was held", "held on", "the meeting we held on ..."
+PAST_TENSE = re.compile(r"\b(?:took place|(?:was|were) held|held on|we held|(?:was|were) attended|(?:has|have) taken place"
+                        r"|(?:was|were) (?:hosted|organi[sz]ed) (?:on|in|at|by))\b", re.I)
+# The page says its offer or vacancy is closed.
+OFFER_OVER = re.compile(
+    r"\b(?:vacancy|vacancies|position|job|role|post|competition|offer|promotion|sale|consultation|call|grant|scheme"
+    r"|programme|program|applications?|registrations?|nominations?|entries|submissions?|tender|bids?|deal|voucher|code)"
+    r"\s+(?:has|have|is|are|was|were)\s+(?:now\s+)?(?:been\s+)?(?:closed|ended|expired|finished|filled|over|withdrawn)\b"
+    r"|\bno longer (?:accepting|available|open|taking|valid|running|recruiting|being offered)\b"
+    r"|\bnow closed\b|\bstatus\W+closed\b|\bclosed (?:for|to) (?:applications|entries|registrations?|submissions|nominations)\b"
+    r"|(?:^|[\[(])closed\b|\bclosed(?:[\])]|\s*$)", re.I)
+# where one teaser ends and another starts in the flattened text of a listing
+_BOUNDARY = re.compile(r"[.!?](?=\s)|[»«|•·\n]|continue reading|read more", re.I)
+_TEASER = re.compile(r"continue reading|read more|»|\bmore\s*(?:…|\.\.\.)", re.I)
+_HOME_SECTION = re.compile(r"\b(?:latest|recent) (?:news|posts|articles|stories|updates|blog posts)\b|\bupcoming events\b"
+                           r"|\bwhat'?s on\b|\bfrom (?:the|our) blog\b|\bin the news\b|\bnews and events\b", re.I)
+
+
+def own_text(page: Page) -> str:
+    """The text the page says in its own name: on the home page, what comes before its teasers (a
+    "Latest news" or "Upcoming events" heading, the sentence of the first date, a "Read more", "Continue
+    reading" or "»"), at most 1,000 characters; elsewhere the first 3,000."""
+    text = page.main_text
+    if page.role != "home":
+        return text[:3000]
+    cut = 1000
+    for pattern in (_TEASER, _HOME_SECTION):
+        m = pattern.search(text, 0, cut)
+        if m:
+            cut = m.start()
+    m = DATE_EXPR.search(text, 0, cut)
+    if m:   # a teaser starts with its sentence: cut where that sentence starts
+        end = max(text.rfind(mark, 0, m.start()) for mark in (". ", "! ", "? "))
+        cut = end + 2 if end >= 0 else 0
+    return text[:cut]
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause around text[start:end], bounded by sentence ends and teaser separators."""
+    a = max((m.end() for m in _BOUNDARY.finditer(text, max(0, start - 200), start)), default=max(0, start - 200))
+    b = _BOUNDARY.search(text, end, end + 200)
+    return text[a: b.start() if b else end + 200]
+
+
+def _over_in_words(page: Page, pattern: re.Pattern, now: datetime, dated: Iterable[str] = (), opening: int = 0) -> str | None:
+    """The page's own words saying its event or offer is over, quoted in their sentence: in the title, the
+    heading or anywhere in the text; with ``dated`` (days "YYYY-MM-DD"), past tense too, in the title, the
+    heading, the first ``opening`` characters of the text, or a sentence giving one of those days."""
+    for text in (page.title or "", page.h1 or ""):
+        m = pattern.search(text) or (PAST_TENSE.search(text) if dated else None)
+        if m:
+            return text.strip()
+    text = page.main_text
+    m = pattern.search(text)
+    if m:
+        return sentence(text, m.start())
+    if dated:
+        for m in PAST_TENSE.finditer(text):
+            if m.start() < opening:
+                return sentence(text, m.start())
+            clause = _clause(text, m.start(), m.end())
+            if any(day(v) in dated for _, v, _ in dates_in(clause, now, page.lang)):
+                return sentence(text, m.start())
+    return None
+
+
+def _historical(f: Finding, page: Page) -> Finding:
+    """An article's finding, kept as a record of the page (its role and why) but not as a list item.  The
+    severity it would have is kept in the evidence: analysis/archive.py restores it when the site still
+    presents the article as current (linked from the home page or the navigation), and says so."""
+    f.evidence["severity_if_current"] = f.severity
+    f.severity = "info"
+    f.evidence["role"] = page.role
+    f.evidence["judged_as"] = HISTORICAL
+    if page.role_reason:
+        f.evidence["role_reason"] = page.role_reason
+    return f
+
+
+def _by_role(findings: list[Finding], page: Page) -> list[Finding]:
+    """Expired events and offers by the page's role: none on a listing, information on the home page and
+    on a dated article."""
+    if page.role == "listing":
+        return []
+    if page.role == "article":
+        return [_historical(f, page) for f in findings]
+    if page.role == "home":
+        for f in findings:
+            f.severity = "info"
+            f.evidence["role"] = "home"
+            f.evidence["judged_as"] = ON_HOME
+            f.message += f" ({ON_HOME})."
+    return findings
+
+
+def _page_days(candidates: list[Candidate]) -> set[str]:
+    """The page's own accepted publication and update days (a date next to "Upcoming Events" that is the
+    post's byline is not an event date)."""
+    return {day(c.value) for c in candidates
+            if c.accepted and c.value is not None and c.role in ("published", "modified") and c.precision == "day"}
+
+
+def _said_over(f: Finding, words: str, what: str) -> Finding:
+    """An expired finding whose page says it is over: information that the structured data still carries the date."""
+    f.severity = "info"
+    f.confidence = 0.5
+    f.evidence["page_says"] = words
+    f.message = (f"The page says the {what} is over (\"{words[:160]}\"); only its structured data still gives "
+                 f"{f.evidence.get('end') or f.evidence.get('raw') or f.key} ({f.evidence.get('source', 'structured data')}): "
+                 f"nothing to announce, at most update the structured data.")
+    return f
+
+
 # ---------------------------------------------------------------------------- the rules
 def stale_page(page: Page, dates: PageDates, ctx: Context) -> Finding | None:
-    if not ctx.cfg.stale_pages or dates.updated_at is None:
-        return None
+    if not ctx.cfg.stale_pages or dates.updated_at is None or page.role in SILENT_ROLES or page.role == "listing":
+        return None   # a listing's dates are its teasers' dates: its age says nothing
     exempt = ctx.exempt(page.url)
     if exempt:
         return None
@@ -165,7 +322,7 @@ def stale_page(page: Page, dates: PageDates, ctx: Context) -> Finding | None:
         return None
     severity = "medium" if age >= 2 * days else "low"
     where = f"{section} pages" if section != "default" else "pages"
-    return Finding(
+    f = Finding(
         rule="outdated.stale_page", category="outdated", severity=severity, confidence=dates.confidence,
         site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
         message=(f"Not updated for {human_days(age)} (last update {day(dates.updated_at)}, from {dates.updated_by or dates.updated_source}); "
@@ -175,13 +332,13 @@ def stale_page(page: Page, dates: PageDates, ctx: Context) -> Finding | None:
                   "explanation": dates.explanation, "disagreements": dates.disagreements},
         material={"section": section, "threshold_days": days, "updated_at": day(dates.updated_at)},
     )
+    return _historical(f, page) if page.role == "article" else f
 
 
-def expired_events(page: Page, candidates: list[Candidate], ctx: Context, english: bool) -> list[Finding]:
-    if not ctx.cfg.expired_events:
-        return []
-    found: dict[str, Finding] = {}
-    events: list[dict[str, Candidate]] = []  # in page order: a start opens an event, an end closes the last open one
+def _jsonld_events(candidates: list[Candidate]) -> list[dict[str, Candidate]]:
+    """The events of the page's structured data, in page order: a start opens an event, an end closes the
+    last open one; the same event given twice (two blocks, microdata and JSON-LD) counts once."""
+    events: list[dict[str, Candidate]] = []
     for c in candidates:
         if c.value is None:
             continue
@@ -192,11 +349,25 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
                 events[-1]["event_end"] = c
             else:
                 events.append({"event_end": c})
-    for roles in events:
-        last = roles.get("event_end") or roles.get("event_start")
+    unique: dict[tuple, dict[str, Candidate]] = {}
+    for e in events:
+        unique.setdefault(tuple(day(e[k].value) if k in e else None for k in ("event_start", "event_end")), e)
+    return list(unique.values())
+
+
+def expired_events(page: Page, candidates: list[Candidate], ctx: Context, english: bool) -> list[Finding]:
+    """An event the page is about (its structured data's event, or an invitation in its text) whose date has
+    passed while the page still announces it.  Several events in the structured data: the page is about the
+    series, expired when the last one is.  A page that says the event is over ("This event has now finished",
+    "took place", "the meeting we held on ...") announces nothing: at most information."""
+    if not ctx.cfg.expired_events or page.role in SILENT_ROLES or page.role == "listing":
+        return []
+    found: dict[str, Finding] = {}
+    events = _jsonld_events(candidates)
+    ends = [(e.get("event_end") or e.get("event_start"), e) for e in events]
+    if ends and all(end_of(last.value, last.precision) + GRACE < ctx.now for last, _ in ends):
+        last, roles = max(ends, key=lambda x: x[0].value)   # the series is over when its last event is
         typ = last.context or "Event"
-        if end_of(last.value, last.precision) + GRACE >= ctx.now:
-            continue
         start = roles.get("event_start")
         key = day(last.value)
         found[key] = Finding(
@@ -205,39 +376,58 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
             message=(f"Announces an event ({typ}) that ended {human_days((ctx.now - last.value).days)} ago "
                      f"({day(last.value)}, from structured data {last.name}); the page should say it is over, or go."),
             evidence={"event_type": typ, "start": start.raw if start else None, "end": last.raw,
-                      "source": f"{last.source}:{last.name}"},
+                      "source": f"{last.source}:{last.name}", **({"events_in_structured_data": len(events)} if len(events) > 1 else {})},
         )
     if english:
         text = page.main_text
+        byline = _page_days(candidates)
         for m in EVENT_PHRASE.finditer(text):
             window = text[m.start(): m.end() + 160]
             for dm, value, precision in dates_in(window, ctx.now, page.lang):
+                at, until = m.start() + dm.start(), m.start() + dm.end()
+                if _BOUNDARY.search(text, m.end(), at):
+                    break   # the date is in another sentence, or another teaser: not this invitation's
                 if end_of(value, precision) + GRACE >= ctx.now:
                     continue
                 key = day(value)
+                if key in byline and key not in found:
+                    continue   # the page's own date next to "Upcoming ...": a byline, not an event
+                if PAST_TENSE.search(_clause(text, at, until)):
+                    continue   # "the meeting we held on 2020-07-22": history, not an invitation
                 if key in found:
-                    found[key].evidence.setdefault("text", quote(text, m.start(), m.start() + dm.end()))
+                    found[key].evidence.setdefault("text", quote(text, m.start(), until))
                     found[key].confidence = 0.95
                     continue
                 found[key] = Finding(
                     rule="outdated.expired_event", category="expired", severity="high", confidence=0.75,
                     site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
                     message=(f"Still invites people to an event on {dm.group(0)}, "
-                             f"{human_days((ctx.now - value).days)} ago: \"{sentence(text, m.start() + dm.start())}\"."),
+                             f"{human_days((ctx.now - value).days)} ago: \"{sentence(text, at)}\"."),
                     evidence={"phrase": m.group(0), "date": dm.group(0), "parsed": key,
-                              "text": quote(text, m.start(), m.start() + dm.end())},
+                              "text": quote(text, m.start(), until)},
                 )
                 break
-    return list(found.values())
+    if not found:
+        return []
+    if english and page.role != "article":
+        over = _over_in_words(page, EVENT_OVER, ctx.now, dated=set(found) | {
+            day(e[k].value) for e in events for k in e}, opening=300)
+        if over:
+            return [_said_over(f, over, "event") for f in found.values()]
+    return _by_role(list(found.values()), page)
 
 
 def expired_offers(page: Page, candidates: list[Candidate], ctx: Context, english: bool) -> list[Finding]:
-    if not ctx.cfg.expired_offers:
+    """An offer, vacancy or deadline whose date has passed while the page still makes it.  Several validity
+    dates in the structured data: the page is about the offer that runs longest (one still running: nothing
+    has ended).  A page that says it is closed ("This vacancy has now closed", "no longer accepting") makes no
+    offer: at most information."""
+    if not ctx.cfg.expired_offers or page.role in SILENT_ROLES or page.role == "listing":
         return []
     found: dict[str, Finding] = {}
-    for c in candidates:
-        if c.role != "expires" or c.value is None or end_of(c.value, c.precision) + GRACE >= ctx.now:
-            continue
+    valid = [c for c in candidates if c.role == "expires" and c.value is not None]
+    if valid and all(end_of(c.value, c.precision) + GRACE < ctx.now for c in valid):
+        c = max(valid, key=lambda c: c.value)
         key = day(c.value)
         found[key] = Finding(
             rule="outdated.expired_offer", category="expired", severity="high", confidence=0.85,
@@ -269,11 +459,31 @@ def expired_offers(page: Page, candidates: list[Candidate], ctx: Context, englis
                         evidence=evidence,
                     )
                 break
-    return list(found.values())
+    if not found:
+        return []
+    if english and page.role != "article":
+        over = _over_in_words(page, OFFER_OVER, ctx.now)
+        if over:
+            return [_said_over(f, over, "offer") for f in found.values()]
+    return _by_role(list(found.values()), page)
+
+
+def find_claims(text: str) -> list[tuple[str, re.Match]]:
+    """The stale-claim phrases of a text, in text order, each with the pattern's name; generic uses left out."""
+    hits = []
+    for name, pattern in CLAIMS:
+        for m in pattern.finditer(text):
+            if not GENERIC.search(sentence(text, m.start())):
+                hits.append((name, m))
+                break
+    return sorted(hits, key=lambda h: h[1].start())
 
 
 def stale_claims(page: Page, dates: PageDates, ctx: Context, english: bool) -> Finding | None:
-    if not ctx.cfg.stale_claims or not english:
+    """Words that present something as current ("our new ...", "the latest release", "coming soon", "now
+    available", "this year") on a page older than claim_max_age.  Not on a listing (its words are its
+    teasers'); on the home page only its own words; on a dated article, information (history)."""
+    if not ctx.cfg.stale_claims or not english or page.role in SILENT_ROLES or page.role == "listing":
         return None
     when = page_age(dates)
     if when is None:
@@ -281,19 +491,27 @@ def stale_claims(page: Page, dates: PageDates, ctx: Context, english: bool) -> F
     age = (ctx.now - when).days
     if age <= ctx.claim_days:
         return None
-    for label, text in (("title", page.title or ""), ("heading", page.h1 or ""), ("main content", page.main_text[:3000])):
-        m = CLAIM_PHRASE.search(text)
-        if m:
-            return Finding(
-                rule="outdated.stale_claim", category="outdated", severity="medium", confidence=min(dates.confidence, 0.8),
-                site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
-                message=(f"Calls something \"{m.group(0)}\" in its {label}, but the page dates from {day(when)} "
-                         f"({human_days(age)} ago)."),
-                evidence={"claim": m.group(0), "where": label, "text": quote(text, m.start(), m.end()),
-                          "page_date": day(when), "page_date_source": dates.updated_source or dates.published_source,
-                          "claim_max_age_days": ctx.claim_days},
-                material={"claim": m.group(0).lower(), "where": label, "page_date": day(when)},
-            )
+    for label, text in (("title", page.title or ""), ("heading", page.h1 or ""), ("main content", own_text(page))):
+        hits = find_claims(text)
+        if not hits:
+            continue
+        name, m = hits[0]
+        said = sentence(text, m.start())
+        if len(said) < 25 and m.end() < len(text):   # "NEW!" alone says little: with what follows it
+            after = sentence(text, m.end() + 1)
+            said = said if not after or after in said else f"{said} {after}"
+        f = Finding(
+            rule="outdated.stale_claim", category="outdated", severity="medium", confidence=min(dates.confidence, 0.8),
+            site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
+            message=(f"Calls something \"{m.group(0)}\" in its {label}, but the page dates from {day(when)} "
+                     f"({human_days(age)} ago): \"{said}\"."),
+            evidence={"claim": m.group(0), "kind": name, "where": label, "sentence": said,
+                      "text": quote(text, m.start(), m.end()), "also": [h.group(0) for _, h in hits[1:5]],
+                      "page_date": day(when), "page_date_source": dates.updated_source or dates.published_source,
+                      "claim_max_age_days": ctx.claim_days, "role": page.role},
+            material={"claim": m.group(0).lower(), "where": label, "page_date": day(when)},
+        )
+        return _historical(f, page) if page.role == "article" else f
     return None
 
 
@@ -345,8 +563,8 @@ def old_copyright(pages: list[tuple[Page, tuple[int, str]]], ctx: Context, site:
 
 
 def old_year_in_title(page: Page, dates: PageDates, ctx: Context) -> Finding | None:
-    if not ctx.cfg.title_years or not page.title or ctx.exempt(page.url):
-        return None
+    if not ctx.cfg.title_years or not page.title or ctx.exempt(page.url) or page.role in SILENT_ROLES or page.role == "listing":
+        return None   # a listing's title names the year of its archive
     limit = ctx.now.year - ctx.cfg.title_year_grace_years
     years = [int(y) for y in TITLE_YEAR.findall(page.title)]
     if not years or max(years) >= limit:
@@ -356,10 +574,11 @@ def old_year_in_title(page: Page, dates: PageDates, ctx: Context) -> Finding | N
     confidence, severity = (0.75, "medium") if current else (0.35, "info")
     reading = ("presents itself as current" if current else
                "may be an archive item (then exempt it) or present itself as current (then update it)")
-    return Finding(
+    f = Finding(
         rule="outdated.old_year_in_title", category="outdated", severity=severity, confidence=confidence,
         site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
         message=f"The title names {year}, {ctx.now.year - year} years ago: \"{page.title}\" {reading}.",
         evidence={"title": page.title, "year": year, "currency_word": current.group(0) if current else None,
                   "page_date": day(page_age(dates))},
     )
+    return _historical(f, page) if page.role == "article" else f
