@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from analysis.findings import Finding
 from decay.times import parse_iso
-from crawler.social.platforms import MAX_NAME, ProfileRef, registrable
+from crawler.social.base import network_error
+from crawler.social.platforms import MAX_NAME, ProfileRef, identify, registrable
 from decay.config import Config, parse_duration
 
 SOCIAL_SITE = "(social)"
@@ -29,7 +30,14 @@ RULES = {
     "social.unlisted_account": "social",
     "social.unlinked_account": "social",
     "social.inconsistent_identity": "social",
+    "social.network_down": "social",
 }
+# The social crawl is judged "network down" (the crawler itself reached no platform) when at least NETWORK_DOWN_SHARE of
+# its checks, and at least NETWORK_DOWN_MIN of them, failed before any server answered (DNS, connection refused or
+# timed out: crawler.social.base.network_error); an HTTP answer (404, 410, a suspended page) is never such a failure.
+NETWORK_DOWN_SHARE = 0.8
+NETWORK_DOWN_MIN = 3
+NETWORK_SUBJECT = "(social crawl)"
 PLATFORM_NAMES = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn", "tiktok": "TikTok",
                   "youtube": "YouTube", "mastodon": "Mastodon", "bluesky": "Bluesky", "medium": "Medium",
                   "substack": "Substack", "feed": "feed"}
@@ -50,6 +58,7 @@ class Profile:
     sources: list[dict] = field(default_factory=list)
     check: dict | None = None
     posts: list[dict] = field(default_factory=list)
+    same_account: dict | None = None   # other URLs of this account, and why they are the same account (merge_accounts)
 
     @property
     def links(self) -> list[dict]:
@@ -72,7 +81,9 @@ def latest_social_crawl(conn: sqlite3.Connection) -> tuple[int, dict] | None:
     return (row[0], json.loads(row[1] or "{}")) if row else None
 
 
-def load(conn: sqlite3.Connection, run_id: int) -> list[Profile]:
+def load(conn: sqlite3.Connection, run_id: int, checks_run: int | None = -1) -> list[Profile]:
+    """The profiles of social crawl ``run_id``, with their checks from ``checks_run`` (default: the same crawl; None: none)."""
+    checks_run = run_id if checks_run == -1 else checks_run
     profiles: dict[int, Profile] = {}
     for pid, key, platform, handle, url, declared, official, owner in conn.execute(
             "SELECT id, key, platform, handle, url, declared, official, owner FROM social_profiles WHERE social_crawl_id = ? "
@@ -84,11 +95,17 @@ def load(conn: sqlite3.Connection, run_id: int) -> list[Profile]:
         if p is not None:
             p.sources.append(dict(zip(cols, row)))
     ccols = ["profile_id", "checked_at", "adapter", "status", "reason", "confidence", "http_status", "requested_url", "final_url",
-             "marker", "display_name", "handle", "bio", "bio_link", "moved_to", "feed_url", "last_post_at", "posts_90d", "posts_seen"]
-    for row in conn.execute(f"SELECT {', '.join(ccols)} FROM social_checks WHERE social_crawl_id = ?", [run_id]):
+             "marker", "display_name", "handle", "bio", "bio_link", "moved_to", "feed_url", "last_post_at", "posts_90d", "posts_seen",
+             "evidence"]
+    for row in conn.execute(f"SELECT {', '.join(ccols)} FROM social_checks WHERE social_crawl_id = ?", [checks_run]):
         p = profiles.get(row[0])
         if p is not None:
             p.check = dict(zip(ccols, row))
+            try:
+                ev = json.loads(p.check["evidence"] or "[]")
+            except ValueError:
+                ev = []
+            p.check["evidence"] = ev if isinstance(ev, list) else []
     for pid, published_at, url, text in conn.execute(
             "SELECT profile_id, published_at, url, excerpt FROM social_posts ORDER BY profile_id, ordinal"):
         p = profiles.get(pid)
@@ -132,6 +149,8 @@ class Rules:
         self.now = now
         self.run_id = run_id
         self.site_crawls = site_crawls
+        self.checks_run: int | None = run_id   # the crawl whose checks are judged (an earlier one when this one had no network)
+        self.not_checked = "not checked (over [social_settings] max_profiles, or check_discovered = false)"
         st = config.social_settings
         self.dormant_days = parse_duration(st.dormant_after) or 182
         self.max_listed = config.links.max_listed
@@ -139,10 +158,14 @@ class Rules:
     def finding(self, rule: str, p: Profile, severity: str, confidence: float, message: str, evidence: dict,
                 material=None) -> Finding:
         c = p.check or {}
+        extra = {"same_account": p.same_account} if p.same_account else {}
+        if self.checks_run is not None and self.checks_run != self.run_id and c:
+            extra["checked_in_social_crawl"] = self.checks_run   # the latest crawl reached no platform (social.network_down)
         return Finding(rule=rule, category=RULES[rule], severity=severity, confidence=confidence, site=SOCIAL_SITE,
                        subject_url=p.url, subject_id=p.id, subject_type="profile",
                        title=c.get("display_name") or p.label, message=message,
-                       evidence={"profile": _profile_evidence(p), **evidence, "social_crawl_id": self.run_id}, material=material)
+                       evidence={"profile": _profile_evidence(p), **evidence, **extra, "social_crawl_id": self.run_id},
+                       material=material)
 
     # -------------------------------------------------------------------------------------------- rules
     def hijackable(self, p: Profile) -> Finding | None:
@@ -222,7 +245,7 @@ class Rules:
         msg = (f"{p.label} is linked from {len(p.pages)} page(s) but is not in the inventory ([[social]]); {why}. "
                "If it is yours, declare it with an owner; if not, make sure the link is meant.")
         return self.finding("social.unlisted_account", p, "medium" if strong else "low", 0.8 if strong else 0.5, msg, {
-            "why": why, "check": _check_evidence(c) if c else "not checked (over [social_settings] max_profiles, or check_discovered = false)",
+            "why": why, "check": _check_evidence(c) if c else self.not_checked,
             **_linking(p, self.max_listed),
         }, material={"pages": p.pages})
 
@@ -329,8 +352,133 @@ def majority_handle(profiles: list[Profile]) -> str:
     return top if n >= 2 else ""
 
 
+# ---------------------------------------------------------------------------------------------- one account, one profile
+def _identities(p: Profile) -> list[tuple[str, str]]:
+    """(key, why) of the stable identity the platform named for this profile, when it differs from the profile's own key:
+    a YouTube @handle, /c/ or /user/ name -> its /channel/UC... id (its channel page's canonical link or channel-id meta, or
+    its feed), a Bluesky handle -> its did.  Only from a check that reached the account (alive or suspended)."""
+    c = p.check
+    if not c or c["status"] not in ("alive", "suspended"):
+        return []
+    out = []
+    for e in c.get("evidence") or []:
+        if isinstance(e, dict) and e.get("same_as"):
+            ref = identify(str(e["same_as"]))
+            if ref is not None and ref.platform == p.platform and ref.key != p.key:
+                out.append((ref.key, str(e.get("how") or f"the platform names {ref.url} as {p.url}")))
+    if not out and p.platform == "youtube" and not p.key.startswith("youtube:channel:"):
+        # crawls before the identity was recorded: the channel feed the check read names the channel id
+        m = re.search(r"[?&]channel_id=(UC[A-Za-z0-9_-]{22})", c.get("feed_url") or "")
+        if m:
+            out.append((f"youtube:channel:{m.group(1)}", f"the check of {p.url} found and read the feed of channel {m.group(1)}"))
+    return out
+
+
+def merge_accounts(profiles: list[Profile]) -> list[Profile]:
+    """One profile per account: the URLs the platform says are one account (a YouTube channel by its id and by its
+    @handle, a Bluesky handle and its did) are judged as one, under the declared one (else the stable id, else the most
+    linked), with all their links and the evidence of why in ``same_account``.  twitter.com and x.com, www./m./mobile.
+    hosts, letter case, trailing slashes and ?lang= are one profile already (``crawler.social.platforms.identify``)."""
+    parent: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    why: dict[str, list[str]] = {}
+    targets: set[str] = set()
+    for p in profiles:
+        for key, how in _identities(p):
+            parent[find(p.key)] = find(key)
+            why.setdefault(p.key, []).append(how)
+            targets.add(key)
+    groups: dict[str, list[Profile]] = {}
+    for p in profiles:
+        groups.setdefault(find(p.key), []).append(p)
+    out = []
+    for p in profiles:
+        group = groups.pop(find(p.key), None)
+        if group is None:
+            continue
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        ordered = sorted(group, key=lambda q: (not q.declared, q.key not in targets, -len(q.pages), q.key))
+        first = ordered[0]
+        declared = [q for q in ordered if q.declared]
+        m = Profile(first.id, first.key, first.platform, first.handle, first.url, bool(declared),
+                    declared[0].official if declared else None, next((q.owner for q in declared if q.owner), None))
+        m.sources = [s for q in ordered for s in q.sources]
+        known = [q for q in ordered if q.check and q.check["status"] != "unknown"]
+        chosen = first if first.check and first.check["status"] != "unknown" else (known[0] if known else first)
+        m.check, m.posts = chosen.check, chosen.posts
+        m.same_account = {
+            "urls": [q.url for q in ordered],
+            "because": [h for q in ordered for h in why.get(q.key, [])],
+            "profiles": [{"url": q.url, "profile_id": q.id, "declared": q.declared, "linking_pages": len(q.pages),
+                          "check": (q.check or {}).get("status")} for q in ordered],
+            "judged_as": first.url,
+        }
+        out.append(m)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- the crawler's own network
+def network_failed(check: dict | None) -> str | None:
+    """The error, when every request of this check failed before any server answered (DNS, refused, timed out)."""
+    if not check or check["status"] != "unknown":
+        return None
+    answers = [e.get("answer") for e in check.get("evidence") or [] if isinstance(e, dict) and "answer" in e]
+    if answers and all(network_error(a) for a in answers):
+        return answers[0]
+    return None
+
+
+def _network_down(profiles: list[Profile]) -> tuple[int, list[tuple[Profile, str]]] | None:
+    checked = [p for p in profiles if p.check]
+    failed = [(p, e) for p in checked for e in [network_failed(p.check)] if e]
+    if len(checked) >= NETWORK_DOWN_MIN and len(failed) >= NETWORK_DOWN_SHARE * len(checked):
+        return len(checked), failed
+    return None
+
+
+def _usable_before(conn: sqlite3.Connection, run_id: int) -> tuple[int, str] | None:
+    """The latest complete social crawl before ``run_id`` that reached the platforms: (id, finished_at)."""
+    for rid, finished in conn.execute("SELECT id, finished_at FROM social_crawls WHERE status = 'complete' AND id < ? "
+                                      "ORDER BY id DESC LIMIT 30", [run_id]).fetchall():
+        if _network_down(load(conn, rid)) is None:
+            return rid, finished
+    return None
+
+
+def _network_note(run_id: int, checked: int, failed: list[tuple[Profile, str]], earlier: tuple[int, str] | None) -> Finding:
+    kinds: dict[str, int] = {}
+    for _, e in failed:
+        k = e.split(":")[0].strip()
+        kinds[k] = kinds.get(k, 0) + 1
+    hosts = sorted({urlsplit((p.check or {}).get("requested_url") or p.url).netloc for p, _ in failed})
+    msg = (f"Social profiles could not be checked: {len(failed)} of {checked} checks of social crawl {run_id} failed with DNS "
+           "or connection errors before any platform answered; the crawler had no network? No account is judged from this crawl"
+           + (f"; the account findings come from social crawl {earlier[0]} ({(earlier[1] or '')[:10]}), the latest that reached "
+              "the platforms." if earlier else "."))
+    return Finding(rule="social.network_down", category="social", severity="info", confidence=0.9, site=SOCIAL_SITE,
+                   subject_url=NETWORK_SUBJECT, subject_type="social_crawl", title="Social crawl without network", message=msg,
+                   evidence={"social_crawl_id": run_id, "checks": checked, "failed_before_any_answer": len(failed),
+                             "errors": kinds, "hosts": hosts[:20],
+                             "examples": [{"profile": p.url, "error": e} for p, e in failed[:5]],
+                             "threshold": f"at least {NETWORK_DOWN_SHARE:.0%} of at least {NETWORK_DOWN_MIN} checks",
+                             "checks_judged_instead": {"social_crawl_id": earlier[0], "finished_at": earlier[1]} if earlier else None,
+                             "what_to_do": "check the crawling machine's DNS, proxy and firewall, then run decay crawl --only social"},
+                   material={"network_down": True, "checks_judged_instead": earlier[0] if earlier else None})
+
+
 def analyse_social(conn: sqlite3.Connection, config: Config, now: datetime) -> tuple[int, list[Finding]] | None:
-    """The findings about the profiles of the latest complete social crawl; None when there is none yet."""
+    """The findings about the profiles of the latest complete social crawl; None when there is none yet.
+
+    When that crawl reached no platform (social.network_down), its checks judge nothing: the accounts are judged from
+    the checks of the latest earlier crawl that did, if any (its inventory, the pages that link, is still this crawl's)."""
     latest = latest_social_crawl(conn)
     if latest is None:
         return None
@@ -338,6 +486,15 @@ def analyse_social(conn: sqlite3.Connection, config: Config, now: datetime) -> t
     profiles = load(conn, run_id)
     rules = Rules(config, now, run_id, site_crawls)
     findings: list[Finding] = []
+    down = _network_down(profiles)
+    if down is not None:
+        earlier = _usable_before(conn, run_id)
+        findings.append(_network_note(run_id, down[0], down[1], earlier))
+        profiles = load(conn, run_id, earlier[0] if earlier else None)
+        rules.checks_run = earlier[0] if earlier else None
+        rules.not_checked = (f"not checked: social crawl {run_id} reached no platform (see social.network_down)"
+                             + (f" and social crawl {earlier[0]} did not check it" if earlier else ""))
+    profiles = merge_accounts(profiles)
     for p in profiles:
         for f in (rules.hijackable(p), rules.unavailable(p), rules.dormant(p), rules.unlisted(p), rules.unlinked(p),
                   rules.identity(p, profiles)):

@@ -11,7 +11,9 @@ from tests.conftest import write_config
 
 SAME = [
     ["https://twitter.com/Harbourside", "https://x.com/harbourside", "http://www.twitter.com/harbourside/",
-     "https://mobile.twitter.com/harbourside?lang=en", "https://x.com/@harbourside"],
+     "https://mobile.twitter.com/harbourside?lang=en", "https://x.com/@harbourside", "https://m.x.com/Harbourside/",
+     "https://twitter.com/intent/follow?screen_name=Harbourside", "https://x.com/intent/user?screen_name=harbourside",
+     "https://twitter.com/#!/harbourside"],
     ["https://www.facebook.com/HarbourFoundation/", "https://facebook.com/harbourfoundation", "https://m.facebook.com/harbourfoundation"],
     ["https://www.facebook.com/profile.php?id=100064", "https://facebook.com/pages/Harbour-Foundation/100064"],
     ["https://instagram.com/harbourside", "https://www.instagram.com/Harbourside/"],
@@ -22,7 +24,8 @@ SAME = [
     ["https://www.youtube.com/@Tagesschau", "https://m.youtube.com/@tagesschau"],
     ["https://www.youtube.com/user/google", "https://youtube.com/user/Google"],
     ["https://bsky.app/profile/harbourside.bsky.social", "https://bsky.app/profile/Harbourside.bsky.social"],
-    ["https://hachyderm.io/@ricoberger", "https://Hachyderm.io/@RicoBerger/", "https://hachyderm.io/users/ricoberger"],
+    ["https://hachyderm.io/@ricoberger", "https://Hachyderm.io/@RicoBerger/", "https://hachyderm.io/users/ricoberger",
+     "https://mastodon.social/@ricoberger@hachyderm.io"],    # another server's view of the account
     ["https://medium.com/@YuriShkuro", "https://yurishkuro.medium.com/"],
 ]
 

@@ -112,6 +112,7 @@ class CheckResult:
     posts_90d: int | None = None
     evidence: list[dict] = field(default_factory=list)   # every request made and what it answered
     requests: int = 0
+    same_as: str | None = None        # the profile's own URL under its stable id, when the platform names it (see same_account)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -119,6 +120,27 @@ class CheckResult:
 
 
 Check = Generator[Ask, Answer, CheckResult]
+
+
+def same_account(result: CheckResult, url: str, how: str) -> None:
+    """Record that the platform names this profile's stable identity: a YouTube @handle, /c/ or /user/ name whose
+    channel page or feed names its /channel/UC... URL, a Bluesky handle whose API record names its did.  Recorded
+    in the evidence (``{"same_as": url, "how": ...}``); the analysis treats every URL of one account as one profile."""
+    result.same_as = url
+    result.evidence.append({"same_as": url, "how": how})
+
+
+# What an answer says when the crawler reached nobody (``describe_failure`` in crawler/spiders/site.py): the host name
+# did not resolve, nothing answered the connection, or no route.  A 404, a 410 or a suspended page is an answer, not this.
+NETWORK_ERRORS = ("dns lookup failed", "connection refused", "cannot connect", "timeout: no answer", "no route to host",
+                  "network is unreachable", "could not contact dns servers", "dnslookuperror", "cannotresolvehosterror",
+                  "unknownhosterror", "norouteerror", "connectionrefusederror", "tcptimedouterror")
+
+
+def network_error(answer: str | None) -> bool:
+    """Did this answer (an ``Answer.describe()`` text, as recorded in the evidence) fail before any server answered?"""
+    a = (answer or "").strip().lower()
+    return bool(a) and not a.startswith("http ") and any(e in a for e in NETWORK_ERRORS)
 
 
 def excerpt(text: str | None, words: int = EXCERPT_WORDS) -> str | None:

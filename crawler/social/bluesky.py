@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from urllib.parse import quote
 
-from crawler.social.base import ask, Ask, Check, CheckResult, plausible, summarise_posts
+from crawler.social.base import ask, Ask, Check, CheckResult, plausible, same_account, summarise_posts
 from crawler.social.feed import _iso_date
 
 API = "https://public.api.bsky.app"
@@ -56,6 +56,8 @@ def check_bluesky(profile, now: datetime, keep: int) -> Check:
     res.reason = f"Bluesky publishes the profile ({data.get('postsCount', '?')} posts)"
     if not did:
         return res
+    if isinstance(did, str) and did.startswith("did:") and profile.handle != did:
+        same_account(res, f"https://bsky.app/profile/{did}", f"Bluesky's record of {profile.handle} names its permanent id {did}")
     url = f"{API}/xrpc/app.bsky.feed.getAuthorFeed?actor={quote(did, safe=':')}&limit={FEED_LIMIT}&filter=posts_no_replies"
     b = yield from ask(res, Ask(url, "posts", accept="application/json"), deciding=False)
     feed = b.json() if b.ok else None

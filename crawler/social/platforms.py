@@ -72,7 +72,8 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
-X_HOSTS = {"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com", "m.twitter.com"}
+X_HOSTS = {"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com", "m.twitter.com", "m.x.com"}
+X_FOLLOW = {"follow", "user"}   # twitter.com/intent/follow?screen_name=NAME: a "follow us" button names the account
 X_RESERVED = {"intent", "share", "home", "search", "hashtag", "i", "explore", "settings", "login", "logout", "signup",
               "tos", "privacy", "notifications", "messages", "compose", "about", "download", "jobs", "rules", "help"}
 X_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,50}$")   # X allows 15 characters; longer ones are recognised (and cannot be registered)
@@ -92,6 +93,7 @@ YT_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
 MEDIUM_RESERVED = {"m", "p", "tag", "tags", "topic", "topics", "search", "about", "membership", "plans", "me", "new-story",
                    "jobs-at-medium", "policy", "creators", "feed", "signin", "sitemap", "_"}
 MASTODON_USER = re.compile(r"^@([A-Za-z0-9_][A-Za-z0-9_.\-]{0,63})$")
+MASTODON_REMOTE = re.compile(r"^@([A-Za-z0-9_][A-Za-z0-9_.\-]{0,63})@([A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})$")
 # hosts where /@name is not an ActivityPub account
 NOT_FEDIVERSE = {"medium.com", "tiktok.com", "threads.net", "youtube.com", "m.youtube.com", "substack.com", "github.com",
                  "bsky.app", "x.com", "twitter.com", "instagram.com", "facebook.com", "linkedin.com"}
@@ -184,6 +186,11 @@ def identify(url: str) -> ProfileRef | None:
     host = _host(parts.netloc)
     seg = _segments(parts.path)
     if host in X_HOSTS:
+        if not seg and parts.fragment.startswith("!/"):   # the old twitter.com/#!/name form
+            seg = _segments(parts.fragment[2:].split("?")[0])
+        if len(seg) == 2 and seg[0].lower() == "intent" and seg[1].lower() in X_FOLLOW:
+            names = parse_qs(parts.query).get("screen_name")
+            return _x(names[0].lstrip("@")) if names and X_HANDLE.match(names[0].lstrip("@")) else None
         if len(seg) == 1 and seg[0].lower() not in X_RESERVED and X_HANDLE.match(seg[0].lstrip("@")):
             return _x(seg[0].lstrip("@"))
         return None
@@ -245,6 +252,9 @@ def identify(url: str) -> ProfileRef | None:
             m = MASTODON_USER.match(seg[0])
             if m:
                 return _mastodon(m.group(1), host)
+            m = MASTODON_REMOTE.match(seg[0])   # another server's view of an account (/@name@its.server): the same account
+            if m and m.group(2).lower().rstrip(".") not in NOT_FEDIVERSE:
+                return _mastodon(m.group(1), m.group(2).rstrip("."))
         if len(seg) == 2 and seg[0] == "users" and MASTODON_USER.match("@" + seg[1]):
             return _mastodon(seg[1], host)
     return None

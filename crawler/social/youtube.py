@@ -10,27 +10,30 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from crawler.social.base import ask, Ask, Check, CheckResult, finish, read_page
+from crawler.social.base import ask, Ask, Check, CheckResult, finish, read_page, same_account
 from crawler.social.feed import FEED_TYPES, apply_feed, read_feed
 
 FEED = "https://www.youtube.com/feeds/videos.xml?channel_id="
+CHANNEL = "https://www.youtube.com/channel/"
 _CANONICAL_CHANNEL = re.compile(r"^https?://(?:www\.)?youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
 _CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 _CHANNEL_ID_IN_SCRIPT = re.compile(r'"(?:channelId|externalId|browseId)"\s*:\s*"(UC[A-Za-z0-9_-]{22})"')
 
 
-def _channel_id(text: str) -> str | None:
-    """The channel id a channel page names: its canonical URL, its identifier or channelId <meta>, or the data
-    in its scripts."""
+def _channel_id(text: str) -> tuple[str, str] | tuple[None, None]:
+    """The channel id a channel page names, and where: its canonical URL, its identifier or channelId <meta>, or the
+    data in its scripts (externalId, channelId)."""
     page = read_page(text)
     m = _CANONICAL_CHANNEL.match(page.canonical)
     if m:
-        return m.group(1)
+        return m.group(1), f'its canonical link "{page.canonical}"'
     for key in ("identifier", "channelid"):
         if _CHANNEL_ID.match(page.meta.get(key, "")):
-            return page.meta[key]
+            return page.meta[key], f'its <meta itemprop="{key}"> {page.meta[key]}'
     m = _CHANNEL_ID_IN_SCRIPT.search(text)
-    return m.group(1) if m else None
+    return (m.group(1), f"its page data ({m.group(0)})") if m else (None, None)
+
+
 TERMINATED = ("This account has been terminated", "This channel was removed because it violated",
               "has been terminated for a violation")
 
@@ -64,10 +67,11 @@ def check_youtube(profile, now: datetime, keep: int) -> Check:
         if not page.ok:
             res.reason = f"the channel page answered HTTP {page.status}"
             return res
-        cid = _channel_id(text)
+        cid, where = _channel_id(text)
         if cid is None:
             res.reason = "the channel page answered, but names no channel id (the feed cannot be found)"
             return res
+        same_account(res, CHANNEL + cid, f"the page of {profile.url} names channel {cid} in {where}")
         feed_url = FEED + cid
     res.feed_url = feed_url
     a = yield from ask(res, Ask(feed_url, "feed", accept=FEED_TYPES))
@@ -78,6 +82,9 @@ def check_youtube(profile, now: datetime, keep: int) -> Check:
             return res
         res.status, res.confidence = "alive", 0.95
         res.display_name = fr.title
+        m = _CANONICAL_CHANNEL.match(fr.link or "")
+        if res.same_as is None and m and not profile.key.startswith("youtube:channel:"):   # a /user/ name: its feed names the channel
+            same_account(res, CHANNEL + m.group(1), f'the feed of {profile.url} ({feed_url}) links to its channel "{fr.link}"')
         apply_feed(res, fr, now, keep)
         res.reason = f"the channel feed lists {fr.total} videos" + (f", the newest of {res.last_post_at[:10]}" if res.last_post_at else "")
         return res
