@@ -45,11 +45,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     pages = site_pages(conn, site_cfg.name, crawl_id)
     res.pages = len(pages)
     trust = learn_site_trust(p.date_input for p in pages)
-    for source, reason in trust.distrusted.items():
-        res.signals.append((site_cfg.name, source, 0, reason))
-    for source, note in trust.notes.items():
-        if source not in trust.distrusted:
-            res.signals.append((site_cfg.name, source, 1, note))
+    res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
     copyrights = []
     now = ctx.now
     for page in with_texts(conn, pages):

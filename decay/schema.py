@@ -344,9 +344,10 @@ TABLES += [
     Table(
         "site_signals", "Per site and date source: is it evidence, or does it lie? (e.g. a sitemap that says today for every URL).", [
             ("site", T, "Site name."),
-            ("source", T, "The date source (http:last-modified, sitemap:lastmod, ...)."),
+            ("source", T, "The date source (http:last-modified, sitemap:lastmod, ...); a stamp (one value shared by many pages, a deploy or build time, ignored as their date) is the source and its value: 'http:last-modified 2024-10-17 16:03 UTC'."),
             ("trusted", I, "0 when this source is ignored on this site."),
             ("reason", T, "What was measured."),
+            ("pages", I, "Pages it is about: with a value of the source; for a stamp, the pages that share it."),
             ("analysis_id", I, "The analysis that judged it."),
         ], pk=("site", "source"), kind="judgments",
     ),

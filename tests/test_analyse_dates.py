@@ -128,7 +128,7 @@ def test_deploy_time_last_modified_and_uniform_sitemap_never_decide(analysed):
     assert undated["updated_at"] is None and undated["published_at"] is None and undated["confidence"] < 0.5
     # the page's sentence says what was ignored, and why
     assert undated["explanation"].startswith("Unknown: no credible date.")
-    assert "The Last-Modified header (" in undated["explanation"] and "(deploy time, not edit time)" in undated["explanation"]
+    assert "The Last-Modified header (" in undated["explanation"] and "a deploy or build stamp, not this page's update" in undated["explanation"]
     assert "the sitemap's lastmod (2026-11-20) ignored: the sitemap gives the same lastmod" in undated["explanation"]
     evidence = query(db, "SELECT * FROM date_evidence WHERE url_id = ?", [undated["url_id"]])
     assert {(e["source"], e["accepted"]) for e in evidence} == {("http:last-modified", 0), ("sitemap:lastmod", 0),

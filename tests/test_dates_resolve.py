@@ -46,8 +46,9 @@ def test_the_issues_example_sentence():
                S("text", "phrase", "Updated 2 March 2019", "main")], trust=deploy_time_site(), last_modified=DEPLOY)
     assert (day(d.updated_at), d.updated_source) == ("2019-03-02", "jsonld:dateModified")
     assert "Last updated 2019-03-02 according to JSON-LD dateModified, agreeing with the visible 'Updated 2 March 2019'" in d.explanation
-    assert d.explanation.endswith("The Last-Modified header (2026-11-20) ignored: the server sends the same "
-                                  "Last-Modified hour (2026-11-20 09:00 UTC) for 6 of 6 pages (deploy time, not edit time).")
+    assert d.explanation.endswith("The Last-Modified header (2026-11-20) ignored: the same Last-Modified 2026-11-20 09:00 UTC is on 6 of 6 "
+                                  "pages: a deploy or build stamp, not this page's update (a stamp: one value, give or take "
+                                  "2 minutes, on 5 pages or more and 20% of them).")
     assert d.disagreements == []
 
 
@@ -57,8 +58,8 @@ def test_the_readme_example():
     assert d.explanation == (
         "Published 2019-03-02 according to JSON-LD datePublished. Last updated 2019-05-06 according to JSON-LD "
         "dateModified, agreeing with the visible 'Last updated: 6 May 2019'. The Last-Modified header (2026-11-20) "
-        "ignored: the server sends the same Last-Modified hour (2026-11-20 09:00 UTC) for 6 of 6 pages (deploy time, "
-        "not edit time).")
+        "ignored: the same Last-Modified 2026-11-20 09:00 UTC is on 6 of 6 pages: a deploy or build stamp, not this "
+        "page's update (a stamp: one value, give or take 2 minutes, on 5 pages or more and 20% of them).")
 
 
 # ---------------------------------------------------------------------------- disagreement is recorded
@@ -100,9 +101,11 @@ def test_distrusted_signals_never_decide_and_the_sentence_says_why():
     trust = deploy_time_site()
     d = dates(trust=trust, last_modified=DEPLOY)
     assert d.published_at is None and d.updated_at is None and d.confidence == 0.05
-    assert d.explanation == ("Unknown: no credible date. The Last-Modified header (2026-11-20) ignored: the server "
-                             "sends the same Last-Modified hour (2026-11-20 09:00 UTC) for 6 of 6 pages (deploy time, "
-                             "not edit time).")
+    assert d.explanation == ("Unknown: no credible date. The Last-Modified header (2026-11-20) ignored: the same "
+                             "Last-Modified 2026-11-20 09:00 UTC is on 6 of 6 pages: a deploy or build stamp, not this "
+                             "page's update (a stamp: one value, give or take 2 minutes, on 5 pages or more and 20% of them).")
+    assert trust.distrusted["http:last-modified"] == ("the server sends the same Last-Modified hour (2026-11-20 09:00 UTC) "
+                                                     "for 6 of 6 pages (deploy time, not edit time)")
     # the same header on a site where it varies is evidence
     d = dates(last_modified=DEPLOY)
     assert (day(d.updated_at), d.updated_source) == ("2026-11-20", "http:last-modified")

@@ -114,10 +114,17 @@ def test_sitemap_lastmod_equal_to_its_build_time():
 
 def test_distrusted_sources_are_rejected_with_the_sites_reason():
     trust = learn_site_trust([PageInput(url=f"https://www.example.org/{i}", fetched_at=NOW, signals=[],
-                                        sitemap_lastmods=["2026-11-20"]) for i in range(10)])
+                                        sitemap_lastmods=[NOW.isoformat()]) for i in range(10)])
     c = sitemap("2026-11-20", trust=trust)
     assert not c.accepted
-    assert c.reason == "not trusted on this site: the sitemap gives the same lastmod (2026-11-20) to 10 of 10 URLs"
+    assert c.reason == "not trusted on this site: the sitemap gives the time it was generated as lastmod for 10 of 10 URLs"
+    # a value shared by every page is rejected with what was measured about that value
+    trust = learn_site_trust([PageInput(url=f"https://www.example.org/{i}", fetched_at=NOW, signals=[],
+                                        sitemap_lastmods=["2026-11-20"]) for i in range(10)])
+    c = sitemap("2026-11-20", trust=trust)
+    assert not c.accepted and "the sitemap gives the same lastmod (2026-11-20) to 10 of 10 URLs" in trust.distrusted["sitemap:lastmod"]
+    assert c.reason == ("not trusted on this site: the sitemap gives the same lastmod 2026-11-20 to 10 of 10 URLs: a build or migration stamp, not "
+                        "this page's update (a stamp: one value, give or take 2 minutes, on 10 pages or more)")
 
 
 # ---------------------------------------------------------------------------- accepted, with a note

@@ -46,12 +46,49 @@ class PageInput:
     lang: str | None = None
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """A value of a source shared by many pages of a site (a deploy, build or migration time): not their date."""
+
+    source: str      # 'http:last-modified' | 'sitemap:lastmod'
+    label: str       # '2024-10-17 16:03 UTC', '2024-10-17 16:03 to 16:05 UTC', '2023-02-23'
+    pages: int       # pages with a value in it
+    first: int       # epoch seconds of its earliest and latest value
+    last: int
+    reason: str      # why a page's candidate with this value is rejected, in words
+    values: frozenset[int] = frozenset()   # the epoch seconds that belong to it
+
+
 @dataclass
 class SiteTrust:
-    """Learned per site from all its pages: which sources lie."""
+    """Learned per site from all its pages: which sources lie, wholly or for some of their values."""
 
     distrusted: dict[str, str]   # source -> reason
     notes: dict[str, str]        # source -> what was measured even when trusted
+    stamps: list[Stamp] = field(default_factory=list)   # values shared by many pages: rejected on those pages
+    totals: dict[str, int] = field(default_factory=dict)  # source -> pages with a readable value
+    _by_value: dict[tuple[str, int], Stamp] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_value = {(s.source, v): s for s in self.stamps for v in s.values}
+
+    def stamp(self, source: str, value: datetime | None) -> Stamp | None:
+        """The stamp this value of the source belongs to on this site, if any."""
+        if value is None or not self._by_value:
+            return None
+        return self._by_value.get((source, int(value.timestamp())))
+
+    def rows(self) -> list[tuple[str, int, str, int | None]]:
+        """What the site_signals table records: (source, trusted, reason, pages), a source then its stamps."""
+        out = []
+        for source in dict.fromkeys([*self.distrusted, *self.notes]):
+            if source in self.distrusted:
+                out.append((source, 0, self.distrusted[source], self.totals.get(source)))
+            else:
+                out.append((source, 1, self.notes[source], self.totals.get(source)))
+        for s in sorted(self.stamps, key=lambda s: (s.source, -s.pages, s.first)):
+            out.append((f"{s.source} {s.label}", 0, s.reason, s.pages))
+        return out
 
 
 @dataclass

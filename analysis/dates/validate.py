@@ -90,6 +90,10 @@ def _judge(c: Candidate, page: PageInput, now: datetime, trust: SiteTrust | None
                            "on the fly): it says nothing about when the content changed")
     if c.source == "sitemap:lastmod" and c.precision == "time" and abs(v - fetched) <= SAME_TIME:
         return False, "the sitemap gives the time it was generated as lastmod, not when the page changed"
+    if trust is not None and c.source in ("http:last-modified", "sitemap:lastmod"):
+        stamp = trust.stamp(c.source, v)
+        if stamp is not None:   # a value shared by many pages: a deploy or build time, not this page's
+            return False, ("not trusted on this site: " if c.source in trust.distrusted else "") + stamp.reason
     if trust is not None and c.source in trust.distrusted:
         return False, f"not trusted on this site: {trust.distrusted[c.source]}"
     if c.source in ("text", "class") and c.precision != "time":
