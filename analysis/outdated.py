@@ -69,15 +69,15 @@ CLAIMS: list[tuple[str, re.Pattern]] = [
     ("brand new", re.compile(rf"\bbrand[- ]new\s+{_NOT_NEW}[a-z][\w-]*", re.I)),
     ("new", re.compile(r"(?:^|(?<=[.!?»|•:]\s)|(?<=\n))new\s*[:!]|\bnew\s*!", re.I)),
     ("the new ... is now available", re.compile(
-        rf"\b(?:the|a|our) new\s+{_NOT_NEW}(?:[\w.-]+\s+){{0,4}}?(?:is|are|has|have)\s+(?:now\s+|just\s+)?"
+        rf"\b(?:the|a|our) new\s+{_NOT_NEW}(?:[\w-]+(?:\.\w+)*\s+){{0,4}}?(?:is|are|has|have)\s+(?:now\s+|just\s+)?"
         r"(?:available|here|arrived|live|launched|open|out|ready|been (?:launched|released|published))\b", re.I)),
     ("launches a new", re.compile(
-        rf"\b(?:launch(?:ed|es|ing)?|introduc(?:e|es|ed|ing)|unveil(?:s|ed|ing)?|announc(?:e|es|ed|ing)|welcome|present(?:s|ing)?)"
-        rf"\s+(?:the\s+|a\s+|an\s+)?(?:all[- ])?new\s+{_NOT_NEW}[a-z][\w-]*", re.I)),
+        rf"\b(?:launch(?:ed|es|ing)?|unveil(?:s|ed|ing)?|announc(?:e|es|ed|ing))"
+        rf"\s+(?:the|a|an)\s+(?:all[- ])?new\s+{_NOT_NEW}[a-z][\w-]*", re.I)),
     ("our latest", re.compile(r"\bour (?:very )?(?:latest|newest)\b", re.I)),
     ("the latest", re.compile(
-        r"\bthe (?:very )?(?:latest|newest)\s+(?:[\w.-]+\s+){0,2}?(?:release|version|edition|issue|update|news|newsletter|report"
-        r"|model|product|range|collection|offer|addition|innovation|generation|album|book|publication|brochure|guide|app)s?\b",
+        r"\bthe (?:very )?(?:latest|newest)\s+(?:[\w-]+(?:\.\w+)*\s+){0,3}?(?:release|version|edition|issue|update|news|newsletter|report"
+        r"|product|range|collection|offer|addition|innovation|generation|album|book|publication|brochure|guide|app)s?\b",
         re.I)),
     ("coming soon", re.compile(r"\bcoming soon\b", re.I)),
     ("now available", re.compile(r"\b(?:now (?:available|live|open for)|available now)\b", re.I)),
@@ -90,9 +90,12 @@ CLAIMS: list[tuple[str, re.Pattern]] = [
                              r"|this\s+(?:year|month)(?:'s|’s)"
                              r"|this\s+(?:year|month)\s*,?\s+(?:we|our|the|it|is|marks|will|sees))\b", re.I)),
 ]
+# "find the latest release on ...", "get the latest version by running ...": a pointer to whatever is latest, true at any time
+POINTER = re.compile(r"\b(?:find|get|download|install|use|using|see|check(?: out)?|grab|upgrade to|update to|pull|try|run)"
+                     r"\s+(?:\w+\s+)?\Z", re.I)
 # a sentence that uses the words generically, not about the page's own time
 GENERIC = re.compile(r"\b(?:last|previous|next|every|each|per|any)\s+(?:year|month)(?:'s|’s)?\b|\bcompar|\byear[- ]on[- ]year\b"
-                     r"|\byou(?:'ve|’ve| have)?\s+recently\b", re.I)
+                     r"|\byou(?:'ve|’ve| have)?\s+recently\b|\bat the time\b", re.I)
 TITLE_YEAR = re.compile(r"(?<![\d/.-])(19[5-9]\d|20\d\d)(?![\d/.-]*\d)")
 TITLE_CURRENCY = re.compile(
     r"\b(?:best|top|guide|trends?|predictions?|latest|new|upcoming|calendar|schedule|programme|program|timetable"
@@ -473,7 +476,7 @@ def find_claims(text: str) -> list[tuple[str, re.Match]]:
     hits = []
     for name, pattern in CLAIMS:
         for m in pattern.finditer(text):
-            if not GENERIC.search(sentence(text, m.start())):
+            if not GENERIC.search(sentence(text, m.start())) and not POINTER.search(text, max(0, m.start() - 30), m.start()):
                 hits.append((name, m))
                 break
     return sorted(hits, key=lambda h: h[1].start())

@@ -178,6 +178,8 @@ CLAIMS = [
     ("This year we celebrate fifty years of the harbour.", "This year we"),
     ("We recently launched a podcast about the harbour.", "We recently launched"),
     ("We have just launched an app for moorings.", "just launched"),
+    ("The community is happy to announce that the latest Harbour Operator version went live today.", "the latest Harbour Operator version"),
+    ("Today we launched a new ferry service to the island.", "launched a new ferry"),
 ]
 NOT_CLAIMS = [
     "Compare this year's use with last year's to plan your budget.",
@@ -189,6 +191,9 @@ NOT_CLAIMS = [
     "If you have recently moved house, tell the harbour office.",
     "Open the file in a new tab.",
     "Create a new account to book a mooring.",
+    "You can find the latest release on the downloads page.",
+    "Get the latest version by running the installer.",
+    "Version 2 introduces a new option for moorings.",
 ]
 
 
