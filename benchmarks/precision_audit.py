@@ -31,7 +31,8 @@ from the analysis' own judgments (page_graph, roles), so that it is an honest ch
 - dated articles: judged pages with a date /YYYY/MM/ (or /YYYY/MM/DD/) in the URL's path, JSON-LD Article,
   NewsArticle or BlogPosting (date_signals.context), an article:published_time meta, or og:type article in
   the stored HTML together with a datePublished (og:type alone is no date: Hugo gives it to every
-  documentation page); an item is on a dated article when its page is one (in any spelling).
+  documentation page); never a meta-refresh stub (pages.refresh_url); an item is on a dated article when
+  its page is one (in any spelling).
 
 Standard library and the project only.  A benchmark, not a test: it asserts nothing.
 """
@@ -349,6 +350,9 @@ def _audit(conn: sqlite3.Connection) -> dict:
     for uid, body_hash in conn.execute("SELECT url_id, body_hash FROM pages WHERE is_html = 1 AND outcome = 'ok'"):
         if uid in judged and uid not in dated and uid in published and body_is_og_article(conn, body_hash):
             dated[uid] = "og:type article + datePublished"
+    # a meta-refresh stub (a Hugo alias such as /news/2015/01/21/release-0.8.html) is a redirect, not an article
+    for (uid,) in conn.execute("SELECT url_id FROM pages WHERE coalesce(refresh_url, '') != ''"):
+        dated.pop(uid, None)
     dated_keys = {twin_key(judged[uid]) for uid in dated}
     dated_items = [it for it in items if it["subject_url"] and twin_key(it["subject_url"]) in dated_keys]
 
