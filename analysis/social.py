@@ -244,7 +244,8 @@ class Rules:
         c = p.check or {}
         msg = (f"{p.label} is linked from {len(p.pages)} page(s) but is not in the inventory ([[social]]); {why}. "
                "If it is yours, declare it with an owner; if not, make sure the link is meant.")
-        return self.finding("social.unlisted_account", p, "medium" if strong else "low", 0.8 if strong else 0.5, msg, {
+        # linked only from page content (an author's or a partner's account, cited): information, not a cleanup item
+        return self.finding("social.unlisted_account", p, "medium" if strong else "info", 0.8 if strong else 0.5, msg, {
             "why": why, "check": _check_evidence(c) if c else self.not_checked,
             **_linking(p, self.max_listed),
         }, material={"pages": p.pages})

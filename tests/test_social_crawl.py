@@ -304,7 +304,7 @@ def test_unlisted_unlinked_unavailable(crawled):
     db = crawled["db"]
     unlisted = findings(db, "social.unlisted_account")
     assert set(unlisted) == {"https://x.com/harbourside_old", "https://www.tiktok.com/@harbourbanned"}
-    assert unlisted["https://www.tiktok.com/@harbourbanned"]["severity"] == "low"     # only in page content
+    assert unlisted["https://www.tiktok.com/@harbourbanned"]["severity"] == "info"    # only in page content: not a list item
     unlinked = findings(db, "social.unlinked_account")
     assert "https://medium.com/@yurishkuro" in unlinked and "https://x.com/harbourside" not in unlinked
     assert "https://podcast.harbourside.example/podcast.rss" not in unlinked             # official = false
