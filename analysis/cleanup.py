@@ -33,7 +33,8 @@ SEVERITY_WEIGHT = {"critical": 100.0, "high": 40.0, "medium": 15.0, "low": 5.0, 
 OBSOLETE = {"outdated.stale_page", "outdated.expired_event", "outdated.expired_offer"}
 DEAD = {"links.orphan", "links.orphan_island"}
 FIX_LINKS = {"links.broken_internal", "links.redirect_loop", "links.redirect_chain", "links.to_redirect",
-             "links.broken_external", "social.hijackable_link"}
+             "links.broken_external", "social.hijackable_link",
+             "links.broken_template", "links.sitemap_broken", "links.sitemap_redirect"}
 REVIEW = {"links.orphan", "links.orphan_island", "links.deep_page", "links.dead_end", "social.dormant_account",
           "social.unlisted_account", "social.unlinked_account"}
 FURTHER = 0.5   # each further finding on the same subject counts this much of its weight
@@ -51,6 +52,9 @@ RULE_TODO = {
     "links.redirect_chain": "{fix}",
     "links.to_redirect": "change the links on the {linking_pages} page(s) listed to {link_to_instead}",
     "links.broken_external": "correct or remove the links to it on the {linking_pages} page(s) listed",
+    "links.broken_template": "{fix}",
+    "links.sitemap_broken": "{fix}",
+    "links.sitemap_redirect": "{fix}",
     "links.orphan": "link it from a relevant live page, or retire it if it is no longer needed",
     "links.orphan_island": "link it from a live page, or retire it together with the pages that link to it",
     "links.deep_page": "link it from a page nearer the start page",

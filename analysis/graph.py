@@ -147,6 +147,7 @@ def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings:
     g.graph.add_nodes_from(range(len(nodes)))
     g.graph.add_edges_from((s, t) for s, targets in enumerate(adjacency) for t in targets)
     del adjacency
+    _add_refresh_edges(conn, g)
     built = time.perf_counter()
 
     for uid, sitemap in conn.execute(
@@ -162,6 +163,21 @@ def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings:
         timings["load"] = (read - started) + (time.perf_counter() - built)
         timings["graph"] = built - read
     return g
+
+
+def _add_refresh_edges(conn: sqlite3.Connection, g: SiteGraph) -> None:
+    """A meta-refresh stub (a Hugo alias, a moved page) sends its visitors on: pages.refresh_url is an
+    edge even when its link row is missing (a refresh the link extraction did not keep)."""
+    for uid, target in conn.execute(
+            """SELECT url_id, refresh_url FROM pages WHERE site = ? AND crawl_id = ? AND outcome = 'ok'
+                 AND refresh_url IS NOT NULL AND coalesce(kind, '') != 'external'""", [g.site, g.crawl_id]):
+        s, t = g.index.get(uid), g.index.get(url_id(target))
+        if s is None or t is None:
+            continue
+        if g.nodes[t].final is not None:
+            t = g.nodes[t].final
+        if t != s and not g.graph.has_edge(s, t):
+            g.graph.add_edge(s, t)
 
 
 def _read_links(conn: sqlite3.Connection, g: SiteGraph) -> list[list[int]]:
@@ -335,15 +351,23 @@ class ClickPaths:
 # ---------------------------------------------------------------------------- orphans
 @dataclass
 class Orphans:
-    """Which pages nothing living leads to.
+    """Which pages nothing leads to.
 
-    orphans: linked from no page of the latest crawl (other than themselves).
-    islands: linked, but only from pages that are orphaned, in an island themselves, or outdated/expired
-             (``flagged``): no start page leads to them through a page that is alive.
+    orphans:  linked from no page of the latest crawl (other than themselves).
+    islands:  linked, but no page reachable from a root (a start page or a page a sitemap lists) leads to
+              them: only orphans, other island pages or unreachable pages link to them.
+    reachable: every node a visitor reaches from the roots by following links, meta refreshes and
+              redirects, whatever the date analysis thinks of the pages on the way.
+    living:   reachable from a start page through pages that are not flagged (outdated or expired):
+              where the removal impact looks for redirect targets.
+    through_flagged: live pages a start page leads to only through flagged pages (reachable from a start
+              page, not living): information (links.reached_only_through_outdated), never orphaned.
     """
     orphans: set[int]
     islands: set[int]
-    living: set[int]     # reachable from a start page through pages that are not flagged
+    living: set[int]
+    reachable: set[int] = field(default_factory=set)
+    through_flagged: set[int] = field(default_factory=set)
 
     def dead(self) -> set[int]:
         return self.orphans | self.islands
@@ -353,27 +377,47 @@ def is_site_root(url: str) -> bool:
     return path_of(url) == "/"
 
 
+def roots_of(g: SiteGraph, removed: set[int] | frozenset[int] = frozenset()) -> list[int]:
+    """Where visits start: the start pages and every page a sitemap lists (a listed redirect: where it ends)."""
+    roots = list(g.starts)
+    seen = set(roots)
+    for n in g.sitemaps:   # g.sitemaps holds the listed node and, for a listed redirect, its end
+        if n not in seen:
+            seen.add(n)
+            roots.append(n)
+    return [n for n in roots if n not in removed]
+
+
 def find_orphans(g: SiteGraph, flagged: set[int], removed: set[int] = frozenset()) -> Orphans:
     """Orphans and islands among the candidate pages (``removed``: pages to imagine gone, for removal impact).
 
+    Orphaned means unreachable: an island page is one that no page reachable from a start page or a
+    sitemap entry leads to.  ``flagged`` (outdated or expired pages) does not stop the traversal: a stale
+    listing still leads to the posts behind it.  It only decides ``living`` and ``through_flagged``.
     A start URL at the root of its host ("/") is never an orphan: people reach it by typing the address.
     Any other start URL that nothing links to is one: only the crawl's configuration knows it.
     """
-    roots = {n for n in g.starts if is_site_root(g.nodes[n].url)}
+    home_roots = {n for n in g.starts if is_site_root(g.nodes[n].url)}
     for u in g.start_urls:
         n = g.index.get(url_id(u))
         if n is not None and is_site_root(u) and g.nodes[n].final is not None:
-            roots.add(g.nodes[n].final)
+            home_roots.add(g.nodes[n].final)
+    sources = roots_of(g, removed)
+    view = g.graph if not removed else nx.subgraph_view(g.graph, filter_node=lambda n: n not in removed)
+    reachable = {n for layer in nx.bfs_layers(view, sources) for n in layer} if sources else set()
     living = reachable_without(g, flagged, removed)
-    orphans, islands = set(), set()
+    from_starts = reachable_without(g, set(), removed)
+    orphans, islands, through = set(), set(), set()
     for n in range(len(g.nodes)):
-        if n in removed or n in roots or not g.is_candidate(n):
+        if n in removed or n in home_roots or not g.is_candidate(n):
             continue
         if not g.is_linked(n, removed):
             orphans.add(n)
-        elif n not in living and n not in g.starts:
+        elif not any(p in reachable for p in g.graph.pred[n] if p != n and p not in removed):
             islands.add(n)
-    return Orphans(orphans, islands, living)
+        elif n in from_starts and n not in living and g.current(n):
+            through.add(n)
+    return Orphans(orphans, islands, living, reachable, through)
 
 
 def components(g: SiteGraph, members: set[int]) -> list[set[int]]:

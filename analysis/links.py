@@ -6,13 +6,23 @@ A finding is about the URL that needs attention (the orphaned page, the broken t
 never one per linking page: a broken link in a template used on 3,000 pages is one finding whose
 evidence lists the pages, the anchor text and where on each page the link is.
 
-Orphans, as defined here (and checked against the real flink site in the tests):
-an *orphan* is a live HTML page that no page of the latest crawl links to with a link a visitor can
-follow (``<a>``, ``<area>``, meta refresh; directly or through a redirect), however the crawl came to
-know it: a sitemap, a start URL, an earlier crawl, a ``<link rel=alternate>``.  A page linked only from
-orphans is therefore *not* an orphan: it is in an *orphan island*, with the pages linked only from
-outdated or expired pages, or from other island pages: pages no start page leads to through a page
-that is alive.  The root of a host in the start URLs ("/") is never an orphan.
+Orphans, as defined here (and checked against the real flink site in the tests): orphaned means
+unreachable.  The *roots* are the start pages and every page a sitemap lists; a visitor goes on from
+them through every link they can follow (``<a>``, ``<area>``, meta refresh; directly or through a
+redirect), whatever the date analysis thinks of the pages on the way.  An *orphan* is a live HTML page
+that no page of the latest crawl links to, however the crawl came to know it: a sitemap, a start URL,
+an earlier crawl, a ``<link rel=alternate>``.  A page that is linked, but only from pages no root leads
+to (orphans, other island pages), is in an *orphan island*.  The root of a host in the start URLs ("/")
+is never an orphan.  A page the start pages reach only through outdated or expired pages (the posts
+behind a stale paginated listing) is *not* orphaned: it is reported as information
+(``links.reached_only_through_outdated``, severity info, never a list item).
+
+Three more findings read other facts: sitemap entries that answer 4xx/5xx or redirect
+(``links.sitemap_broken``, ``links.sitemap_redirect``); a crawl whose external checks nearly all failed
+with DNS or connection errors (``links.external_unchecked``: the crawler was offline, so no
+``links.broken_external`` from it); and broken links in the site template (the same target in the
+navigation, header, footer or sidebar of ``template_min_pages`` pages or more), reported once per
+template region (``links.broken_template``) instead of once per target listing every page.
 """
 from __future__ import annotations
 
@@ -24,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
 
 from analysis.findings import Finding
 from analysis.graph import (ELEMENT_NAMES, NAV_KINDS, TEMPLATE_POSITIONS, ClickPaths, LinkRef, Orphans, SiteGraph, click_depths,
@@ -42,7 +53,20 @@ LINK_RULES = {
     "links.redirect_loop": "links",
     "links.to_redirect": "links",
     "links.broken_external": "links",
+    "links.broken_template": "links",
+    "links.reached_only_through_outdated": "links",
+    "links.sitemap_broken": "links",
+    "links.sitemap_redirect": "links",
+    "links.external_unchecked": "links",
 }
+TEMPLATE_REGIONS = TEMPLATE_POSITIONS | {"aside"}   # where a link shared by many pages is the site template's
+REGION_NAMES = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar"}
+# The crawler was offline: at least this many external hosts were checked and at least this share of them
+# failed only with DNS or connection errors (no host answered anything).
+OFFLINE_MIN_HOSTS = 5
+OFFLINE_SHARE = 0.8
+NETWORK_ERRORS = ("dns lookup", "does not resolve", "connection refused", "cannot connect", "no route to host",
+                  "network is unreachable", "dnslookuperror", "cannotresolvehost", "connectionrefused")
 ISLAND_LISTED = 50   # pages of an island named in each of its pages' evidence
 
 
@@ -66,6 +90,8 @@ class Context:
     orphans: Orphans
     flagged: set[int]                      # nodes the date analysis found outdated or expired
     exempt: Callable[[str], str | None]
+    home: str = ""                         # the site's first start URL: subject of site and template findings
+    template_min_pages: int = 3
 
     def finding(self, rule: str, n_or_url: int | str, severity: str, confidence: float, message: str,
                 evidence: dict[str, Any], subject_id: int | None = None, title: str | None = None) -> Finding:
@@ -92,11 +118,14 @@ class Context:
 
 
 def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: datetime, links_cfg: Links,
-                  flagged: set[int]) -> LinksResult:
+                  flagged: set[int], template_min_pages: int = 3) -> LinksResult:
     """The link graph of one site's latest complete crawl: its findings and its page_graph rows.
 
-    ``flagged``: url ids the date analysis found outdated or expired (links from them do not keep a
-    page alive).  Reads facts only; writes nothing.
+    ``flagged``: url ids the date analysis found outdated or expired.  They do not make anything
+    orphaned (orphaned means unreachable); the pages reached only through them are reported as
+    information, and are never suggested as redirect targets.  ``template_min_pages``: a broken link in
+    the same template region of at least this many pages is one template finding ([checks]).
+    Reads facts only; writes nothing.
     """
     timings: dict[str, float] = {}
     g = load_site_graph(conn, site_cfg.name, crawl_id, timings=timings)
@@ -109,24 +138,47 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
     orphans = find_orphans(g, flagged_nodes)
     timings["depth"] = time.perf_counter() - t
     t = time.perf_counter()
-    ctx = Context(conn, g, links_cfg, now, depths, orphans, flagged_nodes, compile_patterns(links_cfg.exempt))
+    ctx = Context(conn, g, links_cfg, now, depths, orphans, flagged_nodes, compile_patterns(links_cfg.exempt),
+                  _home(site_cfg), max(2, template_min_pages))
     findings: list[Finding] = []
     if links_cfg.orphans:
         findings += orphan_findings(ctx)
         findings += island_findings(ctx)
+        findings += through_outdated_findings(ctx)
     if links_cfg.deep_pages:
         findings += deep_page_findings(ctx)
     if links_cfg.dead_ends:
         findings += dead_end_findings(ctx)
+    broken: list[Broken] = []
     if links_cfg.broken_links:
-        findings += broken_internal_findings(ctx)
+        broken += broken_internal(ctx)
+        findings += sitemap_findings(ctx)
     if links_cfg.redirects:
         findings += redirect_findings(ctx)
     if links_cfg.broken_external:
-        findings += broken_external_findings(ctx)
+        offline = external_unchecked_finding(ctx)
+        if offline is not None:
+            findings.append(offline)
+        else:
+            broken += broken_external(ctx)
+    findings += broken_link_findings(ctx, broken)
     rows = page_graph_rows(g, depths, scores)
     timings["rules"] = time.perf_counter() - t
     return LinksResult(findings, rows, timings, g, orphans)
+
+
+def _home(site_cfg) -> str:
+    """The site's first start URL in production form: the subject of findings about the whole site."""
+    try:
+        from decay.urls import SiteScope
+
+        scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
+        if scope.canonical_start_urls:
+            return scope.canonical_start_urls[0]
+    except (AttributeError, TypeError):
+        pass
+    urls = getattr(site_cfg, "start_urls", None) or [""]
+    return urls[0]
 
 
 def page_graph_rows(g: SiteGraph, depths: dict[int, int], scores: dict[int, float]) -> list[tuple]:
@@ -204,14 +256,13 @@ def orphan_findings(ctx: Context) -> list[Finding]:
 def _state(ctx: Context, n: int) -> str:
     if n in ctx.orphans.orphans:
         return "orphaned"
-    if n in ctx.flagged:
-        return "outdated or expired"
     if n in ctx.orphans.islands:
         return "in an orphan island"
-    return "not reachable from a start page"
+    return "not reachable from a start page or a sitemap entry"
 
 
 def island_findings(ctx: Context) -> list[Finding]:
+    """Linked pages that no page reachable from a start page or a sitemap entry leads to."""
     g, orphans = ctx.g, ctx.orphans
     islands = [n for n in orphans.islands if not ctx.exempt(g.nodes[n].url)]
     if not islands:
@@ -233,14 +284,12 @@ def island_findings(ctx: Context) -> list[Finding]:
             d["page_is"] = "in this island" if r.source in group_of.get(n, ()) and r.source in orphans.islands else _state(ctx, r.source)
             linked_from.append(d)
         states = sorted({d["page_is"] for d in linked_from})
-        entries = sorted({g.nodes[r.source].url for r in links if r.source in ctx.flagged and r.source not in orphans.islands})
         evidence: dict[str, Any] = {
             "linked_from": linked_from,
             "linking_pages": len({r.source for r in links}),
             "island": group[:ISLAND_LISTED],
             "island_size": len(group),
-            "entered_from_outdated_pages": entries,
-            "reachable_by_clicking": n in ctx.depths,
+            "reachable_by_clicking": False,
             "known_from": _known_from(ctx, n),
         }
         confidence = 0.8
@@ -249,8 +298,37 @@ def island_findings(ctx: Context) -> list[Finding]:
             confidence = 0.4
         message = (f"Orphan island: linked only from pages that are {', '.join(states) or 'gone'} "
                    f"({evidence['linking_pages']} linking page{'s' if evidence['linking_pages'] != 1 else ''}; "
-                   f"{len(group)} page{'s' if len(group) != 1 else ''} in the island); no live page leads here.")
+                   f"{len(group)} page{'s' if len(group) != 1 else ''} in the island); no page reachable from a start "
+                   f"page or a sitemap entry leads here.")
         out.append(ctx.finding("links.orphan_island", n, "medium", confidence, message, evidence))
+    return out
+
+
+def through_outdated_findings(ctx: Context) -> list[Finding]:
+    """Live pages the start pages reach only through outdated or expired pages: information, not orphaned.
+
+    The posts behind a paginated listing the date analysis judged stale are still one click away for
+    every visitor; this says which judged pages they hang on, so a person who retires those pages
+    knows what else loses its route.  Severity info: never a cleanup item.
+    """
+    g, flagged = ctx.g, ctx.flagged
+    subjects = sorted((n for n in ctx.orphans.through_flagged if not ctx.exempt(g.nodes[n].url)),
+                      key=lambda n: g.nodes[n].url)
+    out = []
+    for n in subjects:
+        via = sorted({g.nodes[p].url for p in g.linkers(n) if p in flagged})
+        others = sorted({g.nodes[p].url for p in g.linkers(n) if p not in flagged})
+        evidence: dict[str, Any] = {
+            "linked_from_outdated_pages": via[:ctx.cfg.max_listed],
+            "outdated_linking_pages": len(via),
+            "other_linking_pages": others[:ctx.cfg.max_listed],
+            "click_depth": ctx.depths.get(n),
+            "note": "reachable by clicking from a start page, but every route passes through a page judged outdated or expired",
+        }
+        message = (f"Reached only through outdated pages: every route from a start page to it passes through a page judged "
+                   f"outdated or expired ({len(via)} such page{'s' if len(via) != 1 else ''} link{'s' if len(via) == 1 else ''} "
+                   f"here); it is still reachable, so it is not orphaned. If those pages are retired, link it from a live page.")
+        out.append(ctx.finding("links.reached_only_through_outdated", n, "info", 0.9, message, evidence))
     return out
 
 
@@ -315,8 +393,28 @@ def _what(kinds: Iterable[str], node_kind: str | None) -> str:
     return "link" if node_kind != "resource" else "link to a file"
 
 
-def broken_internal_findings(ctx: Context) -> list[Finding]:
-    """A target that answers 4xx/5xx or fails (or a redirect that ends on one), with every link to it."""
+@dataclass
+class Broken:
+    """A link target that answers 4xx/5xx or fails, with every link to it (read by broken_link_findings)."""
+    url: str
+    subject_id: int
+    node: int | None            # internal targets: the graph node
+    external: bool
+    status: int | None
+    error: str | None
+    answer: str
+    what: str                   # link, image, link to a file, ...
+    links: list[LinkRef]
+    extra: dict[str, Any]       # redirect_chain (internal), checked_with/checked_at (external)
+    via: str = ""               # " (through the redirect to ...)"
+
+    @property
+    def confidence(self) -> float:
+        return _confidence(self.status, external=self.external)
+
+
+def broken_internal(ctx: Context) -> list[Broken]:
+    """Internal targets that answer 4xx/5xx or fail (or a redirect that ends on one), with every link to them."""
     g = ctx.g
     broken: dict[int, list[list[Any]] | None] = {}
     for n, node in enumerate(g.nodes):
@@ -338,20 +436,115 @@ def broken_internal_findings(ctx: Context) -> list[Finding]:
             continue
         node = g.nodes[n]
         end = g.nodes[node.final] if broken[n] else node
-        answer = _answer(end.status, errors.get(end.url_id))
-        what = _what((r.kind for r in links), node.kind)
-        evidence: dict[str, Any] = {"status": end.status, "error": errors.get(end.url_id), "answer": answer}
-        if broken[n]:
-            evidence["redirect_chain"] = broken[n]
-        evidence.update(ctx.listed(links))
+        error = errors.get(end.url_id)
+        extra: dict[str, Any] = {"redirect_chain": broken[n]} if broken[n] else {}
+        out.append(Broken(node.url, node.url_id, n, False, end.status, error, _answer(end.status, error),
+                          _what((r.kind for r in links), node.kind), links, extra,
+                          f" (through the redirect to {end.url})" if broken[n] else ""))
+    return out
+
+
+def broken_external(ctx: Context) -> list[Broken]:
+    """Links to other websites whose check (HEAD, once per URL per crawl) answered 4xx/5xx or failed."""
+    g = ctx.g
+    targets = {uid: (url, status, error, method, fetched_at) for uid, url, status, error, method, fetched_at in ctx.conn.execute(
+        """SELECT url_id, url, status, error, method, fetched_at FROM pages
+           WHERE site = ? AND crawl_id = ? AND kind = 'external' AND outcome IN ('http_error', 'failed')""",
+        [g.site, g.crawl_id])}
+    if not targets:
+        return []
+    refs = link_details(ctx.conn, g, targets)
+    out = []
+    for uid, (url, status, error, method, fetched_at) in sorted(targets.items(), key=lambda kv: kv[1][0]):
+        links = refs.get(uid)
+        if not links:
+            continue
+        out.append(Broken(url, uid, None, True, status, error, _answer(status, error), "external link", links,
+                          {"checked_with": method, "checked_at": fetched_at}))
+    return out
+
+
+def _template_links(ctx: Context, broken: list[Broken]) -> dict[str, list[tuple[Broken, list[LinkRef]]]]:
+    """Template region -> the broken targets linked from that region of at least template_min_pages pages."""
+    regions: dict[str, list[tuple[Broken, list[LinkRef]]]] = {}
+    for b in broken:
+        by_region: dict[str, list[LinkRef]] = {}
+        for r in b.links:
+            if r.position in TEMPLATE_REGIONS and r.kind in NAV_KINDS:
+                by_region.setdefault(r.position, []).append(r)
+        for region, refs in by_region.items():
+            if len({r.source for r in refs}) >= ctx.template_min_pages:
+                regions.setdefault(region, []).append((b, refs))
+    return regions
+
+
+def broken_link_findings(ctx: Context, broken: list[Broken]) -> list[Finding]:
+    """One finding per broken target, except the links of the site template: one finding per template region.
+
+    A target linked from the same template region (navigation, header, footer, sidebar) of at least
+    ``template_min_pages`` pages is a defect of the template: fixed once, whatever the number of pages.
+    Those links become one ``links.broken_template`` finding per region that lists each target, its
+    answer and its anchor; the target's own finding keeps only its other links (none: no finding).
+    """
+    regions = _template_links(ctx, broken)
+    in_template: dict[int, set[tuple[int, str]]] = {}
+    out = [_template_finding(ctx, region, items) for region, items in sorted(regions.items())]
+    for region, items in regions.items():
+        for b, refs in items:
+            in_template.setdefault(id(b), set()).update((r.source, region) for r in refs)
+    for b in broken:
+        taken = in_template.get(id(b), set())
+        links = [r for r in b.links if (r.source, r.position) not in taken]
+        if not links:
+            continue
+        evidence: dict[str, Any] = {"status": b.status, "error": b.error, "answer": b.answer, **b.extra, **ctx.listed(links)}
+        if taken:
+            evidence["also_in_the_site_template"] = f"{len(taken)} template link(s) to it are reported in links.broken_template"
         pages = evidence["linking_pages"]
+        if b.external:
+            message = (f"Broken external link: {b.url} {b.answer}; {pages} page{'s' if pages != 1 else ''} "
+                       f"link{'s' if pages == 1 else ''} to it.")
+            out.append(ctx.finding("links.broken_external", b.url, "medium", b.confidence, message, evidence,
+                                   subject_id=b.subject_id))
+            continue
         template = bool(set(evidence["by_position"]) & TEMPLATE_POSITIONS)
         severity = "high" if template or pages >= 10 else "medium"
-        via = f" (through the redirect to {end.url})" if broken[n] else ""
-        message = (f"Broken {what}: it {answer}{via}; {pages} page{'s' if pages != 1 else ''} "
+        message = (f"Broken {b.what}: it {b.answer}{b.via}; {pages} page{'s' if pages != 1 else ''} "
                    f"link{'s' if pages == 1 else ''} to it{', in the site template' if template else ''}.")
-        out.append(ctx.finding("links.broken_internal", n, severity, _confidence(end.status), message, evidence))
+        out.append(ctx.finding("links.broken_internal", b.node, severity, b.confidence, message, evidence))
     return out
+
+
+def _template_finding(ctx: Context, region: str, items: list[tuple[Broken, list[LinkRef]]]) -> Finding:
+    where = REGION_NAMES.get(region, region)
+    items = sorted(items, key=lambda it: (-len({r.source for r in it[1]}), it[0].url))
+    pages = sorted({r.source_url for _, refs in items for r in refs})
+    targets = []
+    for b, refs in items:
+        anchors = [a for a, _ in Counter(r.anchor or "" for r in refs).most_common() if a]
+        targets.append({"url": b.url, "anchor": anchors[0] if anchors else "", "status": b.status, "error": b.error,
+                        "answer": b.answer, "external": b.external, "pages": len({r.source for r in refs}),
+                        **({"redirect_chain": b.extra["redirect_chain"]} if b.extra.get("redirect_chain") else {})})
+    said = [f"the link '{t['anchor']}' to {t['url']}" if t["anchor"] else f"the link to {t['url']}" for t in targets]
+    fixes = "; ".join(f"{s} {t['answer']}" for s, t in zip(said[:3], targets[:3]))
+    if len(targets) > 3:
+        fixes += f"; and {len(targets) - 3} more"
+    one = len(targets) == 1
+    fix = (f"fix {'the link' if one else f'the {len(targets)} links'} in the {where}: {fixes}")
+    message = (f"Broken link{'' if one else 's'} in the site template ({where}) of {len(pages)} pages: {fixes}. "
+               f"Fixing the template once fixes every page.")
+    evidence: dict[str, Any] = {
+        "template": True, "region": region, "pages": len(pages), "linking_pages": len(pages),
+        "broken_links": targets, "fix": fix, "affected_pages": pages[:ctx.cfg.max_listed],
+        "template_min_pages": ctx.template_min_pages,
+    }
+    if len(pages) > ctx.cfg.max_listed:
+        evidence["not_listed"] = len(pages) - ctx.cfg.max_listed
+    confidence = max(b.confidence for b, _ in items)
+    return Finding(rule="links.broken_template", category=LINK_RULES["links.broken_template"], severity="high",
+                   confidence=confidence, site=ctx.g.site, subject_type="template", subject_url=ctx.home,
+                   title=f"Site template: {where}", message=message, evidence=evidence, key=region,
+                   material=(region, [(t["url"], t["status"], t["error"]) for t in targets], len(pages)))
 
 
 def _chain(ctx: Context, n: int) -> list[list[Any]]:
@@ -406,27 +599,89 @@ def redirect_findings(ctx: Context) -> list[Finding]:
     return out
 
 
-def broken_external_findings(ctx: Context) -> list[Finding]:
-    """Links to other websites whose check (HEAD, once per URL per crawl) answered 4xx/5xx or failed."""
+# ---------------------------------------------------------------------------- sitemaps
+def sitemap_findings(ctx: Context) -> list[Finding]:
+    """Sitemap entries whose URL answers 4xx/5xx or fails (medium), or redirects (low): one finding per URL,
+    naming every sitemap that lists it.  A sitemap should list only the pages it means, at their final address."""
     g = ctx.g
-    targets = {uid: (url, status, error, method, fetched_at) for uid, url, status, error, method, fetched_at in ctx.conn.execute(
-        """SELECT url_id, url, status, error, method, fetched_at FROM pages
-           WHERE site = ? AND crawl_id = ? AND kind = 'external' AND outcome IN ('http_error', 'failed')""",
-        [g.site, g.crawl_id])}
-    if not targets:
-        return []
-    refs = link_details(ctx.conn, g, targets)
+    rows = ctx.conn.execute(
+        """SELECT p.url_id, p.url, p.outcome, p.status, p.error, p.final_url, p.redirect_chain, s.url
+           FROM sitemap_entries e JOIN pages p ON p.url_id = e.url_id JOIN urls s ON s.id = e.sitemap_id
+           WHERE e.site = ? AND e.is_sitemap = 0 AND p.site = ? AND p.crawl_id = ?
+             AND coalesce(p.kind, '') != 'external' AND p.outcome IN ('http_error', 'failed', 'redirect')""",
+        [g.site, g.site, g.crawl_id]).fetchall()
+    by_url: dict[int, dict[str, Any]] = {}
+    for uid, url, outcome, status, error, final_url, chain, sitemap in rows:
+        d = by_url.setdefault(uid, {"url": url, "outcome": outcome, "status": status, "error": error,
+                                    "final_url": final_url, "chain": chain, "sitemaps": set()})
+        d["sitemaps"].add(sitemap)
     out = []
-    for uid, (url, status, error, method, fetched_at) in sorted(targets.items(), key=lambda kv: kv[1][0]):
-        links = refs.get(uid)
-        if not links:
+    for uid, d in sorted(by_url.items(), key=lambda kv: kv[1]["url"]):
+        if ctx.exempt(d["url"]):
             continue
-        answer = _answer(status, error)
-        evidence = {"status": status, "error": error, "answer": answer, "checked_with": method, "checked_at": fetched_at,
-                    **ctx.listed(links)}
-        pages = evidence["linking_pages"]
-        message = (f"Broken external link: {url} {answer}; {pages} page{'s' if pages != 1 else ''} "
-                   f"link{'s' if pages == 1 else ''} to it.")
-        out.append(ctx.finding("links.broken_external", url, "medium", _confidence(status, external=True), message,
-                               evidence, subject_id=uid))
+        sitemaps = sorted(d["sitemaps"])
+        named = ", ".join(sitemaps[:3]) + (f" and {len(sitemaps) - 3} more" if len(sitemaps) > 3 else "")
+        if d["outcome"] == "redirect":
+            chain = json.loads(d["chain"]) if d["chain"] else []
+            final = d["final_url"] or (chain[-1][0] if chain else None)
+            n = g.index.get(uid)
+            end = g.nodes[g.nodes[n].final] if n is not None and g.nodes[n].final is not None else None
+            end_answer = _answer(end.status, None) if end is not None else None
+            evidence = {"sitemaps": sitemaps, "status": d["status"], "redirects_to": final, "chain": chain,
+                        "final_answer": end_answer,
+                        "fix": f"list {final} in the sitemap instead of {d['url']}" if final else f"take {d['url']} out of the sitemap"}
+            message = (f"Sitemap entry redirects: {named} list{'s' if len(sitemaps) == 1 else ''} {d['url']}, which answers "
+                       f"{d['status']} and leads to {final or 'no page'}; list the final address instead.")
+            out.append(ctx.finding("links.sitemap_redirect", n if n is not None else d["url"], "low", 0.95, message, evidence,
+                                   subject_id=uid))
+            continue
+        answer = _answer(d["status"], d["error"])
+        evidence = {"sitemaps": sitemaps, "status": d["status"], "error": d["error"], "answer": answer,
+                    "fix": f"take {d['url']} out of the sitemap, or bring the page back"}
+        message = (f"Sitemap lists a broken URL: {named} list{'s' if len(sitemaps) == 1 else ''} {d['url']}, which {answer}; "
+                   f"take it out of the sitemap or bring the page back.")
+        n = g.index.get(uid)
+        out.append(ctx.finding("links.sitemap_broken", n if n is not None else d["url"], "medium", _confidence(d["status"]),
+                               message, evidence, subject_id=uid))
     return out
+
+
+# ---------------------------------------------------------------------------- the crawler's own network
+def _network_error(error: str | None) -> bool:
+    e = (error or "").lower()
+    return any(k in e for k in NETWORK_ERRORS)
+
+
+def external_unchecked_finding(ctx: Context) -> Finding | None:
+    """One note when the crawler itself was offline: at least OFFLINE_MIN_HOSTS external hosts were checked and
+    at least OFFLINE_SHARE of them failed only with DNS or connection errors.  Its broken-link checks then say
+    nothing about the links, so the caller reports no links.broken_external from this crawl."""
+    g = ctx.g
+    hosts: dict[str, list[bool]] = {}   # host -> per URL: failed with a network error?
+    answered: set[str] = set()
+    for url, outcome, status, error in ctx.conn.execute(
+            "SELECT url, outcome, status, error FROM pages WHERE site = ? AND crawl_id = ? AND kind = 'external'",
+            [g.site, g.crawl_id]):
+        host = urlsplit(url).netloc.lower()
+        if not host or outcome == "skipped":   # not asked
+            continue
+        hosts.setdefault(host, []).append(outcome == "failed" and _network_error(error))
+        if status is not None or outcome == "blocked":   # blocked: its robots.txt answered
+            answered.add(host)
+    down = sorted(h for h, fails in hosts.items() if all(fails) and h not in answered)
+    if len(hosts) < OFFLINE_MIN_HOSTS or len(down) < OFFLINE_SHARE * len(hosts):
+        return None
+    samples = dict(ctx.conn.execute(
+        "SELECT error, count(*) FROM pages WHERE site = ? AND crawl_id = ? AND kind = 'external' AND outcome = 'failed' "
+        "GROUP BY error ORDER BY count(*) DESC LIMIT 5", [g.site, g.crawl_id]).fetchall())
+    urls = sum(len(hosts[h]) for h in down)
+    evidence = {"hosts_checked": len(hosts), "hosts_failed": len(down), "urls_failed": urls,
+                "threshold": f"at least {OFFLINE_MIN_HOSTS} hosts checked and at least {OFFLINE_SHARE:.0%} of them failing "
+                             "only with DNS or connection errors",
+                "errors": samples, "hosts": down[:50], "answering_hosts": sorted(set(hosts) - set(down))[:50],
+                "consequence": "no links.broken_external findings from this crawl: re-crawl with a working network"}
+    message = (f"External links could not be checked: {len(down)} of {len(hosts)} hosts failed with DNS or connection "
+               f"errors; was the crawler offline? No broken external links are reported from this crawl.")
+    return Finding(rule="links.external_unchecked", category=LINK_RULES["links.external_unchecked"], severity="info",
+                   confidence=0.9, site=g.site, subject_type="site", subject_url=ctx.home, title="External link checks",
+                   message=message, evidence=evidence, material=(len(hosts) // 10, len(down) * 10 // max(1, len(hosts))))

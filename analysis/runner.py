@@ -73,7 +73,8 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     # the link graph knows which pages are outdated: an island is also a page only outdated pages link to
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in ("outdated", "expired") and f.severity != "info"}
-    lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged)
+    lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
+                             template_min_pages=config.checks.template_min_pages)
     res.findings += lr.findings
     res.graph_rows = lr.graph_rows
     res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security

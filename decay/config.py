@@ -112,7 +112,7 @@ class Outdated:
 class Links:
     max_click_depth: int = field(default=4, metadata=doc("Pages more clicks than this away from a start page are reported as deep (links.deep_page). Following a redirect is not a click.", "4"))
     exempt: list[str] = field(default_factory=list, metadata=doc("Pages never reported as orphaned, in an orphan island or deep (URL patterns): landing pages that campaigns, e-mails or printed material send people to on purpose.", '["/campaigns/*", "/lp/*"]'))
-    orphans: bool = field(default=True, metadata=doc("Report pages that no crawled page links to (links.orphan) and pages linked only from orphaned, outdated or expired pages (links.orphan_island).", "true"))
+    orphans: bool = field(default=True, metadata=doc("Report pages that no crawled page links to (links.orphan), pages that no page reachable from a start page or a sitemap entry leads to (links.orphan_island), and, as information, pages reached only through outdated or expired pages (links.reached_only_through_outdated).", "true"))
     earlier_crawls: bool = field(default=True, metadata=doc("Also report as orphans the pages an earlier crawl saw that no page of the latest crawl links to and no sitemap lists (the latest crawl did not request them, so whether they are still online is not known).", "true"))
     deep_pages: bool = field(default=True, metadata=doc("Report pages more than max_click_depth clicks from a start page.", "true"))
     dead_ends: bool = field(default=True, metadata=doc("Report pages with no link to another page of the site (links.dead_end).", "true"))

@@ -9,12 +9,14 @@ sitemap XML (standard library parsers), with the definitions of the README:
 - an orphan is a crawled page (other than the home page) that no crawled page links to with <a>,
   <area> or a meta refresh (directly or through a redirect, such as /posts -> /posts/); on this site it
   can only be a page the sitemaps list, since every other page was reached by such a link;
-- an island page is linked, but no chain of those links leads to it from the home page.
+- an island page is linked, but no page that a chain of those links leads to from a root (the home
+  page and the pages the sitemaps list) links to it: orphaned means unreachable.
 
 The real site has no orphan: the pages only its sitemaps know come in pairs, an English page and its
-Chinese translation, linked only to each other (islands).  So one page is served with its language
-switch pointing elsewhere (the same change on both sides of the comparison): /documentation/ becomes
-an orphan, and its translation an island entered only from that orphan.
+Chinese translation, linked only to each other (sitemap entries, so roots: not islands).  So one page
+is served with its language switch pointing elsewhere (the same change on both sides of the
+comparison): /documentation/ becomes an orphan; its translation, linked from that orphan, which the
+sitemap lists, is still no island.
 """
 from __future__ import annotations
 
@@ -113,13 +115,13 @@ def expected(root: Path, served: dict[str, str]) -> tuple[set[str], set[str], se
                 queue.append(t)
     linked = {t for targets in nav.values() for t in targets}
     orphans = {p for p in crawled if p not in linked and p != home}
-    reachable, queue = {home}, deque([home])
+    reachable, queue = {home, *listed}, deque([home, *sorted(listed)])
     while queue:
         for t in nav.get(queue.popleft(), ()):
             if t in crawled and t not in reachable:
                 reachable.add(t)
                 queue.append(t)
-    islands = crawled - reachable - orphans
+    islands = {p for p in crawled - orphans - {home} if not any(p in nav.get(q, ()) for q in reachable if q != p)}
     return crawled, listed, orphans, islands
 
 
@@ -154,7 +156,7 @@ def reported(result, rule: str) -> set[str]:
 def test_the_crawled_pages_are_the_ones_computed_from_the_files(flink):
     crawled, listed, _, _ = flink["expected"]
     got = {r["url"] for r in query(flink["db"], "SELECT url FROM pages WHERE outcome = 'ok' AND is_html = 1")}
-    assert len(listed) > 250 and len(crawled) > 600
+    assert len(listed) > 250 and len(crawled) > 400   # 445: one row per page (794 while twins were crawled)
     assert got == crawled, (sorted(got - crawled)[:5], sorted(crawled - got)[:5])
 
 
@@ -169,15 +171,11 @@ def test_orphans_are_the_listed_pages_no_crawled_page_links_to(flink):
         {"page": PROD + "/zh/documentation/", "anchor": "en", "position": "head", "element": "<link rel=alternate>"}]
 
 
-def test_pages_only_the_sitemaps_lead_to_are_islands(flink):
+def test_pages_only_the_sitemaps_lead_to_are_not_islands(flink):
     _, listed, orphans, islands = flink["expected"]
-    got = reported(flink["result"], "links.orphan_island")
-    assert got == islands
-    # on flink these are the English and Chinese versions of pages that link only to each other
-    listed_only = {p for p in islands if p in listed}
-    assert len(listed_only) > 40 and listed_only | orphans <= listed
-    f = next(f for f in flink["result"].findings if f.rule == "links.orphan_island" and f.subject_url == PROD + "/categories/")
-    assert f.evidence["island"] == [PROD + "/categories/", PROD + "/zh/categories/"]
-    assert {"sitemap": PROD + "/en/sitemap.xml"} in f.evidence["known_from"]
-    f = next(f for f in flink["result"].findings if f.rule == "links.orphan_island" and f.subject_url == PROD + "/zh/documentation/")
-    assert [(d["page"], d["page_is"]) for d in f.evidence["linked_from"]] == [(PROD + "/documentation/", "orphaned")]
+    assert islands == set()
+    assert reported(flink["result"], "links.orphan_island") == islands
+    # the English and Chinese versions of pages that link only to each other: sitemap entries, so reachable
+    for url in (PROD + "/categories/", PROD + "/zh/categories/", PROD + "/zh/documentation/"):
+        assert url in listed
+        assert not {f.rule for f in flink["result"].findings if f.subject_url == url} & {"links.orphan", "links.orphan_island"}

@@ -55,7 +55,8 @@ RETIRED</p>"""
 
 PAGES = {
     "index.html": page("Links Org", HOME_MAIN.replace("RETIRED", '<a href="/retired.html">Retired page</a>')),
-    "about.html": page("About us", "<p>Who we are.</p>"),
+    "about.html": page("About us", "<p>Who we are.</p>",   # the crawl finds the island only through this <link>
+                       head='<link rel="alternate" hreflang="la" href="/island/a.html">'),
     "privacy.html": page("Privacy", "<p>Your data.</p>"),
     "final.html": page("Spring appeal", "<p>Give now.</p>"),
     "news/index.html": page("News", "".join(f'<a href="/news/{x}.html">News item {x.upper()}</a> ' for x in "abcde")),
@@ -92,7 +93,7 @@ PAGES = {
     "events/2023/summer-fair.html": page("Summer Fair 2023", "<p>It was lovely.</p>", head=published("2019-06-01")),
     "about/summer-fair-history.html": page("History of the Summer Fair", "<p>Since 1950.</p>", head=published("2026-01-10")),
 }
-SITEMAP = ["/", "/about.html", "/orphan.html", "/island/a.html", "/news/a.html", "/events/2024/summer-fair-tickets.html"]
+SITEMAP = ["/", "/about.html", "/orphan.html", "/news/a.html", "/events/2024/summer-fair-tickets.html"]
 ROUTES = {
     "/old-about": redirect("/about.html", 301),
     "/chain1": redirect("/chain2", 301),
@@ -207,28 +208,30 @@ def test_orphan_island_of_three_pages_linking_to_each_other(result):
         assert {d["page"] for d in f.evidence["linked_from"]} == {u(f"/island/{y}.html") for y in "abc" if y != x}
         assert {d["page_is"] for d in f.evidence["linked_from"]} == {"in this island"}
         assert not found(result, "links.orphan", f"/island/{x}.html")   # linked, so not an orphan
-    assert {"sitemap": u("/sitemap.xml")} in one(result, "links.orphan_island", "/island/a.html").evidence["known_from"]
+        assert f.evidence["reachable_by_clicking"] is False and "no page reachable" in f.message
+    assert {"found_via": "link", "found_on": u("/about.html")} in one(result, "links.orphan_island", "/island/a.html").evidence["known_from"]
 
 
-def test_page_linked_only_from_the_footer_of_an_orphan(result):
-    f = one(result, "links.orphan_island", "/footer-only.html")
-    assert f.evidence["linked_from"] == [{"page": u("/orphan.html"), "anchor": "Our partners", "position": "footer",
-                                          "page_is": "orphaned"}]
-    assert "orphaned" in f.message
+def test_page_linked_from_the_footer_of_a_page_the_sitemap_lists_is_not_orphaned(result):
+    # orphan.html is an orphan, but its sitemap lists it: the pages it links to are reachable from a sitemap entry
+    assert not found(result, "links.orphan_island", "/footer-only.html")
+    assert not found(result, "links.orphan", "/footer-only.html")
 
 
-def test_page_linked_only_from_an_outdated_page(result, crawled):
-    f = one(result, "links.orphan_island", "/news/2015-photos.html")
-    assert f.evidence["linked_from"][0]["page_is"] == "outdated or expired"
-    assert f.evidence["entered_from_outdated_pages"] == [u("/news/2015-report.html")]
-    assert f.evidence["reachable_by_clicking"] is True
+def test_page_linked_only_from_an_outdated_page_is_not_orphaned(result, crawled):
+    assert not found(result, "links.orphan_island", "/news/2015-photos.html")
+    f = one(result, "links.reached_only_through_outdated", "/news/2015-photos.html")
+    assert (f.category, f.severity) == ("links", "info")
+    assert f.evidence["linked_from_outdated_pages"] == [u("/news/2015-report.html")]
+    assert f.evidence["click_depth"] == 2 and "not orphaned" in f.message
+    assert not found(result, "links.reached_only_through_outdated", "/news/2015-report.html")   # the outdated page itself
     # without the date analysis' judgment it is an ordinary page
     conn = sqlite3.connect(crawled["db"])
     try:
         plain = analyse_links(conn, load_config(crawled["cfg"]).site("links"), 2, now=NOW, links_cfg=Links(), flagged=set())
     finally:
         conn.close()
-    assert not found(plain, "links.orphan_island", "/news/2015-photos.html")
+    assert not found(plain, "links.reached_only_through_outdated")
 
 
 def test_deep_pages(result):
