@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from analysis.findings import Finding
+from analysis.twins import TWIN_RULES, twin_findings
 from analysis.graph import (ELEMENT_NAMES, NAV_KINDS, TEMPLATE_POSITIONS, ClickPaths, LinkRef, Orphans, SiteGraph, click_depths,
                             components, find_orphans, link_details, link_scores, load_site_graph)
 from decay.times import parse_iso
@@ -44,6 +45,7 @@ from decay.config import Links
 from decay.urls import compile_patterns
 
 LINK_RULES = {
+    **TWIN_RULES,   # links to twin URLs: http:// to the own https site, /x/index.html for /x/ (analysis/twins.py)
     "links.orphan": "orphaned",
     "links.orphan_island": "orphaned",
     "links.deep_page": "orphaned",
@@ -162,6 +164,7 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
         else:
             broken += broken_external(ctx)
     findings += broken_link_findings(ctx, broken)
+    findings += twin_findings(conn, g.site, crawl_id, max_listed=links_cfg.max_listed)
     rows = page_graph_rows(g, depths, scores)
     timings["rules"] = time.perf_counter() - t
     return LinksResult(findings, rows, timings, g, orphans)

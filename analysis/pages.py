@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from analysis.dates import PageInput
+from analysis.twins import canonical_twins
 from crawler.items import DateSignal
 from decay.times import parse_iso  # noqa: F401  (analysis modules import it from here)
 
@@ -70,7 +71,8 @@ def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int) -> list[Page]
                 p.date_input.feed_dates.append(("entry.published", published))
             if updated:
                 p.date_input.feed_dates.append(("entry.updated", updated))
-    return list(pages.values())
+    twins = canonical_twins(conn, site, crawl_id)   # judged once: as the page their rel=canonical names
+    return [p for u, p in pages.items() if u not in twins]
 
 
 def with_texts(conn: sqlite3.Connection, pages: list[Page]) -> Iterator[Page]:

@@ -142,7 +142,7 @@ def generate(path: Path, pages: int, links: int, seed: int = 7) -> None:
     for src in sorted(outlinks, key=url_id):
         sid = url_id(src)
         for o, (kind, t, anchor, pos) in enumerate(template + outlinks[src]):
-            link_rows.append((sid, o, url_id(t), kind, None, anchor, pos, int(t.startswith(PROD)), 0, 0))
+            link_rows.append((sid, o, url_id(t), kind, None, anchor, pos, int(t.startswith(PROD)), 0, 0, None))
     all_urls = {r[1]: r[0] for r in rows}
     with conn:
         conn.executemany(insert_sql("pages"), rows)

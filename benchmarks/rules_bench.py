@@ -151,7 +151,7 @@ def generate(path: Path, pages: int, seed: int = 7) -> None:
         for o, (kind, t, anchor, pos) in enumerate(links):
             tid = urls.setdefault(t, url_id(t))
             batch_links.append((uid, o, tid, kind, None, anchor, pos, int(t.startswith(PROD)), 0,
-                                int(kind == "a" and not t.startswith(PROD) and o % 2 == 0)))
+                                int(kind == "a" and not t.startswith(PROD) and o % 2 == 0), None))
         urls[url] = uid
         if len(batch_pages) >= 1000:
             flush()

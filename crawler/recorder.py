@@ -178,8 +178,11 @@ class Recorder:
             self.last_progress = now
             self.main.update_crawl(self.crawl_id, fetched=self.frontier.fetched, duration_s=round(now - self.started, 1))
 
-    def _target(self, scope, base: str, href: str) -> tuple[str, int, bool] | None:
-        """(normalised production URL, its id, internal?) for a link; None for links that are not URLs.
+    def _target(self, scope, base: str, href: str) -> tuple[str, int, bool, str | None] | None:
+        """(normalised production URL, its id, internal?, the twin as written) for a link; None for links that are not URLs.
+
+        A link to a twin of a page of the site (the other scheme, a trailing index.html: ``SiteScope.page_url``)
+        leads to the page itself; the fourth value is then the URL as written (else None).
 
         Cached per distinct (site, base directory, href): most links on a site are the same few hundred
         template links, resolved once instead of once per page.
@@ -202,10 +205,16 @@ class Recorder:
         t = resolve(base, href)
         if t is not None:
             t = scope.to_canonical(t)
-            res: tuple[str, int, bool] | None = (t, url_id(t), scope.is_internal(t))
+            written = None
+            internal = scope.is_internal(t)
+            if internal:
+                page, twin = scope.page_url(t)
+                if twin is not None:
+                    t, written = page, t
+            res: tuple[str, int, bool, str | None] | None = (t, url_id(t), internal, written)
         else:
             low = href.strip()[:7].lower()
-            res = (href.strip(), url_id(href.strip()), False) if low.startswith(("mailto:", "tel:")) else None
+            res = (href.strip(), url_id(href.strip()), False, None) if low.startswith(("mailto:", "tel:")) else None
         self._targets[key] = res
         return res
 
@@ -455,7 +464,14 @@ class Recorder:
         sf = self._site(f.site)
         target = self._target(sf.scope, f.url, f.headers["location"])
         if target is not None and target[0].startswith("http"):
-            loc, lid, internal = target
+            loc, lid, internal, written = target
+            if written is not None and loc == f.url:
+                # the server sends this URL to its own twin (/x/ to /x/index.html, http:// to https://): it knows
+                # best, the twin is the page; the scheme a start URL is sent to is the site's scheme from now on
+                if f.found_via == "start" and loc.split("://", 1)[1] == written.split("://", 1)[1] \
+                        and sf.scope.prefer_scheme(written):
+                    self._targets.clear()
+                loc, lid = written, url_id(written)
             row["location"] = loc
             self.staging.add_url(lid, loc, f.site if internal else None, self.crawl_id)
             if internal and f.kind != "external":
@@ -640,9 +656,10 @@ class Recorder:
             tgt = target_of(scope, base, ln.href)
             if tgt is None:
                 continue
-            t, tid, internal = tgt
+            t, tid, internal, written = tgt
             add_url(tid, t, site if internal else None, crawl_id)
-            links.append((src, ln.ordinal, tid, ln.kind, ln.rel, ln.anchor, ln.position, int(internal), int(ln.nofollow), int(ln.new_window)))
+            links.append((src, ln.ordinal, tid, ln.kind, ln.rel, ln.anchor, ln.position, int(internal), int(ln.nofollow),
+                          int(ln.new_window), written))
             if internal:
                 n_internal += 1
                 kind = fetch_kind(ln.kind, ln.rel, t, ln.anchor if ln.kind == "link" else None)
@@ -714,7 +731,7 @@ class Recorder:
             if f.status and 300 <= f.status < 400 and f.headers.get("location"):
                 tgt = self._target(sf.scope, f.url, f.headers["location"])
                 if tgt and tgt[0].startswith("http"):
-                    r = self.frontier.discover_sitemap(sf, tgt[0], "redirect", f.url)
+                    r = self.frontier.discover_sitemap(sf, tgt[3] or tgt[0], "redirect", f.url)
                     if r:
                         out.append(r)
             self._sitemap_row(f, None, None, 0, f.error or f"HTTP {f.status}")
@@ -745,8 +762,10 @@ class Recorder:
             if n is None:
                 continue
             n = sf.scope.to_canonical(n)
-            uid = url_id(n)
             internal = sf.scope.is_internal(n)
+            if internal and typ != "sitemapindex":
+                n = sf.scope.page_url(n)[0]   # a twin spelling of a page (http://, index.html) is the page
+            uid = url_id(n)
             self.staging.add_url(uid, n, f.site if internal else None, self.crawl_id)
             rows.append((sid, uid, n, f.site, _s(it.get("lastmod")), _s(it.get("changefreq")), _s(it.get("priority")),
                          int(typ == "sitemapindex"), self.crawl_id))

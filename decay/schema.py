@@ -161,6 +161,7 @@ TABLES: list[Table] = [
             ("internal", I, "1 if the target belongs to the same site."),
             ("nofollow", I, "1 if rel contains nofollow."),
             ("new_window", I, "1 if target=_blank."),
+            ("twin_url", T, "The URL as written when it is a twin of a page of the site (the other scheme, as http:// for the https site, or a trailing index.html / index.htm): target_id is then the page itself, crawled once. Empty for other links."),
         ], pk=("source_id", "ordinal"), indexes=[("target_id",)],
         foreign_keys=[("source_id", "urls", "id"), ("target_id", "urls", "id")], staged=True, without_rowid=True,
     ),
@@ -617,7 +618,7 @@ FROM social_profiles p LEFT JOIN social_checks c ON c.profile_id = p.id
     "link_urls": (
         "Links with their source and target URLs spelled out.",
         """SELECT l.source_id, s.url AS source_url, l.ordinal, l.kind, l.rel, l.anchor, l.position,
-       l.internal, l.nofollow, l.new_window, l.target_id, t.url AS target_url
+       l.internal, l.nofollow, l.new_window, l.target_id, t.url AS target_url, l.twin_url
 FROM links l JOIN urls s ON s.id = l.source_id JOIN urls t ON t.id = l.target_id""",
     ),
     "cleanup_list": (

@@ -109,6 +109,19 @@ def path_of(url: str) -> str:
     return _split_origin(url)[1]
 
 
+_INDEX_FILES = ("/index.html", "/index.htm")
+
+
+def _directory_form(url: str) -> str:
+    """'https://host/x/' for 'https://host/x/index.html' (or index.htm; a query string is kept); else url unchanged."""
+    q = url.find("?")
+    path = url if q < 0 else url[:q]
+    for name in _INDEX_FILES:
+        if path.endswith(name) and path.find("/", path.find("//") + 2) <= len(path) - len(name):
+            return path[: len(path) - len(name) + 1] + ("" if q < 0 else url[q:])
+    return url
+
+
 # --------------------------------------------------------------------------- patterns
 def _glob_to_regex(glob: str) -> str:
     return "".join(".*" if ch == "*" else re.escape(ch) for ch in glob)
@@ -176,14 +189,21 @@ class SiteScope:
             self._host_to_crawled[netloc_of(p + "/")] = c
         self.internal_hosts: set[str] = {h.lower() for h in self.hosts}
         self.internal_hosts.update(netloc_of(p + "/") for p in self._prod_to_crawled)
+        # one scheme per internal host (URL twins): the scheme of the site's start URL for that host, else of its alias
+        self._scheme: dict[str, str] = {}
         canon_starts = []
         for u in self.start_urls:
             n = normalize(u)
             if n is None:
                 continue
             n = self.to_canonical(n)
-            canon_starts.append(n)
+            self._scheme.setdefault(netloc_of(n), n.split(":", 1)[0])
+            n = _directory_form(n)
+            if n not in canon_starts:
+                canon_starts.append(n)
             self.internal_hosts.add(netloc_of(n))
+        for p in self._prod_to_crawled:
+            self._scheme.setdefault(netloc_of(p + "/"), p.split(":", 1)[0])
         self.canonical_start_urls = canon_starts
         self._include = compile_patterns(self.include)
         self._exclude = compile_patterns(self.exclude)
@@ -209,6 +229,38 @@ class SiteScope:
 
     def is_internal(self, url: str) -> bool:
         return netloc_of(url) in self.internal_hosts
+
+    def page_url(self, url: str) -> tuple[str, str | None]:
+        """(the site's own spelling of an internal production URL, the kind of twin it was or None).
+
+        A *twin* is the same page spelled differently: with the other scheme than the site's start URL
+        (or alias) for that host ("scheme": http://host/x for https://host/x), or with a trailing
+        index.html / index.htm ("index": /x/index.html for /x/). Both kinds at once count as "scheme".
+        """
+        kind = None
+        scheme, rest = url.split("://", 1)
+        want = self._scheme.get(netloc_of(url))
+        if want is not None and want != scheme:
+            url = want + "://" + rest
+            kind = "scheme"
+        d = _directory_form(url)
+        if d != url:
+            url = d
+            kind = kind or "index"
+        return url, kind
+
+    def prefer_scheme(self, url: str) -> bool:
+        """The server of a start URL redirects it to the other scheme on the same host: that scheme is the site's.
+
+        True when it changed (URLs already spelled the old way are twins from now on).
+        """
+        scheme = url.split(":", 1)[0]
+        host = netloc_of(url)
+        if self._scheme.get(host) == scheme:
+            return False
+        self._scheme[host] = scheme
+        self.canonical_start_urls = [scheme + u[u.find(":"):] if netloc_of(u) == host else u for u in self.canonical_start_urls]
+        return True
 
     def excluded_by(self, url: str) -> str | None:
         """Why an internal URL is not crawled (the pattern), or None when it is in scope."""

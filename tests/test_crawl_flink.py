@@ -40,7 +40,13 @@ def canon(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     path = quote(parts.path or "/", safe="/:@!$&'()*+,;=-._~%")
-    return f"{parts.scheme}://{parts.netloc.lower()}{path}" + (f"?{parts.query}" if parts.query else "")
+    scheme, netloc = parts.scheme, parts.netloc.lower()
+    if netloc == "flink.apache.org":   # URL twins (README): one page, whatever the scheme or index.html spelling
+        scheme = "https"
+        for name in ("/index.html", "/index.htm"):
+            if path.endswith(name):
+                path = path[: -len(name) + 1]
+    return f"{scheme}://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def file_for(root: Path, url: str) -> Path | None:
