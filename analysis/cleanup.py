@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from analysis.findings import SEVERITIES, Finding
+from analysis.graph import reachable_without
 from analysis.impact import PageImpacts
 from analysis.owners import Owners
 from decay.config import Config
@@ -36,7 +37,7 @@ FIX_LINKS = {"links.broken_internal", "links.redirect_loop", "links.redirect_cha
              "links.broken_external", "social.hijackable_link", "links.insecure_own_link", "links.duplicate_url",
              "links.broken_template", "links.sitemap_broken", "links.sitemap_redirect"}
 REVIEW = {"links.orphan", "links.orphan_island", "links.deep_page", "links.dead_end", "social.dormant_account",
-          "social.unlisted_account", "social.unlinked_account"}
+          "social.unlisted_account", "social.unlinked_account", "outdated.old_articles"}
 FURTHER = 0.5   # each further finding on the same subject counts this much of its weight
 
 # What to do about each rule's finding, in words; {..} names come from the finding's evidence.
@@ -47,16 +48,17 @@ RULE_TODO = {
     "outdated.stale_claim": "drop the \"{claim}\" wording, or update the page",
     "outdated.old_copyright": "update the copyright year (better: let the site template write the current year)",
     "outdated.old_year_in_title": "update the title and the content, or mark the page as an archive",
+    "outdated.old_articles": "decide once for the {articles} articles: label them as historical (a note in the article template), move them to an archive section, or keep them as they are; then dismiss this item",
     "links.broken_internal": "correct or remove the links on the {linking_pages} page(s) listed, or bring the target back",
     "links.redirect_loop": "fix the redirect loop on the server, and correct the links on the {linking_pages} page(s) listed",
     "links.redirect_chain": "{fix}",
     "links.to_redirect": "change the links on the {linking_pages} page(s) listed to {link_to_instead}",
     "links.broken_external": "correct or remove the links to it on the {linking_pages} page(s) listed",
-    "links.insecure_own_link": "change the links on the {linking_pages} page(s) listed to {link_to_instead} (https://)",
-    "links.duplicate_url": "change the links on the {linking_pages} page(s) listed to {link_to_instead}, the page's one address",
     "links.broken_template": "{fix}",
     "links.sitemap_broken": "{fix}",
     "links.sitemap_redirect": "{fix}",
+    "links.insecure_own_link": "{fix}",
+    "links.duplicate_url": "{fix}",
     "links.orphan": "link it from a relevant live page, or retire it if it is no longer needed",
     "links.orphan_island": "link it from a live page, or retire it together with the pages that link to it",
     "links.deep_page": "link it from a page nearer the start page",
@@ -121,6 +123,7 @@ class SiteFacts:
     """What the cleanup list needs from one site's link analysis (computed while its graph is loaded)."""
     site: str
     importance: dict[int, tuple] = field(default_factory=dict)   # url_id -> (inlinks, linking_pages, link_score)
+    linked_from_live: set[int] = field(default_factory=set)    # pages that pages reachable from a start page link to
     impacts: dict[int, tuple] = field(default_factory=dict)      # url_id -> (RemovedPage, [Consequence])
     crawl_started_at: str | None = None
 
@@ -148,6 +151,8 @@ def site_facts(conn, site_cfg, lr, findings: list[Finding], flagged: set[int], c
         return facts
     leaving = [g.index[u] for u in leaving_candidates(findings) if u in g.index]
     if leaving:
+        reachable = reachable_without(g, set())
+        facts.linked_from_live = {g.nodes[n].url_id for n in leaving if any(p in reachable for p in g.linkers(n))}
         flagged_nodes = {g.index[u] for u in flagged if u in g.index}
         impacts = PageImpacts(conn, g, flagged_nodes, lr.orphans, set(leaving)).of(leaving)
         facts.impacts = {g.nodes[n].url_id: v for n, v in impacts.items()}
@@ -200,11 +205,16 @@ def _pct(x: float) -> str:
     return f"{x:.2f}"
 
 
-def decide(fs: list[Finding], *, protected: str | None, inlinks: int, impact: tuple | None, min_conf: float) -> Decision:
+def decide(fs: list[Finding], *, protected: str | None, inlinks: int, impact: tuple | None, min_conf: float,
+           linked_from_live: bool = False) -> Decision:
     rules = {f.rule for f in fs}
     obsolete = [f for f in fs if f.rule in OBSOLETE]
     dead = [f for f in fs if f.rule in DEAD]
     top = max(fs, key=lambda f: (SEVERITY_WEIGHT[f.severity] * f.confidence, f.rule))
+    if obsolete and dead and linked_from_live:   # do no harm: a page live pages link to is never removed or redirected
+        conf = max(f.confidence for f in obsolete)
+        return Decision("update", conf, "Update it: pages that visitors reach from the start page still link to it, so it is "
+                                        "not removed or redirected. " + hints(fs))
     if obsolete and dead:
         conf = min(max(f.confidence for f in obsolete), max(f.confidence for f in dead))
         others = [f for f in fs if f.rule not in OBSOLETE | DEAD]
@@ -237,8 +247,10 @@ def decide(fs: list[Finding], *, protected: str | None, inlinks: int, impact: tu
                             f"{len(page.links_that_break)} link(s) to it: " + ", ".join(first) + (f" and {more} more" if more > 0 else "")
                             + (f"; {len(orphaned)} page(s) it alone links to need another link" if orphaned else "") + "." + also,
                             page.redirect_to.url, page.redirect_to.reason)
-        return Decision("update", conf, f"Update it: it is obsolete, but {breaks} link(s) still point to it and no live page "
-                                        "fits as a redirect target." + also)
+        return Decision("review", conf, f"Review it: it looks obsolete and no page a visitor can reach leads to it, but {breaks} "
+                                        "link(s) still point to it (the impact lists them), and no page is a real successor to "
+                                        "redirect it to (the same page for a later year or version, or a page it points to as its "
+                                        "replacement): remove it together with the pages that link to it, or link it from a live page." + also)
     if obsolete:
         conf = max(f.confidence for f in obsolete)
         return Decision("update", conf, hints(fs))
@@ -312,7 +324,8 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
             else:
                 protected = protected_match(url)
         impact = sf.impacts.get(uid) if sf and uid is not None else None
-        d = decide(fs, protected=protected, inlinks=inlinks or 0, impact=impact, min_conf=config.cleanup.remove_min_confidence)
+        d = decide(fs, protected=protected, inlinks=inlinks or 0, impact=impact, min_conf=config.cleanup.remove_min_confidence,
+                   linked_from_live=bool(sf and uid is not None and uid in sf.linked_from_live))
         w, w_words = findings_weight(fs)
         imp, imp_words = importance(link_score, linking or 0, visits)
         score = round(w * imp, 1)

@@ -5,12 +5,11 @@ would break, every page that would lose its last link or its last route from the
 live page to redirect the removed URL to.  Everything is computed from the latest complete crawl's
 link graph (``analysis.graph``) with the removed pages imagined gone; nothing is written.
 
-The suggested redirect target is the best *live* page: one a visitor reaches from a start page
-through pages that are not outdated, expired or about to be removed (so never an orphan, an island
-page, a page the removal cuts off, or a page with an open outdated/expired finding).  Among those it
-prefers the same section (first path segment), then the closest URL path and the most similar title
-(words in common, ignoring words most titles of the site share, such as its name), then the page
-more pages link to.
+The suggested redirect target is a *real successor* only (``_Ranker``): a live page (one a visitor
+reaches from a start page, never an orphan, an island page, a page the removal cuts off, or a page with
+an open outdated/expired finding) that the old page itself points to as its replacement, or the same page
+for a later year or version.  Without one, no target is suggested: a redirect to an unrelated page
+(shared common words, the same section, the start page) would unpublish the old one for nothing.
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from typing import Iterable
 
 from analysis.graph import NAV_KINDS, Orphans, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
 from analysis.pages import latest_complete_crawl
-from decay.urls import normalize, path_of, url_id
+from decay.urls import normalize, url_id
 
 STOP_WORDS = frozenset("a an and the of for in on to with our your at by from is are be new page home".split())
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -117,7 +116,7 @@ def _site_impact(conn: sqlite3.Connection, g: SiteGraph, urls: list[str], report
     redirects = {n: g.redirects_to(n) for n in removed}
     refs = link_details(conn, g, [g.nodes[m].url_id for n in removed for m in [n, *redirects[n]]], exclude_sources=removed)
     eligible = [m for m in living_after if g.is_candidate(m) and g.current(m) and m not in dead_after]
-    rank = _Ranker(g, eligible)
+    rank = _Ranker(g, eligible, conn)
     for n in dict.fromkeys(nodes.values()):   # in the order given
         node = g.nodes[n]
         page = RemovedPage(node.url, g.site, node.title, _answer(g, n),
@@ -160,7 +159,7 @@ class PageImpacts:
     def __init__(self, conn: sqlite3.Connection, g: SiteGraph, flagged: set[int], orphans: Orphans, leaving: set[int]) -> None:
         self.conn, self.g = conn, g
         living = orphans.living - flagged - orphans.dead() - leaving
-        self.rank = _Ranker(g, [m for m in living if g.is_candidate(m) and g.current(m)])
+        self.rank = _Ranker(g, [m for m in living if g.is_candidate(m) and g.current(m)], conn)
 
     def of(self, ns: list[int]) -> dict[int, tuple[RemovedPage, list[Consequence]]]:
         g = self.g
@@ -179,32 +178,46 @@ class PageImpacts:
         return out
 
 
+_TOKEN = re.compile(r"\d+(?:[.\-_]\d+)*|[^\W\d_]+", re.UNICODE)
+# words with which a page points its readers to the page that replaces it
+SUCCESSION = re.compile(r"\b(?:new(?:er|est)? (?:version|edition|page|site|home|location|address)|latest (?:version|edition)|current (?:version|edition|page)|"
+                        r"has (?:been )?moved|moved to|now (?:lives|at|on|here)|replaced by|superseded by|successor|"
+                        r"see (?:the )?(?:new|current|updated|latest)|updated (?:version|page|edition))\b", re.I)
+
+
+def _shape(title: str | None, common: set[str]) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
+    """A title with its numbers (years, versions) taken out, and the numbers: ("annual", "report", "#"), ((2019,),)."""
+    words, numbers = [], []
+    for tok in _TOKEN.findall((title or "").lower()):
+        if tok[0].isdigit():
+            words.append("#")
+            numbers.append(tuple(int(x) for x in re.split(r"[.\-_]", tok) if x))
+        elif tok not in common:
+            words.append(tok)
+    return tuple(words), tuple(numbers)
+
+
 def _words(text: str | None) -> set[str]:
     return {w for w in WORD.findall((text or "").lower()) if w not in STOP_WORDS}
 
 
-def _segments(url: str) -> list[str]:
-    parts = [p for p in path_of(url).split("?", 1)[0].split("/") if p]
-    if parts:
-        last = parts[-1].rsplit(".", 1)[0] if "." in parts[-1] else parts[-1]
-        parts[-1:] = [] if last in ("index", "default") else [last]
-    return parts
-
-
 class _Ranker:
-    """Scores the eligible pages as redirect targets for a removed page (see the module docstring).
+    """Finds a *real successor* for a page that may go: the page to redirect it to, or nobody.
 
-    The eligible pages' path segments and title words are computed once.  A removed page is then compared
-    only with the pages that share a distinctive title word with it, and with one page per URL prefix:
-    among pages sharing the same path prefix and no title word, the ranking depends only on the path
-    length, the number of linking pages and the URL, so the best of each prefix is known in advance.
-    Words on more than max(50, 2%) of the titles are not distinctive enough to look pages up by (they
-    still count in the similarity of the pages compared).
+    Only two kinds of page qualify (README: The cleanup list, Redirect targets), and only among the
+    eligible pages (live, reachable, not outdated, not leaving):
+    1. the page the old one itself points its readers to as its replacement, from its main content
+       ("see the new version", "this page has moved to ...");
+    2. the same page for a later year or version: the same title once its numbers are taken out, with
+       greater numbers ("Annual report 2019" -> "Annual report 2024"; "Flink 1.2 docs" -> "Flink 1.20 docs"),
+       the latest one when there are several.
+    Shared common words, the same section or the start page are not enough: a redirect to an unrelated
+    page unpublishes the old one for nothing.  Without a successor the list says so (remove with the
+    impact shown, or review).
     """
 
-    def __init__(self, g: SiteGraph, eligible: list[int]) -> None:
-        self.g = g
-        self.eligible = eligible
+    def __init__(self, g: SiteGraph, eligible: list[int], conn: sqlite3.Connection | None = None) -> None:
+        self.g, self.conn = g, conn
         self.eligible_set = set(eligible)
         titles = {m: _words(g.nodes[m].title) for m in eligible}
         counts: dict[str, int] = {}
@@ -212,71 +225,41 @@ class _Ranker:
             for w in ws:
                 counts[w] = counts.get(w, 0) + 1
         self.common = {w for w, c in counts.items() if len(titles) >= 4 and c > len(titles) / 2}   # the site's name
-        self.segs: dict[int, list[str]] = {}
-        self.theirs: dict[int, set[str]] = {}
-        self.prefix_best: dict[tuple[str, ...], tuple[tuple, int]] = {}   # prefix -> (rank key, best page without title words)
-        self.by_word: dict[str, list[int]] = {}
+        self.by_shape: dict[tuple[str, ...], list[tuple[tuple, int]]] = {}
         for m in eligible:
-            segs = _segments(g.nodes[m].url)
-            self.segs[m] = segs
-            self.theirs[m] = (titles[m] - self.common) | _words(segs[-1] if segs else "")
-            key = (-len(segs), g.linking_pages[m], g.nodes[m].url)
-            for k in range(0 if not segs else 1, len(segs) + 1):
-                prefix = tuple(segs[:k])
-                if prefix not in self.prefix_best or key > self.prefix_best[prefix][0]:
-                    self.prefix_best[prefix] = (key, m)
-            for w in self.theirs[m]:
-                self.by_word.setdefault(w, []).append(m)
-        limit = max(50, len(eligible) // 50)
-        self.by_word = {w: ms for w, ms in self.by_word.items() if len(ms) <= limit}
-
-    def _title_words(self, n: int) -> set[str]:
-        node = self.g.nodes[n]
-        segs = _segments(node.url)
-        return (_words(node.title) - self.common) | _words(segs[-1] if segs else "")
+            shape, numbers = _shape(g.nodes[m].title, self.common)
+            if numbers and sum(1 for w in shape if w != "#") >= 2:
+                self.by_shape.setdefault(shape, []).append((numbers, m))
 
     def best(self, n: int) -> Suggestion | None:
-        g, target = self.g, _segments(self.g.nodes[n].url)
-        words = self._title_words(n)
-        pool: set[int] = set()
-        for w in words:
-            pool.update(self.by_word.get(w, ()))
-        if not target:
-            if () in self.prefix_best:
-                pool.add(self.prefix_best[()][1])
-        else:
-            for k in range(len(target), 0, -1):   # the deepest prefix some eligible page shares
-                hit = self.prefix_best.get(tuple(target[:k]))
-                if hit is not None:
-                    pool.add(hit[1])
-                    break
-        pool.discard(n)
-        best_key, best = None, None
-        for m in pool:
-            segs = self.segs[m]
-            shared = 0
-            while shared < min(len(segs), len(target)) and segs[shared] == target[shared]:
-                shared += 1
-            same_section = shared > 0 or (not segs and not target)
-            theirs = self.theirs[m]
-            similar = words & theirs
-            sim = len(similar) / len(words | theirs) if similar else 0.0
-            if not same_section and not similar:
+        return self._pointed_to(n) or self._later_edition(n)
+
+    def _pointed_to(self, n: int) -> Suggestion | None:
+        if self.conn is None:
+            return None
+        g = self.g
+        for target_id, anchor in self.conn.execute(
+                "SELECT target_id, coalesce(anchor, '') FROM links WHERE source_id = ? AND kind IN ('a', 'area', 'meta-refresh') "
+                "AND position IN ('main', 'body') ORDER BY ordinal", [g.nodes[n].url_id]):
+            m = g.index.get(target_id)
+            if m is None or m == n:
                 continue
-            key = (same_section, round(sim + (shared / len(target) if target else 0.0), 3),
-                   -(len(segs) + len(target) - 2 * shared), g.linking_pages[m], g.nodes[m].url)
-            if best_key is None or key > best_key:
-                best_key, best = key, (m, shared, similar)
-        if best is None:   # nothing alike is alive: the start page, if it is
-            home = next((s for s in g.starts if s in self.eligible_set), None)
-            if home is None:
-                return None
-            return Suggestion(g.nodes[home].url, g.nodes[home].title,
-                              "no live page of the same section or with a similar title: the start page")
-        m, shared, similar = best
-        reasons = []
-        if shared:
-            reasons.append(f"same section (/{target[0]}/)" + (f", {shared} of {len(target)} path segments in common" if shared > 1 else ""))
-        if similar:
-            reasons.append("title words in common: " + ", ".join(sorted(similar)))
-        return Suggestion(g.nodes[m].url, g.nodes[m].title, "; ".join(reasons) or "both at the top of the site")
+            final = g.nodes[m].final if g.nodes[m].final is not None else m
+            if final in self.eligible_set and final != n and SUCCESSION.search(anchor):
+                return Suggestion(g.nodes[final].url, g.nodes[final].title,
+                                  f'the page itself points its readers there: "{anchor.strip()[:80]}"')
+        return None
+
+    def _later_edition(self, n: int) -> Suggestion | None:
+        g = self.g
+        shape, numbers = _shape(g.nodes[n].title, self.common)
+        if not numbers:
+            return None
+        later = [(nums, m) for nums, m in self.by_shape.get(shape, ()) if m != n and len(nums) == len(numbers) and nums > numbers]
+        if not later:
+            return None
+        nums, m = max(later)
+        show = lambda t: ".".join(map(str, t))   # noqa: E731
+        return Suggestion(g.nodes[m].url, g.nodes[m].title,
+                          f'the same title for a later year or version: "{(g.nodes[n].title or "").strip()[:80]}" '
+                          f'-> "{(g.nodes[m].title or "").strip()[:80]}" ({", ".join(map(show, numbers))} -> {", ".join(map(show, nums))})')

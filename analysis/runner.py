@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import cleanup, links, outdated, rules, social
+from analysis import archive, cleanup, links, outdated, rules, social
 from analysis.dates import learn_site_trust, page_candidates, resolve
 from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.pages import latest_complete_crawl, site_pages, with_texts
+from analysis.roles import assign_roles
 from decay import __version__
 from decay.config import Config
 from decay.schema import insert_sql, open_db
@@ -37,6 +38,7 @@ class SiteResult:
     signals: list[tuple] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     graph_rows: list[tuple] = field(default_factory=list)
+    roles: list[tuple] = field(default_factory=list)
     facts: cleanup.SiteFacts | None = None
 
 
@@ -44,6 +46,10 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     res = SiteResult(site_cfg.name, crawl_id)
     pages = site_pages(conn, site_cfg.name, crawl_id)
     res.pages = len(pages)
+    scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
+    assign_roles(conn, site_cfg.name, crawl_id, pages, scope.canonical_start_urls,
+                 [(r.role, r.patterns) for r in config.outdated.roles])
+    res.roles = [(p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages]
     trust = learn_site_trust(p.date_input for p in pages)
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
     copyrights = []
@@ -57,6 +63,8 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
                                dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
         res.evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
                              int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
+        if page.role in ("stub", "error"):   # a redirect or a not-found page: not content to judge by its dates
+            continue
         english = outdated.is_english(page, page.main_text)
         for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
                   outdated.old_year_in_title(page, dates, ctx)):
@@ -67,15 +75,18 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
         cp = outdated.copyright_years(cands)
         if cp is not None:
             copyrights.append((page, cp))
-    scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
     home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
     res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
+    # old dated articles: one archive decision per section, unless the site still presents one as current
+    res.findings = archive.group_articles(res.findings, pages, archive.presented_as_current(conn, site_cfg.name, crawl_id, pages),
+                                          archive.section_matchers(config.outdated.sections),
+                                          lambda url: outdated.human_days(ctx.threshold(url)[1]))
     # the link graph knows which pages are outdated: an island is also a page only outdated pages link to
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in ("outdated", "expired") and f.severity != "info"}
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages)
-    res.findings += lr.findings
+    res.findings += archive.quiet_by_role(lr.findings, pages)
     res.graph_rows = lr.graph_rows
     res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
     started = conn.execute("SELECT started_at FROM crawls WHERE id = ?", [crawl_id]).fetchone()
@@ -128,13 +139,15 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, clea
             conn.execute("DELETE FROM date_evidence WHERE url_id IN (SELECT url_id FROM page_dates WHERE site = ?)", [r.site])
             conn.execute("DELETE FROM date_evidence WHERE url_id IN (SELECT url_id FROM pages WHERE site = ?)", [r.site])
             conn.execute("DELETE FROM page_dates WHERE site = ?", [r.site])
+            conn.execute("DELETE FROM page_roles WHERE site = ?", [r.site])
+            conn.executemany(insert_sql("page_roles"), [row + (analysis_id,) for row in r.roles])
             conn.execute("DELETE FROM site_signals WHERE site = ?", [r.site])
             conn.executemany(insert_sql("page_dates"), [row + (analysis_id,) for row in r.page_dates])
             conn.executemany(insert_sql("date_evidence"), r.evidence)
             conn.executemany(insert_sql("site_signals"), [row + (analysis_id,) for row in r.signals])
             conn.execute("DELETE FROM page_graph WHERE site = ?", [r.site])
             conn.executemany(insert_sql("page_graph"), [row + (analysis_id,) for row in r.graph_rows])
-        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | set(links.LINK_RULES) | rules.rule_ids(conn) | set(social.RULES),
+        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | {archive.RULE} | set(links.LINK_RULES) | rules.rule_ids(conn) | set(social.RULES),
                                 sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
         conn.execute("DELETE FROM cleanup")
         conn.executemany(insert_sql("cleanup"), cleanup_rows)

@@ -84,9 +84,47 @@ def twin_findings(conn: sqlite3.Connection, site: str, crawl_id: int, *, max_lis
             rule = "links.duplicate_url"
             message = (f"{who} to {twin}, a second address of {page}: link to {page} so the page has one address "
                        f"(the crawl counts them as links to it)")
+        evidence["fix"] = f"change the links on the {n} page(s) listed to {page}"
         out.append(Finding(rule=rule, category=TWIN_RULES[rule], severity="low", confidence=0.95, site=site,
                            subject_url=twin, subject_id=url_id(twin), message=message, evidence=evidence,
                            material={"twin_url": twin, "page_url": page, "linking": pages}))
+    return _one_item_per_rule(out, site)
+
+
+GROUP_FROM = 3   # this many twin URLs of one kind on a site are one list item for the site, not one each
+
+
+def _one_item_per_rule(findings: list[Finding], site: str) -> list[Finding]:
+    """Many twin URLs of one kind are one habit of the site's editors (or one template), so one item: a site
+    finding that lists them all; each twin's own finding is kept as information."""
+    out: list[Finding] = []
+    for rule in sorted({f.rule for f in findings}):
+        fs = [f for f in findings if f.rule == rule]
+        if len(fs) < GROUP_FROM:
+            out += fs
+            continue
+        for f in fs:
+            f.severity = "info"
+            f.evidence["grouped"] = "one site item lists every twin URL of this kind"
+        pages = sorted({r["page"] for f in fs for r in f.evidence["linked_from"]})
+        links = sum(f.evidence["links"] for f in fs)
+        first = fs[0].evidence["page_url"]
+        home = first[:first.find("/", first.find("//") + 2)] + "/"
+        what = "over plain http://" if rule == "links.insecure_own_link" else "by a second address"
+        out.append(Finding(
+            rule=rule, category=TWIN_RULES[rule], severity="low", confidence=0.95, site=site, subject_url=home,
+            subject_type="site", title="Links to the site's own pages " + what,
+            message=(f"{len(pages)} pages link to {len(fs)} of the site's own pages {what} ({links} links): "
+                     "each twin URL, the page it stands for and the linking pages are listed"),
+            evidence={"twins": [{"twin_url": f.evidence["twin_url"], "page_url": f.evidence["page_url"],
+                                 "linking_pages": f.evidence["linking_pages"],
+                                 "linked_from": f.evidence["linked_from"][:50]} for f in fs],
+                      "links": links, "linking_pages": len(pages),
+                      "fix": (f"change the {links} links on the {len(pages)} pages listed to the pages' own addresses "
+                              "(each twin URL is listed with its page)")},
+            material={"twins": sorted(f.evidence["twin_url"] for f in fs)},
+        ))
+        out += fs
     return out
 
 

@@ -92,10 +92,20 @@ class OutdatedSection:
     max_age: str = field(default="", metadata=doc("A page of this section not updated for longer than this is stale: a number and a unit, y (years), m (months), w (weeks) or d (days), e.g. 18m or 1y6m.", '"2y"', required=True))
 
 
+ROLE_NAMES = ("home", "listing", "article", "event", "job", "evergreen", "stub", "error")
+
+
+@dataclass
+class OutdatedRole:
+    role: str = field(default="", metadata=doc("The role these pages have, whatever the page itself suggests: " + ", ".join(ROLE_NAMES) + " (README: Page roles).", '"article"', required=True))
+    patterns: list[str] = field(default_factory=list, metadata=doc("URL patterns of the pages (the syntax of include); the first [[outdated.roles]] entry that matches a page decides.", '["/minutes/*", "/press/*"]', required=True))
+
+
 @dataclass
 class Outdated:
     max_age: str = field(default="3y", metadata=doc("Pages not updated for longer than this are stale, unless a section says otherwise (y, m, w, d).", '"3y"'))
     sections: list[OutdatedSection] = field(default_factory=list, metadata=doc("Thresholds per part of the sites, as [[outdated.sections]] tables (see below).", ""))
+    roles: list[OutdatedRole] = field(default_factory=list, metadata=doc("Page roles set by URL pattern, as [[outdated.roles]] tables (see below), for pages the tool would classify otherwise: a role decides which judgments apply (README: Page roles).", ""))
     exempt: list[str] = field(default_factory=list, metadata=doc("Pages never reported as stale (URL patterns): archives, historical records, legal texts that do not change.", '["/archive/*", "/history/*"]'))
     stale_pages: bool = field(default=True, metadata=doc("Report pages not updated for longer than their threshold.", "true"))
     expired_events: bool = field(default=True, metadata=doc("Report events still announced whose date has passed.", "true"))
@@ -435,6 +445,13 @@ def _check_outdated(o: Outdated, path: Path) -> None:
             compile_patterns(s.patterns)
         except ValueError as e:
             raise ConfigError(path, f"outdated.sections[{i}].patterns", str(e)) from None
+    for i, r in enumerate(o.roles):
+        if r.role not in ROLE_NAMES:
+            raise ConfigError(path, f"outdated.roles[{i}].role", f'"{r.role}" is not a page role; use one of ' + ", ".join(ROLE_NAMES))
+        try:
+            compile_patterns(r.patterns)
+        except ValueError as e:
+            raise ConfigError(path, f"outdated.roles[{i}].patterns", str(e)) from None
     try:
         compile_patterns(o.exempt)
     except ValueError as e:

@@ -163,6 +163,7 @@ def prune(db_path: Path, keep_days: int, *, dry_run: bool = False, summary_dir: 
             ("date_signals", "DELETE FROM date_signals WHERE url_id IN (SELECT url_id FROM temp._old)", []),
             ("page_texts", "DELETE FROM page_texts WHERE url_id IN (SELECT url_id FROM temp._old)", []),
             ("page_dates", "DELETE FROM page_dates WHERE url_id IN (SELECT url_id FROM temp._old)", []),
+            ("page_roles", "DELETE FROM page_roles WHERE url_id IN (SELECT url_id FROM temp._old)", []),
             ("date_evidence", "DELETE FROM date_evidence WHERE url_id IN (SELECT url_id FROM temp._old)", []),
             ("page_graph", "DELETE FROM page_graph WHERE url_id IN (SELECT url_id FROM temp._old)", []),
             ("pages", "DELETE FROM pages WHERE url_id IN (SELECT url_id FROM temp._old)", []),

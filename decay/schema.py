@@ -296,7 +296,7 @@ TABLES += [
             ("severity", T, "critical, high, medium, low or info."),
             ("confidence", R, "How sure the evidence is, 0 to 1."),
             ("site", T, "Site name."),
-            ("subject_type", T, "page, site, profile, template (a rule that matched in the site template, reported once: the evidence lists the pages) or rule (a rule that failed)."),
+            ("subject_type", T, "page, site, profile, template (a rule that matched in the site template, reported once: the evidence lists the pages), section (the old dated articles of one section, reported once: outdated.old_articles) or rule (a rule that failed)."),
             ("subject_id", I, "urls.id of the page (or profile) the finding is about."),
             ("subject_url", T, "Its URL."),
             ("title", T, "The page's title, for reading lists."),
@@ -326,6 +326,16 @@ TABLES += [
             ("disagreements", T, "JSON list of trusted evidence that disagrees, each a sentence."),
             ("analysis_id", I, "The analysis that wrote it."),
         ], pk="url_id", indexes=[("site",), ("updated_at",)], kind="judgments",
+    ),
+    Table(
+        "page_roles", "What kind of page each page is, and the evidence that decided it; every judgment reads it (README: Page roles).", [
+            ("url_id", I, "urls.id of the page."),
+            ("url", T, "The page."),
+            ("site", T, "Site name."),
+            ("role", T, "home, listing (archives, tags, categories, /page/N), article (a dated news or blog post, release notes, minutes: a historical record), event, job, evergreen (products, services, guides, policies, docs), stub (a meta-refresh redirect) or error (a page that says it was not found)."),
+            ("reason", T, "The evidence that decided the role, in words (a [[outdated.roles]] pattern when the team set it)."),
+            ("analysis_id", I, "The analysis that wrote it."),
+        ], pk="url_id", indexes=[("site", "role")], kind="judgments",
     ),
     Table(
         "date_evidence", "Every date candidate of every page, parsed and judged: accepted, or rejected with the reason.", [
@@ -382,9 +392,9 @@ TABLES += [
             ("score", R, "Urgency: the findings' weight times the page's importance (README: How the score is computed)."),
             ("action", T, "remove, redirect, update, fix links or review."),
             ("target_url", T, "For redirect: the live page to redirect to."),
-            ("target_reason", T, "Why that target (same section, title words in common, ...)."),
+            ("target_reason", T, "Why that target is a real successor: the page itself points its readers there, or it is the same title for a later year or version (both quoted)."),
             ("site", T, "Site name (empty for social profiles that belong to no site)."),
-            ("subject_type", T, "page, profile, template or site."),
+            ("subject_type", T, "page, profile, template, section (old dated articles of one section) or site."),
             ("subject_id", I, "urls.id of the page, when it is one."),
             ("subject_url", T, "The page, profile or site."),
             ("title", T, "The page's title."),

@@ -74,11 +74,18 @@ def test_do_no_harm_a_linked_page_is_never_removed_it_is_redirected_with_the_lin
     assert f"{PROD}/l0" in d.todo and f"{PROD}/l1" in d.todo and "change the 2 link(s)" in d.todo
 
 
-def test_do_no_harm_a_linked_page_without_a_redirect_target_is_updated_not_removed():
+def test_do_no_harm_a_linked_page_without_a_real_successor_is_reviewed_not_removed():
     fs = [f("outdated.stale_page", "/offers/", confidence=0.95), f("links.orphan_island", "/offers/", confidence=0.9)]
     d = decide(fs, protected=None, inlinks=3, impact=impact("/offers/", links=3, target=None), min_conf=0.8)
-    assert d.action == "update"
-    assert "3 link(s) still point to it" in d.todo
+    assert d.action == "review" and d.target_url is None
+    assert "3 link(s) still point to it" in d.todo and "real successor" in d.todo
+
+
+def test_do_no_harm_a_page_live_pages_link_to_is_never_removed_or_redirected():
+    fs = [f("outdated.stale_page", "/offers/", confidence=0.95), f("links.orphan_island", "/offers/", confidence=0.9)]
+    d = decide(fs, protected=None, inlinks=3, impact=impact("/offers/", links=3), min_conf=0.8, linked_from_live=True)
+    assert d.action == "update" and d.target_url is None
+    assert "still link to it" in d.todo
 
 
 def test_do_no_harm_inlinks_alone_block_removal_even_if_the_impact_lists_none():

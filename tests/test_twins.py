@@ -119,9 +119,16 @@ def test_twin_findings_one_per_twin_url(aliased):
                                 "ORDER BY subject_url")
     by = {r["subject_url"]: r for r in rows}
     assert set(by) == {"http://www.twins.example/about/", "http://www.twins.example/contact/",
-                       "http://www.twins.example/about/index.html", f"{PROD}/about/index.html"}
+                       "http://www.twins.example/about/index.html", f"{PROD}/about/index.html", f"{PROD}/"}
+    # three http:// twins are one habit: one site item lists them all, each twin's own finding is information
+    site = by[f"{PROD}/"]
+    assert site["rule"] == "links.insecure_own_link" and site["severity"] == "low"
+    assert {t["twin_url"] for t in json.loads(site["evidence"])["twins"]} == {
+        "http://www.twins.example/about/", "http://www.twins.example/contact/", "http://www.twins.example/about/index.html"}
+    items = query(aliased["db"], "SELECT subject_type, action FROM cleanup WHERE rules LIKE '%insecure_own_link%'")
+    assert [(r["subject_type"], r["action"]) for r in items] == [("site", "fix links")]
     insecure = by["http://www.twins.example/about/"]
-    assert insecure["rule"] == "links.insecure_own_link" and insecure["severity"] == "low" and insecure["category"] == "links"
+    assert insecure["rule"] == "links.insecure_own_link" and insecure["severity"] == "info" and insecure["category"] == "links"
     assert insecure["message"].startswith(f"1 page links to the site's own page {PROD}/about/ over plain http://")
     ev = json.loads(insecure["evidence"])
     assert ev["linking_pages"] == 1 and ev["linked_from"][0]["page"] == f"{PROD}/"

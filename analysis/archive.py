@@ -1,0 +1,157 @@
+"""Old dated articles: one archive decision per section, not one list item per article.
+
+A dated news or blog post, release notes or minutes (role ``article``, analysis/roles.py) is a
+historical record: that it is old is not a defect to fix page by page, and its words about its own time
+("the latest release", "the next meeting will take place on ...") are history.  Its findings of the date
+analysis (stale page, stale claims, a past year in its title, an expired event or offer) are kept as
+information (severity info, so they stay out of the cleanup list) and the old articles of each section
+become ONE finding, ``outdated.old_articles``, about the section: how many, the oldest and the newest,
+and the decision to take once (label them as historical, archive them, or keep them).
+
+Unless the site still presents one as current: an old article linked from a home page or from the
+site's navigation (header, nav) keeps its own findings and its own list item.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import replace
+from typing import Callable
+
+from analysis.findings import Finding
+from analysis.pages import Page
+from decay.urls import compile_patterns, path_of
+
+RULE = "outdated.old_articles"
+# the rules of the date analysis that judge a page's content by its time
+TIME_RULES = frozenset(("outdated.stale_page", "outdated.stale_claim", "outdated.old_year_in_title",
+                        "outdated.expired_event", "outdated.expired_offer"))
+SITE_WIDE = 0.3   # a nav link on this share of the pages is the site's menu
+LISTED = 200   # articles named in a section finding's evidence (the count covers them all)
+_DATE_PART = re.compile(r"/(?:19|20)\d\d(?:[/-]|\Z)")
+
+
+def section_of(url: str, sections: list[tuple[str, Callable[[str], str | None]]]) -> tuple[str, str]:
+    """(key, words) of an article's section: a configured [[outdated.sections]] name, else the path before
+    its date ("/news/" for /news/2019/05/x), else its first path segment ("/blog/")."""
+    for name, match in sections:
+        if match(url):
+            return f"section:{name}", f'the section "{name}"'
+    path = path_of(url).split("?", 1)[0]
+    m = _DATE_PART.search(path)
+    if m:
+        prefix = path[:m.start() + 1]
+        return prefix, ("the dated posts at the top of the site (/YYYY/...)" if prefix == "/" else f"the dated posts under {prefix}")
+    parts = [p for p in path.split("/") if p]
+    prefix = "/" + parts[0] + "/" if len(parts) > 1 else "/"
+    return prefix, f"the articles under {prefix}"
+
+
+def presented_as_current(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list[Page]) -> dict[int, str]:
+    """Articles the site still shows as current: url_id -> where.  Linked from a home page (its latest-news
+    teasers count), or from the site-wide navigation: a nav or header link found on at least
+    ``SITE_WIDE`` of the pages (a blog's own sidebar on its listings is not the site's menu)."""
+    articles = {p.url_id for p in pages if p.role == "article"}
+    homes = {p.url_id: p.url for p in pages if p.role == "home"}
+    out: dict[int, str] = {}
+    if not articles:
+        return out
+    nav_sources: dict[int, set[int]] = {}
+    for source, target, position in conn.execute(
+            "SELECT l.source_id, l.target_id, l.position FROM links l JOIN pages p ON p.url_id = l.source_id "
+            "WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.internal = 1 "
+            "AND l.position IN ('nav', 'header', 'main', 'body')", [site, crawl_id]):
+        if target not in articles or source == target:
+            continue
+        if source in homes and target not in out:
+            out[target] = f"the home page {homes[source]}"
+        elif position in ("nav", "header"):
+            nav_sources.setdefault(target, set()).add(source)
+    content = sum(1 for p in pages if p.role not in ("stub", "error"))
+    least = max(3, int(SITE_WIDE * content))
+    for target, sources in nav_sources.items():
+        if target not in out and len(sources) >= least:
+            out[target] = f"the site's navigation (on {len(sources)} pages)"
+    return out
+
+
+def group_articles(findings: list[Finding], pages: list[Page], current: dict[int, str],
+                   sections: list[tuple[str, Callable[[str], str | None]]], threshold_words: Callable[[str], str]) -> list[Finding]:
+    """The findings again: time findings on articles as information, plus one finding per section of old articles."""
+    by_id = {p.url_id: p for p in pages}
+    out: list[Finding] = []
+    groups: dict[str, dict] = {}
+    for f in findings:
+        p = by_id.get(f.subject_id) if f.subject_type == "page" else None
+        if p is None or p.role != "article" or f.rule not in TIME_RULES:
+            out.append(f)
+            continue
+        where = current.get(p.url_id)
+        ev = dict(f.evidence) if isinstance(f.evidence, dict) else {"evidence": f.evidence}
+        ev["role"] = "article"
+        ev["role_reason"] = p.role_reason
+        if where:
+            ev["presented_as_current"] = where
+            out.append(replace(f, evidence=ev, severity=ev.pop("severity_if_current", f.severity),  # outdated.py made it info
+                               message=f.message.rstrip(".") + f". A dated article, but the site still "
+                                                                              f"presents it as current: it is linked from {where}."))
+            continue
+        ev["historical_record"] = True
+        out.append(replace(f, severity="info", evidence=ev,
+                           message=f.message.rstrip(".") + ". A dated article, judged as a historical record "
+                                                           "(see the archive item of its section)."))
+        if f.rule == "outdated.stale_page":
+            key, words = section_of(p.url, sections)
+            g = groups.setdefault(key, {"words": words, "site": f.site, "articles": [], "confidence": []})
+            g["articles"].append((ev.get("updated_at") or "", p.url, p.title))
+            g["confidence"].append(f.confidence)
+    for key, g in sorted(groups.items()):
+        arts = sorted(g["articles"])
+        n = len(arts)
+        oldest, newest = arts[0], arts[-1]
+        origin = oldest[1][:oldest[1].find("/", oldest[1].find("//") + 2)]
+        subject = origin + (key if key.startswith("/") else "/") + ("" if key.startswith("/") else f"#{key}")
+        msg = (f"{n} dated article{'s' if n != 1 else ''} in {g['words']} {'were' if n != 1 else 'was'} last updated "
+               f"longer ago than {threshold_words(oldest[1])} (oldest {str(oldest[0])[:10]}, newest {str(newest[0])[:10]}): "
+               "a historical archive, not pages to fix one by one")
+        out.append(Finding(
+            rule=RULE, category="outdated", severity="low", confidence=round(sorted(g["confidence"])[len(g["confidence"]) // 2], 2),
+            site=g["site"], subject_url=subject, subject_type="section", title=f"Old articles: {g['words']}",
+            message=msg + ".",
+            evidence={"section": key, "articles": n, "oldest": {"url": oldest[1], "updated_at": oldest[0], "title": oldest[2]},
+                      "newest": {"url": newest[1], "updated_at": newest[0], "title": newest[2]},
+                      "listed": [{"url": u, "updated_at": d, "title": t} for d, u, t in arts[:LISTED]]},
+            material={"section": key, "articles": sorted(u for _, u, _ in arts)},
+        ))
+    return out
+
+
+def section_matchers(cfg_sections) -> list[tuple[str, Callable[[str], str | None]]]:
+    return [(s.name, compile_patterns(s.patterns)) for s in cfg_sections]
+
+
+DEPTH_RULES = frozenset(("links.deep_page",))
+STUB_RULES = frozenset(("links.orphan", "links.orphan_island", "links.deep_page", "links.dead_end"))
+
+
+def quiet_by_role(findings: list[Finding], pages: list[Page]) -> list[Finding]:
+    """Link findings that a page's role explains, as information: a deep article or listing (an archive's
+    pagination puts older posts many clicks away by design); an unlinked or dead-end meta-refresh stub
+    (an old address kept as a redirect: nothing needs to link to it)."""
+    role = {p.url_id: p.role for p in pages}
+    out = []
+    for f in findings:
+        r = role.get(f.subject_id) if f.subject_type == "page" else None
+        why = ""
+        if r in ("article", "listing") and f.rule in DEPTH_RULES:
+            why = ("A dated article or a listing: an archive's pages put older posts many clicks away by design, "
+                   "so this is information, not a list item.")
+        elif r == "stub" and f.rule in STUB_RULES:
+            why = ("A meta-refresh stub: an old address kept alive as a redirect, so nothing needs to link to it; "
+                   "this is information, not a list item.")
+        if why and f.severity != "info":
+            ev = dict(f.evidence) if isinstance(f.evidence, dict) else {"evidence": f.evidence}
+            ev["role"] = r
+            f = replace(f, severity="info", evidence=ev, message=f.message.rstrip(".") + ". " + why)
+        out.append(f)
+    return out

@@ -1,0 +1,171 @@
+"""Page roles: what kind of page each page is, with the evidence that decided it.
+
+A page's role decides which judgments apply to it (README: Page roles):
+
+- **home**: a start page or the root of a host;
+- **listing**: archives, tag and category pages, paginated listings (``/blog/page/7/``), section
+  indexes: pages that show teasers of other pages.  A listing is never dated from its teasers and never
+  announces their events;
+- **article**: a dated news or blog post, release notes, minutes: a historical record.  Its age and the
+  words about its own time ("the latest release") are recorded, but old articles are one archive decision
+  per section, not one list item each;
+- **event** and **job**: an event page or a job advertisement (their dates can expire);
+- **stub**: a meta-refresh redirect (a Hugo alias, an old URL kept alive): a redirect, not content;
+- **error**: a page that answers 2xx but says it was not found (a "soft 404");
+- **evergreen**: everything else (products, services, guides, policies, docs).
+
+The evidence comes from the facts only: the URL, structured data types and article meta tags among the
+date signals, the site's feeds, the meta refresh, the title, and the links in the main content.  The
+team can set roles by URL pattern with ``[[outdated.roles]]``; those win.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import Counter
+from typing import Callable, Iterable
+
+from analysis.pages import Page
+from decay.urls import compile_patterns, path_of
+
+ROLES = ("home", "listing", "article", "event", "job", "evergreen", "stub", "error")
+
+# a date in the path: /2019/05/14/slug, /2019/05/slug, /2019-05-14-slug, /news/2019/slug
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])(?:[/-](0?[1-9]|[12]\d|3[01]))?(?=[/-])")
+_URL_YEAR_SLUG = re.compile(r"/(?:news|blog|press|posts?|articles?|stories|updates|announcements|minutes)/(?:19|20)\d\d/[^/]+")
+# archive pages: a year, a year and month, or a year-month-day with nothing after it
+_URL_DATE_ARCHIVE = re.compile(r"/(?:19|20)\d\d/(?:(?:0?[1-9]|1[0-2])/(?:(?:0?[1-9]|[12]\d|3[01])/)?)?(?:index\.html?)?\Z")
+_LISTING_PATH = re.compile(
+    r"/(?:page|p)/\d+/?\Z|[?&](?:page|paged|p|start|offset)=\d+"
+    r"|/(?:tags?|categor(?:y|ies)|topics?|labels?|authors?|archives?|series|search|sitemap)(?:/|\Z)", re.I)
+_SECTION_WORDS = r"(?:news|blog|blogs|press|posts?|articles?|stories|updates|announcements|releases|minutes|events?|jobs?|vacancies|careers|media)"
+_SECTION_INDEX = re.compile(rf"/{_SECTION_WORDS}/?(?:index\.html?)?\Z", re.I)
+_EVENT_PATH = re.compile(r"/(?:events?|whats-on|what-s-on|calendar|agenda|webinars?|workshops?|meetups?)/[^/?]+", re.I)
+_JOB_PATH = re.compile(r"/(?:jobs?|vacanc(?:y|ies)|careers?|positions?|openings?)/[^/?]+", re.I)
+_ARTICLE_SECTION = re.compile(rf"/{_SECTION_WORDS}/[^/?]+", re.I)
+
+_ARTICLE_TYPES = re.compile(r"\b(?:Article|NewsArticle|BlogPosting|Report|TechArticle|ScholarlyArticle|"
+                            r"AnalysisNewsArticle|OpinionNewsArticle|ReportageNewsArticle|LiveBlogPosting|PressRelease)\b")
+_EVENT_TYPES = re.compile(r"\w*Event\b")
+_JOB_TYPES = re.compile(r"\bJobPosting\b")
+_LISTING_TYPES = re.compile(r"\b(?:CollectionPage|ItemList|Blog|SearchResultsPage)\b")
+_ARTICLE_META = frozenset(("article:published_time", "article:modified_time"))
+_SOFT_404 = re.compile(r"\b(?:404|page not found|not found|seite nicht gefunden|page introuvable|no longer exists)\b", re.I)
+
+_LANGUAGE_HOME = re.compile(r"/[a-z]{2}(?:[-_][A-Za-z]{2})?/(?:index\.html?)?\Z")
+_REAL_YEAR = re.compile(r"\b(?:199\d|20\d\d)\b")
+LISTING_MIN_ARTICLE_LINKS = 5   # links in the main content to this many dated articles make a page a listing
+
+
+def _types(page: Page) -> str:
+    """The JSON-LD / microdata types the page's date signals name (the first type of each context)."""
+    out = []
+    for s in page.date_input.signals:
+        if s.source in ("jsonld", "microdata") and s.context:
+            out.append(s.context.split(",")[0].strip())
+    return " ".join(out)
+
+
+def _article_evidence(page: Page, feed_urls: set[str], types: str) -> str:
+    path = path_of(page.url)
+    m = _URL_DATE.search(path)
+    if m and not _URL_DATE_ARCHIVE.search(path):
+        return f"a date in its address ({m.group(0).strip('/')})"
+    if _URL_YEAR_SLUG.search(path):
+        return "a year in its address under a news or blog section"
+    t = _ARTICLE_TYPES.search(types)
+    if t:
+        return f"its structured data says {t.group(0)}"
+    names = {s.name.lower() for s in page.date_input.signals if s.source == "meta"}
+    meta = sorted(names & _ARTICLE_META)
+    if meta:
+        return f"article meta tags (<meta property={meta[0]}>)"
+    if page.url in feed_urls:
+        return "an entry of the site's feed"
+    return ""
+
+
+def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list[Page], start_urls: Iterable[str],
+                 overrides: Iterable[tuple[str, Iterable[str]]] = ()) -> Counter:
+    """Set ``role`` and ``role_reason`` on every page; returns the count per role."""
+    by_id = {p.url_id: p for p in pages}
+    starts = set(start_urls)
+    override: list[tuple[str, Callable[[str], str | None]]] = [(role, compile_patterns(pats)) for role, pats in overrides]
+    facts = {uid: (refresh, wc) for uid, refresh, wc in conn.execute(
+        "SELECT url_id, refresh_url, word_count FROM pages WHERE site = ? AND crawl_id = ? AND is_html = 1", [site, crawl_id])}
+    # an entry of a feed with a real publication date (generators give undated pages the year 1 or none)
+    feed_urls = {u for u, pub in conn.execute(
+        "SELECT url, published FROM feed_entries WHERE site = ? AND url IS NOT NULL", [site]) if pub and _REAL_YEAR.search(pub)}
+
+    undecided: list[Page] = []
+    for p in pages:
+        p.role, p.role_reason = _first_pass(p, starts, facts.get(p.url_id, (None, None)), feed_urls)
+        if not p.role:
+            undecided.append(p)
+
+    # a page whose main content links to many dated articles (and is none itself) is a listing
+    if undecided:
+        articles = {p.url_id for p in pages if p.role == "article"}
+        counts: Counter = Counter()
+        if articles:
+            wanted = {p.url_id for p in undecided}
+            for source, target in conn.execute(
+                    "SELECT l.source_id, l.target_id FROM links l JOIN pages p ON p.url_id = l.source_id "
+                    "WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.position = 'main' "
+                    "AND l.internal = 1", [site, crawl_id]):
+                if source in wanted and target in articles and target != source:
+                    counts[(source, target)] = 1
+        per_page = Counter(s for s, _ in counts)
+        for p in undecided:
+            n = per_page.get(p.url_id, 0)
+            if n >= LISTING_MIN_ARTICLE_LINKS:
+                p.role, p.role_reason = "listing", f"its main content links to {n} dated articles"
+            else:
+                p.role, p.role_reason = "evergreen", "no sign of a listing, dated article, event, job or redirect"
+
+    for p in pages:
+        for role, match in override:
+            pat = match(p.url)
+            if pat is not None:
+                p.role, p.role_reason = role, f"set by [[outdated.roles]] pattern {pat}"
+                break
+    return Counter(p.role for p in by_id.values())
+
+
+def _first_pass(p: Page, starts: set[str], fact: tuple, feed_urls: set[str]) -> tuple[str, str]:
+    refresh, words = fact
+    path = path_of(p.url)
+    title = " ".join(x for x in (p.title, p.h1) if x)
+    if refresh and refresh != p.url and (words or 0) < 50:
+        return "stub", f"a meta refresh to {refresh} with {words or 0} words of its own: a redirect"
+    if p.url in starts or path == "/":
+        return "home", "a start page" if p.url in starts else "the root of its host"
+    if _LANGUAGE_HOME.match(path):
+        return "home", "the home page of a language version (" + path + ")"
+    if title and _SOFT_404.search(title) and (words or 0) < 150:
+        return "error", f"it answers 2xx but its title says \"{title[:80]}\""
+    m = _LISTING_PATH.search(path)
+    if m:
+        return "listing", f"its address is a listing's ({m.group(0).strip('/?&')})"
+    if _URL_DATE_ARCHIVE.search(path):
+        return "listing", "its address is a date archive (a year or month with nothing after it)"
+    if _SECTION_INDEX.search(path):
+        return "listing", "its address is a section index (" + path + ")"
+    types = _types(p)
+    t = _LISTING_TYPES.search(types)
+    if t and not _ARTICLE_TYPES.search(types):
+        return "listing", f"its structured data says {t.group(0)}"
+    if _JOB_TYPES.search(types):
+        return "job", "its structured data says JobPosting"
+    if _EVENT_TYPES.search(types) and not _ARTICLE_TYPES.search(types):
+        return "event", "its structured data says " + _EVENT_TYPES.search(types).group(0)
+    if _JOB_PATH.search(path):
+        return "job", "its address is under a jobs or vacancies section"
+    if _EVENT_PATH.search(path):
+        return "event", "its address is under an events section"
+    why = _article_evidence(p, feed_urls, types)
+    if why:
+        return "article", why
+    if _ARTICLE_SECTION.search(path) and any(s.source in ("jsonld", "meta", "time", "microdata") for s in p.date_input.signals):
+        return "article", "a dated page under a news or blog section"
+    return "", ""
