@@ -5,6 +5,11 @@
 - ``redirects``: the redirect actions people accepted (triage state accepted, in progress or done),
   as nginx ``location`` rules, Apache ``Redirect 301`` lines or CSV.  Only accepted ones: the machine
   proposes, a person decides.
+
+Every CSV cell that is text and starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+leading single quote (OWASP's advice against CSV formula injection): a crawled title such as
+``=HYPERLINK("https://evil.example/x","x")`` would otherwise be run by the spreadsheet that opens the file.
+Numbers (a negative score) are left as they are.
 """
 from __future__ import annotations
 
@@ -21,6 +26,23 @@ CLEANUP_COLUMNS = ["rank", "id", "action", "subject_url", "title", "owner", "why
                    "score", "severity", "category", "site", "section", "links_that_break", "pages_orphaned",
                    "triage_state", "triage_note", "triage_who", "triage_at", "snooze_until", "score_explanation"]
 ACCEPTED = ("accepted", "in progress", "done")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value safe to write into a CSV cell: text a spreadsheet would read as a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_row(values):
+    """csv_cell for every value of a row (a list or a dict)."""
+    if isinstance(values, dict):
+        return {k: csv_cell(v) for k, v in values.items()}
+    return [csv_cell(v) for v in values]
 
 
 def cleanup_rows(db_path: Path, *, owner: str | None = None, everything: bool = False) -> list[dict]:
@@ -62,19 +84,19 @@ def format_cleanup(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=CLEANUP_COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(out, fieldnames=CLEANUP_COLUMNS, lineterminator="\r\n")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows(csv_row(r) for r in rows)
     return out.getvalue()
 
 
 def format_redirects(rows: list[dict], fmt: str) -> str:
     if fmt == "csv":
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
+        w = csv.writer(out, lineterminator="\r\n")
         w.writerow(["source", "target", "state", "who", "decided_at", "note"])
         for r in rows:
-            w.writerow([r["source"], r["target"], r["state"], r["who"], r["updated_at"], r["note"] or ""])
+            w.writerow(csv_row([r["source"], r["target"], r["state"], r["who"], r["updated_at"], r["note"] or ""]))
         return out.getvalue()
     lines = [f"# content-decay redirect map: {len(rows)} accepted redirect(s)"]
     for r in rows:
