@@ -87,6 +87,43 @@ def _json_feed(data: dict) -> FeedFacts:
     return facts
 
 
+# feedparser's bozo exceptions that say only that it read the feed another way than announced: the feed is fine
+HARMLESS_BOZO = ("CharacterEncodingOverride", "NonXMLContentType")
+
+
+def _parse_failure(exc) -> str | None:
+    """What broke, when feedparser's bozo is a real parse failure; None when it is harmless."""
+    if exc is None or type(exc).__name__ in HARMLESS_BOZO:
+        return None
+    get_line = getattr(exc, "getLineNumber", None)
+    if get_line is not None:   # xml.sax.SAXParseException: the XML is not well-formed
+        line, col = get_line(), exc.getColumnNumber()
+        reason = exc.getMessage() if hasattr(exc, "getMessage") else str(exc)
+        return f"not well-formed XML at line {line}, column {col} ({reason})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _title_before_the_break(body: bytes) -> bool:
+    """True when a strict XML parser closes a <title> before the feed breaks (the feed's own title is then sound)."""
+    from xml.parsers import expat
+
+    closed = False
+
+    def end(name: str) -> None:
+        nonlocal closed
+        if name.rsplit(":", 1)[-1].lower() == "title":
+            closed = True
+            parser.EndElementHandler = None
+
+    parser = expat.ParserCreate()
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(body, True)
+    except (expat.ExpatError, ValueError):
+        pass
+    return closed
+
+
 def parse_feed(body: bytes, content_type: str | None = None) -> FeedFacts:
     """The facts of a feed; never raises."""
     loaded = load_feed(body, content_type)
@@ -96,11 +133,27 @@ def parse_feed(body: bytes, content_type: str | None = None) -> FeedFacts:
         return _json_feed(loaded.json)
     parsed = loaded.parsed
     facts = FeedFacts(format=parsed.get("version") or None, title=clip(parsed.feed.get("title")))
+    broken = None
     if parsed.get("bozo"):
-        facts.warning = clip(f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}", 300)
+        exc = parsed.get("bozo_exception")
+        facts.warning = clip(f"{type(exc).__name__}: {exc}", 300)
+        broken = _parse_failure(exc)
     if not facts.format and not parsed.entries:
         facts.error = "not a feed" + (f" ({facts.warning})" if facts.warning else "")
+        facts.title = None
         return facts
+    if broken is not None:
+        # feedparser read on leniently past the break: what it read before the break is the feed, what
+        # follows may be markup taken for text (a title like 'News &amp; <b>bold'), so a title read
+        # after it is not kept; the entries are kept as evidence, and the error says so
+        message = f"malformed feed: {broken}"
+        if facts.title and not _title_before_the_break(body.lstrip()):
+            facts.title = None
+            message += "; its title was read past the break and is not kept"
+        if parsed.entries:
+            n = min(len(parsed.entries), MAX_ENTRIES)
+            message += f"; {n} entr{'y' if n == 1 else 'ies'} read leniently, kept"
+        facts.error = clip(message, 300)
     for e in parsed.entries[:MAX_ENTRIES]:
         # dict.get: feedparser's own get("updated") falls back to the published date, which is not what was written
         facts.entries.append(FeedEntry(clip(e.get("link"), 2000), clip(e.get("title")),

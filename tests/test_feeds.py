@@ -31,7 +31,22 @@ def test_real_feeds_give_every_entry_with_its_dates_as_written(name, fmt):
 def test_a_truncated_feed_keeps_what_it_read_and_says_it_was_not_well_formed():
     body = (needs_shared("feeds") / "feedjira" / "InvalidDateFormat.xml").read_bytes()
     facts = parse_feed(body, "application/rss+xml")
-    assert facts.error is None and facts.entries and facts.warning
+    assert facts.entries and facts.warning
+    assert facts.error.startswith("malformed feed: not well-formed XML at line 21") and "2 entries read leniently" in facts.error
+    assert facts.title == "Invalid date format feed"   # closed before the break: sound
+
+
+def test_a_malformed_feed_is_an_error_and_its_garbage_title_is_not_kept():
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>News &amp; <b>bold</title>'
+            b'<item><title>x</title><link>https://e.example/a</link></item>')
+    facts = parse_feed(body, "application/rss+xml")
+    assert facts.error and "mismatched tag" in facts.error and "title was read past the break" in facts.error
+    assert facts.title is None and [e.link for e in facts.entries] == ["https://e.example/a"]
+    # a charset the server overrides, or a feed served as text/html, is not a broken feed
+    ok = b'<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>Caf\xe9</title></channel></rss>'
+    for ctype in ("application/rss+xml; charset=utf-8", "text/html"):
+        facts = parse_feed(ok, ctype)
+        assert facts.error is None and facts.title == "Café", (ctype, facts)
 
 
 @pytest.mark.parametrize("body,error", [
