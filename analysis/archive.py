@@ -155,3 +155,57 @@ def quiet_by_role(findings: list[Finding], pages: list[Page]) -> list[Finding]:
             f = replace(f, severity="info", evidence=ev, message=f.message.rstrip(".") + ". " + why)
         out.append(f)
     return out
+
+
+LINK_RULE = "links.broken_in_archive"
+BROKEN_RULES = frozenset(("links.broken_internal", "links.broken_external"))
+
+
+def old_articles(findings: list[Finding], pages: list[Page], current: dict[int, str]) -> set[str]:
+    """The articles judged a historical record: stale dated articles the site does not present as current."""
+    ids = {p.url_id for p in pages if p.role == "article" and p.url_id not in current}
+    return {f.subject_url for f in findings if f.rule == "outdated.stale_page" and f.subject_id in ids}
+
+
+def group_archive_links(findings: list[Finding], articles: set[str],
+                        sections: list[tuple[str, Callable[[str], str | None]]]) -> list[Finding]:
+    """Broken links that only old dated articles (``articles``) carry: one item per section listing every
+    target, instead of one item per target.  Each target's own finding is kept (as information) with its
+    exact evidence; a target that any other page links to (a live page, a recent post, a listing, the
+    menu) keeps its own item."""
+    out: list[Finding] = []
+    groups: dict[str, dict] = {}
+    for f in findings:
+        ev = f.evidence if isinstance(f.evidence, dict) else {}
+        linked = ev.get("linked_from") or []
+        sources = {r.get("page") for r in linked}
+        if (f.rule not in BROKEN_RULES or f.severity == "info" or not sources or f.subject_type != "page"
+                or len(linked) < (ev.get("links") or 0) or not sources <= articles):
+            out.append(f)
+            continue
+        first = min(sources)
+        key, words = section_of(first, sections)
+        g = groups.setdefault(key, {"words": words, "site": f.site, "targets": [], "pages": set(), "conf": [], "first": first})
+        g["targets"].append({"url": f.subject_url, "answer": ev.get("answer") or ev.get("error") or ev.get("status"),
+                             "rule": f.rule, "linked_from": linked})
+        g["pages"] |= sources
+        g["conf"].append(f.confidence)
+        ev2 = dict(ev)
+        ev2["grouped"] = f"only old dated articles link to it: one item for {words} lists it"
+        out.append(replace(f, severity="info", evidence=ev2,
+                           message=f.message.rstrip(".") + f". Only old dated articles link to it: listed in one item for {words}."))
+    for key, g in sorted(groups.items()):
+        n, m = len(g["targets"]), len(g["pages"])
+        origin = g["first"][:g["first"].find("/", g["first"].find("//") + 2)]
+        subject = origin + (key if key.startswith("/") else "/") + "#broken-links" + ("" if key.startswith("/") else f"-{key}")
+        out.append(Finding(
+            rule=LINK_RULE, category="links", severity="low", confidence=round(max(g["conf"]), 2), site=g["site"],
+            subject_url=subject, subject_type="section", title=f"Broken links in old articles: {g['words']}",
+            message=(f"{n} broken link target{'s' if n != 1 else ''} on {m} old dated article{'s' if m != 1 else ''} of "
+                     f"{g['words']} (each target, its answer and the articles that link to it are listed)."),
+            evidence={"section": key, "targets": g["targets"], "articles": m, "broken_targets": n,
+                      "fix": (f"correct or remove the {n} broken link target(s) in the {m} article(s) listed, or, if the "
+                              "articles are an archive, leave them and dismiss this item")},
+            material={"section": key, "targets": sorted(t["url"] for t in g["targets"])},
+        ))
+    return out

@@ -34,7 +34,7 @@ SEVERITY_WEIGHT = {"critical": 100.0, "high": 40.0, "medium": 15.0, "low": 5.0, 
 OBSOLETE = {"outdated.stale_page", "outdated.expired_event", "outdated.expired_offer"}
 DEAD = {"links.orphan", "links.orphan_island"}
 FIX_LINKS = {"links.broken_internal", "links.redirect_loop", "links.redirect_chain", "links.to_redirect",
-             "links.broken_external", "social.hijackable_link", "links.insecure_own_link", "links.duplicate_url",
+             "links.broken_external", "social.hijackable_link", "links.broken_in_archive", "links.insecure_own_link", "links.duplicate_url",
              "links.broken_template", "links.sitemap_broken", "links.sitemap_redirect"}
 REVIEW = {"links.orphan", "links.orphan_island", "links.deep_page", "links.dead_end", "social.dormant_account",
           "social.unlisted_account", "social.unlinked_account", "outdated.old_articles"}
@@ -53,6 +53,7 @@ RULE_TODO = {
     "links.redirect_loop": "fix the redirect loop on the server, and correct the links on the {linking_pages} page(s) listed",
     "links.redirect_chain": "{fix}",
     "links.to_redirect": "change the links on the {linking_pages} page(s) listed to {link_to_instead}",
+    "links.broken_in_archive": "{fix}",
     "links.broken_external": "correct or remove the links to it on the {linking_pages} page(s) listed",
     "links.broken_template": "{fix}",
     "links.sitemap_broken": "{fix}",

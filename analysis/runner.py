@@ -78,15 +78,17 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
     res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
     # old dated articles: one archive decision per section, unless the site still presents one as current
-    res.findings = archive.group_articles(res.findings, pages, archive.presented_as_current(conn, site_cfg.name, crawl_id, pages),
-                                          archive.section_matchers(config.outdated.sections),
+    current = archive.presented_as_current(conn, site_cfg.name, crawl_id, pages)
+    res.findings = archive.group_articles(res.findings, pages, current, archive.section_matchers(config.outdated.sections),
                                           lambda url: outdated.human_days(ctx.threshold(url)[1]))
     # the link graph knows which pages are outdated: an island is also a page only outdated pages link to
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in ("outdated", "expired") and f.severity != "info"}
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages)
-    res.findings += archive.quiet_by_role(lr.findings, pages)
+    res.findings += archive.group_archive_links(archive.quiet_by_role(lr.findings, pages),
+                                                archive.old_articles(res.findings, pages, current),
+                                                archive.section_matchers(config.outdated.sections))
     res.graph_rows = lr.graph_rows
     res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
     started = conn.execute("SELECT started_at FROM crawls WHERE id = ?", [crawl_id]).fetchone()
@@ -147,7 +149,7 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, clea
             conn.executemany(insert_sql("site_signals"), [row + (analysis_id,) for row in r.signals])
             conn.execute("DELETE FROM page_graph WHERE site = ?", [r.site])
             conn.executemany(insert_sql("page_graph"), [row + (analysis_id,) for row in r.graph_rows])
-        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | {archive.RULE} | set(links.LINK_RULES) | rules.rule_ids(conn) | set(social.RULES),
+        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | {archive.RULE, archive.LINK_RULE} | set(links.LINK_RULES) | rules.rule_ids(conn) | set(social.RULES),
                                 sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
         conn.execute("DELETE FROM cleanup")
         conn.executemany(insert_sql("cleanup"), cleanup_rows)

@@ -61,12 +61,14 @@ def build_site(root: Path) -> None:
                             head="<link rel='alternate' hreflang='x-old' href='/campaign-2018/'>"),
            deploy)
     _write(root, "/about/", _page("About us", "<p>We look after old houses and the people who live in them.</p>"
+                                  "<p><a href='/resources/missing/'>Our guide</a></p>"
                                   + _jsonld({"@type": "WebPage", "dateModified": "2025-03-01"})), deploy)
     for i in range(POSTS):
         d = _post_date(i)
         body = (f"<p>Posted {d:%d %B %Y}. The latest release of our guide is now available. "
                 f"The next meeting will take place on {d:%d %B %Y}; we look forward to seeing you.</p>"
-                "<p><a href='/about/'>About us</a></p>")
+                "<p><a href='/about/'>About us</a></p>"
+                + (f"<p><a href='/resources/gone-{i}/'>our old resource</a></p>" if i < 5 else ""))
         head = (f"<meta property='article:published_time' content='{d:%Y-%m-%d}T10:00:00Z'>"
                 f"<meta property='article:modified_time' content='{d:%Y-%m-%d}T10:00:00Z'>")
         _write(root, _post_url(i), _page(f"News {i}: what we did in {d:%B %Y}", body, head), deploy)
@@ -177,7 +179,7 @@ def test_old_articles_are_one_archive_item_not_one_per_post(analysed):
     assert info >= 20
     # the blog holds at most one list item per 20 pages, and nothing is removed or redirected on it
     pages = query(analysed, "SELECT count(*) AS n FROM page_roles")[0]["n"]
-    assert len(items) <= max(1, pages // 20) + 3   # + the three planted obsolete pages
+    assert len(items) <= max(1, pages // 20) + 4   # + the three planted obsolete pages and the broken link on /about/
     assert not [r for r in items if r["action"] in ("remove", "redirect") and "/blog/" in r["url"]]
 
 
@@ -235,3 +237,16 @@ def test_role_overrides_by_url_pattern(tmp_path, analysed):
         """)
     r = run_decay("check", "--config", str(bad))
     assert r.returncode == 2 and "outdated.roles[0].role" in r.stderr and "article" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_broken_links_only_old_articles_carry_are_one_item_per_section(analysed):
+    items = {r["url"]: r for r in query(analysed, "SELECT subject_url AS url, subject_type, action, rules FROM cleanup")}
+    archive = [r for r in items.values() if r["rules"] == "links.broken_in_archive"]
+    assert len(archive) == 1 and archive[0]["action"] == "fix links" and archive[0]["subject_type"] == "section"
+    ev = json.loads(query(analysed, "SELECT evidence FROM findings WHERE rule = 'links.broken_in_archive'")[0]["evidence"])
+    assert sorted(t["url"] for t in ev["targets"]) == [f"{ORIGIN}/resources/gone-{i}/" for i in range(5)]
+    # each target keeps its exact finding, as information; a broken link on a live evergreen page keeps its own item
+    gone = query(analysed, "SELECT severity FROM findings WHERE rule = 'links.broken_internal' AND subject_url = ?",
+                 (f"{ORIGIN}/resources/gone-0/",))
+    assert [r["severity"] for r in gone] == ["info"]
+    assert items[f"{ORIGIN}/resources/missing/"]["rules"] == "links.broken_internal"
