@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
@@ -52,10 +53,13 @@ def _exc_named(exc: BaseException, *names: str) -> bool:
     return False
 
 
-def describe_failure(failure, timeout: float) -> tuple[str, str]:
-    """(outcome, human-readable reason) for a failed request."""
+def describe_failure(failure, timeout: float, max_mb: float | None = None) -> tuple[str, str]:
+    """(outcome, human-readable reason) for a failed request (max_mb: the size limit, max_page_mb)."""
     exc = failure.value
     msg = str(exc)
+    limit = f"max_page_mb ({max_mb:g} MB)" if max_mb else "the size limit (max_page_mb)"
+    if isinstance(exc, IgnoreRequest) and "during decompression" in msg:   # HttpCompressionMiddleware
+        return "failed", f"too large: the compressed body expands past {limit} (a gzip bomb?)"
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in msg.lower():
             return "blocked", "disallowed by robots.txt"
@@ -67,13 +71,17 @@ def describe_failure(failure, timeout: float) -> tuple[str, str]:
     if _exc_named(exc, "DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"):
         return "failed", f"timeout: no answer within {timeout:g} s"
     if "max size" in msg or "maxsize" in msg:
-        return "failed", "too large: " + msg.split(" in request")[0]
+        m = re.search(r"(Expected to receive|Received) (\d+) bytes", msg)
+        if m and m.group(1) == "Expected to receive":
+            return "failed", f"too large: the server announced {int(m.group(2)):,} bytes, more than {limit}; not downloaded"
+        return "failed", f"too large: the body was larger than {limit} and was cut off"
     if _exc_named(exc, "ResponseNeverReceived"):
         return "failed", "the server closed the connection without answering"
     if _exc_named(exc, "ResponseDataLossError", "DownloadFailedError", "ConnectionLost", "ResponseFailed"):
         return "failed", "the connection was lost while downloading (incomplete answer)"
     if _exc_named(exc, "DownloadCancelledError", "CancelledError"):
-        return "failed", "the download was cancelled"
+        # Scrapy cancels a body without Content-Length once it passes DOWNLOAD_MAXSIZE (timeouts are named above)
+        return "failed", f"too large: the body was larger than {limit} and was cut off"
     if _exc_named(exc, "ConnectError"):
         return "failed", f"cannot connect: {msg}"
     return "failed", f"{type(exc).__name__}: {msg}"[:500]
@@ -337,7 +345,8 @@ class SiteSpider(scrapy.Spider):
         nr: NewRequest | None = request.meta.get("decay")
         if nr is None:
             return
-        outcome, reason = describe_failure(failure, request.meta.get("download_timeout", self._timeout))
+        outcome, reason = describe_failure(failure, request.meta.get("download_timeout", self._timeout),
+                                           request.meta.get("download_maxsize", self.config.crawl.max_page_mb * 1048576) / 1048576)
         c = self.counters.get(nr.site)
         if c is not None:
             c.done += 1
