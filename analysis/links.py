@@ -555,6 +555,15 @@ def _chain(ctx: Context, n: int) -> list[list[Any]]:
     return json.loads(row[0]) if row and row[0] else []
 
 
+def _chain_cut(ctx: Context, url: str) -> str | None:
+    """Why the crawl did not follow the redirect of this URL further (max_redirects), if it did not."""
+    from decay.urls import url_id
+
+    row = ctx.conn.execute("SELECT error FROM pages WHERE url_id = ? AND crawl_id = ?",
+                           [url_id(url), ctx.g.crawl_id]).fetchone()
+    return row[0] if row and row[0] and row[0].startswith("redirect chain longer than") else None
+
+
 def redirect_findings(ctx: Context) -> list[Finding]:
     """Chains and loops, reported where people enter them; links that point at a redirect."""
     g = ctx.g
@@ -581,6 +590,14 @@ def redirect_findings(ctx: Context) -> list[Finding]:
             evidence = {**common, **ctx.listed(links)}
             out.append(ctx.finding("links.redirect_loop", n, "high", 0.95,
                                    f"Redirect loop: {shown} never reaches a page; visitors get an error.", evidence))
+        elif not loop and entered and hops >= 2 and chain[-1][1] is None and (cut := _chain_cut(ctx, chain[-2][0])):
+            # the crawl stopped following it (max_redirects): no answer yet, and perhaps never (an endless chain)
+            evidence = {**common, "final_url": None, "final_status": None, "cut": cut,
+                        "fix": f"redirect {node.url} straight to the page it is meant for, and link to that page",
+                        **ctx.listed(links)}
+            out.append(ctx.finding("links.redirect_chain", n, "medium", 0.9,
+                                   f"Redirect chain without an end in sight: {hops} redirects and no answer from "
+                                   f"{node.url}; the crawl stopped at {chain[-2][0]}: {cut}.", evidence))
         elif not loop and entered and hops >= ctx.cfg.redirect_chain_hops:
             final = chain[-1][0] if chain else None
             evidence = {**common, "final_url": final, "final_status": chain[-1][1] if chain else None,

@@ -72,11 +72,15 @@ def looks_like_html(content_type: str | None, body: bytes) -> bool:
 
 
 def gunzip_limited(data: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = d.decompress(data, limit + 1)
-    if len(out) > limit:
-        raise ValueError(f"larger than {limit // (1024 * 1024)} MB once decompressed")
-    return out
+    """Scrapy's gunzip (tolerant of a truncated end or a bad checksum), stopped at ``limit`` bytes decompressed."""
+    from scrapy.utils.gz import gunzip
+
+    try:
+        return gunzip(data, max_size=limit)
+    except ValueError as e:   # scrapy.utils._compression._DecompressionMaxSizeExceeded
+        if "exceeded" in str(e):
+            raise ValueError(f"larger than {limit // (1024 * 1024)} MB once decompressed (the sitemap protocol's limit)") from None
+        raise
 
 
 @dataclass
@@ -134,6 +138,9 @@ class Recorder:
         self.answered: dict[str, bool] = {s.name: False for s in self.sites_cfg}   # any HTTP answer from the site
         self.external_hosts: dict[str, ExternalHost] = {}
         self.start_errors: dict[str, str] = {}
+        self._hops: dict[int, int] = {}    # url id -> redirects that led to it (a chain's length so far)
+        self.sitemaps_read: dict[str, int] = {s.name: 0 for s in self.sites_cfg}      # requested, per site
+        self.sitemaps_skipped: dict[str, int] = {s.name: 0 for s in self.sites_cfg}   # over max_sitemaps / _depth
         self.bytes = 0
         self.finished = False
 
@@ -386,9 +393,7 @@ class Recorder:
             for sm in sf.config.sitemaps:
                 n = normalize(sm)
                 if n:
-                    r = self.frontier.discover_sitemap(sf, sf.scope.to_canonical(n), "config", None)
-                    if r:
-                        out.append(r)
+                    self._sitemap_request(sf, sf.scope.to_canonical(n), "config", None, 0, out)
         return out
 
     def failure(self, f: Fetch) -> list[NewRequest]:
@@ -474,12 +479,27 @@ class Recorder:
                 loc, lid = written, url_id(written)
             row["location"] = loc
             self.staging.add_url(lid, loc, f.site if internal else None, self.crawl_id)
+            follow = (internal and f.kind != "external") or (f.kind == "external" and not internal)
+            if follow and self._chain_cut(row, loc):
+                return
             if internal and f.kind != "external":
                 self._discover(sf, loc, "redirect", f.url, f.depth, f.kind, out, lid)
             elif f.kind == "external" and not internal:
                 self._discover_external(sf, loc, f.url, lid, out)
         else:
             row["location"] = f.headers["location"][:2000]
+
+    def _chain_cut(self, row: dict, target: str) -> bool:
+        """True (and the reason on the row) when following this redirect would make its chain longer than
+        max_redirects: the target is not requested.  Otherwise the target remembers how many redirects led to it."""
+        hops = self._hops.get(row["url_id"], 0) + 1
+        limit = self.config.crawl.max_redirects
+        if hops > limit:
+            row["error"] = (f"redirect chain longer than {limit} hops: {target[:300]} was not requested "
+                            f"(max_redirects = {limit})")
+            return True
+        self._hops.setdefault(url_id(target), hops)
+        return False
 
     def page(self, f: Fetch, body: bytes) -> list[NewRequest]:
         """A full answer to a page request: record it, and return the links worth following."""
@@ -518,7 +538,7 @@ class Recorder:
             self._write_page(row)
             return out
         try:
-            facts = extract_html(body, ctype, f.url)
+            facts = extract_html(body, ctype, f.url, max_depth=self.config.crawl.max_html_depth)
         except Exception as e:  # a bug of ours must not stop the crawl: record it on the page
             row.update(is_html=0, error=f"content-decay could not read this page: {type(e).__name__}: {e}"[:500])
             self._write_page(row)
@@ -531,7 +551,11 @@ class Recorder:
             return out
         bh = hashlib.blake2b(body, digest_size=12).hexdigest()
         row["body_hash"] = bh
-        if self.store_html:
+        if facts.note:
+            # read without its structure (too deeply nested): the HTML is not kept either, so that analysis
+            # (rules that parse the stored HTML) does not pay what the crawl avoided
+            row["error"] = facts.note + "; its HTML is not stored"
+        elif self.store_html:
             self.staging.add("bodies", (bh, len(body), zlib.compress(body, 1)))
         self._page_facts(f, row, facts, out)
         self._write_page(row)
@@ -686,29 +710,57 @@ class Recorder:
         sitemaps = []
         if f.status is not None:
             self.answered[f.site] = True
-        for line in text.splitlines():
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "sitemap" and v.strip():
-                n = normalize(v.strip())
-                if n:
+        if text:
+            from scrapy.utils.sitemap import sitemap_urls_from_robots
+
+            # Scrapy's reader, with the robots.txt URL as the base: "Sitemap: /sitemaps/index.xml" is a sitemap too
+            for sm in sitemap_urls_from_robots(text.encode("utf-8"), base_url=f.url):
+                n = normalize(sm)
+                if n and n not in sitemaps:
                     sitemaps.append(sf.scope.to_canonical(n))
         self._robots_row(f, text, sitemaps)
         if sf.config.sitemaps:
             return []
         if not sitemaps:
             return self._guess_sitemap(f)
-        out = []
+        out: list[NewRequest] = []
         for sm in sitemaps:
-            r = self.frontier.discover_sitemap(sf, sm, "robots", f.url)
-            if r:
-                out.append(r)
+            self._sitemap_request(sf, sm, "robots", f.url, 0, out)
         return out
 
     def _guess_sitemap(self, f: Fetch) -> list[NewRequest]:
         sf = self._site(f.site)
         guess = f.url.rsplit("/", 1)[0] + "/sitemap.xml"
-        r = self.frontier.discover_sitemap(sf, guess, "guess", None)
-        return [r] if r else []
+        out: list[NewRequest] = []
+        self._sitemap_request(sf, guess, "guess", None, 0, out)
+        return out
+
+    def _sitemap_request(self, sf: SiteFrontier, url: str, via: str, found_on: str | None, depth: int,
+                         out: list[NewRequest]) -> None:
+        """Request a sitemap (once per crawl), unless it is nested too deep or the site's sitemaps are used up:
+        then it is recorded in the sitemaps table with the reason, not requested."""
+        r = self.frontier.discover_sitemap(sf, url, via, found_on)
+        if r is None:
+            return
+        st = self.frontier.get(url)
+        st.depth = depth   # (for a sitemap: how many indexes lead to it)
+        c = self.config.crawl
+        site = sf.config.name
+        reason = None
+        if depth > c.max_sitemap_depth:
+            reason = (f"not read: sitemap indexes nested more than {c.max_sitemap_depth} deep "
+                      f"(this one is listed by an index {depth} levels down; max_sitemap_depth = {c.max_sitemap_depth})")
+        elif self.sitemaps_read.get(site, 0) >= c.max_sitemaps:
+            reason = f"not read: {c.max_sitemaps} sitemaps were already read for this site (max_sitemaps = {c.max_sitemaps})"
+        if reason is None:
+            self.sitemaps_read[site] = self.sitemaps_read.get(site, 0) + 1
+            out.append(r)
+            return
+        st.status, st.reason = "skipped", reason
+        self.sitemaps_skipped[site] = self.sitemaps_skipped.get(site, 0) + 1
+        uid = url_id(url)
+        self.staging.add_url(uid, url, site, self.crawl_id)
+        self.staging.add("sitemaps", (uid, url, site, via, found_on, None, reason, None, None, 0, None, self.crawl_id))
 
     def _robots_row(self, f: Fetch, text: str | None, sitemaps: list[str]) -> None:
         self.staging.add("robots", (f.url, f.site, f.status, f.error, text, json.dumps(sitemaps), f.fetched_at, self.crawl_id))
@@ -731,9 +783,13 @@ class Recorder:
             if f.status and 300 <= f.status < 400 and f.headers.get("location"):
                 tgt = self._target(sf.scope, f.url, f.headers["location"])
                 if tgt and tgt[0].startswith("http"):
-                    r = self.frontier.discover_sitemap(sf, tgt[3] or tgt[0], "redirect", f.url)
-                    if r:
-                        out.append(r)
+                    loc = tgt[3] or tgt[0]
+                    cut = {"url_id": url_id(f.url), "error": None}
+                    if self._chain_cut(cut, loc):
+                        self._sitemap_row(f, None, None, 0, cut["error"])
+                        return out
+                    st = self.frontier.get(f.url)
+                    self._sitemap_request(sf, loc, "redirect", f.url, (st.depth or 0) if st else 0, out)
             self._sitemap_row(f, None, None, 0, f.error or f"HTTP {f.status}")
             return out
         gz = 0
@@ -741,8 +797,8 @@ class Recorder:
             gz = 1
             try:
                 body = gunzip_limited(body)
-            except (OSError, EOFError, zlib.error, ValueError) as e:
-                self._sitemap_row(f, "invalid", gz, 0, f"cannot gunzip: {e}")
+            except Exception as e:   # OSError, EOFError, struct.error, zlib.error, or over the size limit
+                self._sitemap_row(f, "invalid", gz, 0, f"cannot gunzip: {e}"[:300])
                 return out
         try:
             sm = Sitemap(body)
@@ -755,6 +811,8 @@ class Recorder:
             self._sitemap_row(f, "invalid", gz, 0, f"not a sitemap (root element: {typ or 'none'})")
             return out
         sid = url_id(f.url)
+        st = self.frontier.get(f.url)
+        depth = (st.depth or 0) if st is not None else 0
         rows = []
         for it in items:
             loc = it.get("loc")
@@ -770,9 +828,7 @@ class Recorder:
             rows.append((sid, uid, n, f.site, _s(it.get("lastmod")), _s(it.get("changefreq")), _s(it.get("priority")),
                          int(typ == "sitemapindex"), self.crawl_id))
             if typ == "sitemapindex":
-                r = self.frontier.discover_sitemap(sf, n, "index", f.url)
-                if r:
-                    out.append(r)
+                self._sitemap_request(sf, n, "index", f.url, depth + 1, out)
             elif internal:
                 self._discover(sf, n, "sitemap", f.url, None, fetch_kind("a", None, n), out, uid)
         self.staging.extend("sitemap_entries", rows)
@@ -893,7 +949,7 @@ class Recorder:
         merge_s = round(time.monotonic() - t, 2)
         self.staging.remove()
         return {"crawl_id": self.crawl_id, "status": status, "reason": reason, "sites": site_rows, "merge_s": merge_s,
-                "revalidation": self.revalidation, **crawl_values}
+                "revalidation": self.revalidation, "sitemaps_skipped": sum(self.sitemaps_skipped.values()), **crawl_values}
 
 
 def _overall_mode(modes) -> str:

@@ -325,4 +325,7 @@ def _format_site_crawl_summary(summary: dict) -> str:
     if "links" in summary:
         lines.append(f"  {summary.get('pages', 0)} HTML pages, {summary['links']} links, {summary.get('sitemap_entries', 0)} sitemap entries, "
                      f"{(summary.get('bytes') or 0) / 1e6:.1f} MB -> {summary.get('db')}")
+    if summary.get("sitemaps_skipped"):
+        lines.append(f"  {summary['sitemaps_skipped']} sitemaps not read (max_sitemaps / max_sitemap_depth: "
+                     "the sitemaps table says why)")
     return "\n".join(lines)

@@ -73,6 +73,10 @@ class Crawl:
     retries: int = field(default=1, metadata=doc("Retries for connection failures, timeouts and 429/502/503/504 answers before the failure is recorded.", "1"))
     external_links_per_host: int = field(default=50, metadata=doc("At most this many URLs of one external host are checked per crawl (the rest are not checked; the links to them stay in the links table, so no broken-link finding is made for them).", "50"))
     max_page_mb: float = field(default=10.0, metadata=doc("Pages larger than this (MB) are not downloaded; they are recorded as too large.", "10"))
+    max_redirects: int = field(default=10, metadata=doc("Redirects followed in one chain (A -> B -> C ...); the redirect that would be one more is recorded with the error \"redirect chain longer than N hops\" and its target is not requested (browsers give up after about 20).", "10"))
+    max_sitemaps: int = field(default=1000, metadata=doc("At most this many sitemaps and sitemap indexes are read per site and crawl; the others are recorded in the sitemaps table with the reason, not requested.", "1000"))
+    max_sitemap_depth: int = field(default=5, metadata=doc("Sitemap indexes nested deeper than this (an index listing an index listing ...) are not read; they are recorded in the sitemaps table with the reason. A sitemap named in robots.txt or sitemaps is at depth 0.", "5"))
+    max_html_depth: int = field(default=2000, metadata=doc("A page whose elements nest deeper than this (measured cheaply before parsing) is read without its structure: title, links and text, no page regions; pages.error says so. Parsing deeply nested HTML takes time that grows faster than its size (200,000 nested <div>: minutes).", "2000"))
     progress_interval: float = field(default=30.0, metadata=doc("When not on a terminal, seconds between progress log lines.", "30"))
     log_level: str = field(default="WARNING", metadata=doc("Scrapy's log level: DEBUG, INFO, WARNING or ERROR.", '"WARNING"'))
     revalidation_pass: bool = field(default=True, metadata=doc("In an incremental crawl, first ask about every known page with a conditional HEAD request from a lean HTTP client (aiohttp), at the same politeness; pages answered 304 Not Modified are carried over without passing through Scrapy, and every other page is crawled as usual. On an unchanged 20,000-page site the re-crawl takes 7.8 s instead of 27.7 s. Turn it off for a server that answers HEAD requests wrongly (one that ignores the validators is detected and left to the crawl).", "true"))
@@ -429,6 +433,10 @@ def _check_crawl(c: Crawl, path: Path) -> None:
         raise ConfigError(path, "crawl.concurrency", "concurrency and concurrency_per_host must be at least 1")
     if c.timeout <= 0 or c.delay < 0 or c.max_page_mb <= 0 or c.retries < 0:
         raise ConfigError(path, "crawl", "timeout and max_page_mb must be positive; delay and retries cannot be negative")
+    for key, value, least in (("max_redirects", c.max_redirects, 1), ("max_sitemaps", c.max_sitemaps, 1),
+                              ("max_sitemap_depth", c.max_sitemap_depth, 0), ("max_html_depth", c.max_html_depth, 50)):
+        if value < least:
+            raise ConfigError(path, f"crawl.{key}", f"must be at least {least} (got {value})")
     if c.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError(path, "crawl.log_level", f'"{c.log_level}" is not a log level; use DEBUG, INFO, WARNING or ERROR')
     c.log_level = c.log_level.upper()

@@ -371,6 +371,8 @@ class SiteSpider(scrapy.Spider):
             why = f"the store process failed: {self._store_failed}"
         try:
             self.summary = await self.store.call("finish", status, why)
+            if self.summary.get("sitemaps_skipped"):   # sitemaps over max_sitemaps / max_sitemap_depth
+                self.crawler.stats.set_value("decay/sitemaps_skipped", self.summary["sitemaps_skipped"])
         except (WorkerDied, RuntimeError) as e:
             self.logger.error("could not finish the crawl cleanly: %s", e)
             from crawler.store import MainDatabase  # the store process is gone: record the failure ourselves
