@@ -57,7 +57,7 @@ def describe_failure(failure, timeout: float, max_mb: float | None = None) -> tu
     """(outcome, human-readable reason) for a failed request (max_mb: the size limit, max_page_mb)."""
     exc = failure.value
     msg = str(exc)
-    limit = f"max_page_mb ({max_mb:g} MB)" if max_mb else "the size limit (max_page_mb)"
+    limit = f"max_page_mb ({max_mb:g} MB)" if max_mb else "the size limit"
     if isinstance(exc, IgnoreRequest) and "during decompression" in msg:   # HttpCompressionMiddleware
         return "failed", f"too large: the compressed body expands past {limit} (a gzip bomb?)"
     if isinstance(exc, IgnoreRequest):
