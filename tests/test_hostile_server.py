@@ -171,7 +171,6 @@ def test_a_redirect_loop_ends_with_both_hops_recorded_once(hostile):
     assert hostile["site"].hits["GET /loop-a"] == 1 and hostile["site"].hits["GET /loop-b"] == 1
 
 
-@pytest.mark.xfail(reason="issue 14: fixed by the crawler-bounds change", strict=False)
 def test_an_endless_redirect_chain_is_cut_and_the_cut_recorded(hostile):
     chain = query(hostile["db"], "SELECT url, error FROM pages WHERE url LIKE ?", (hostile["url"] + "/chain/%",))
     assert len(chain) <= 25 < CHAIN_END, len(chain)
@@ -194,7 +193,6 @@ def test_a_sitemap_that_lists_itself_is_read_once(hostile):
     assert s["status"] == 200 and s["type"] == "sitemapindex"
 
 
-@pytest.mark.xfail(reason="issue 14: fixed by the crawler-bounds change", strict=False)
 def test_an_endless_chain_of_sitemap_indexes_is_cut_and_the_cut_recorded(hostile):
     fetched = sum(n for k, n in hostile["site"].hits.items() if k.startswith("GET /sitemaps/"))
     assert fetched <= 20 < SITEMAP_CHAIN_END, fetched
@@ -232,7 +230,6 @@ def test_a_6mb_robots_txt_is_read_clipped_and_the_crawl_goes_on(hostile):
     assert row(hostile, PATHS["csv_title"])["outcome"] == "ok"
 
 
-@pytest.mark.xfail(reason="issue 14: fixed by the crawler-bounds change", strict=False)
 def test_deep_nesting_is_read_without_its_structure_and_says_so(hostile):
     r = row(hostile, PATHS["deep"])
     assert r["outcome"] == "ok" and r["title"] == "Deep"
