@@ -183,7 +183,7 @@ class Recorder:
         now = time.monotonic()
         if now - self.last_progress >= 10:
             self.last_progress = now
-            self.main.update_crawl(self.crawl_id, fetched=self.frontier.fetched, duration_s=round(now - self.started, 1))
+            self.main.progress(self.crawl_id, fetched=self.frontier.fetched, duration_s=round(now - self.started, 1))
 
     def _target(self, scope, base: str, href: str) -> tuple[str, int, bool, str | None] | None:
         """(normalised production URL, its id, internal?, the twin as written) for a link; None for links that are not URLs.

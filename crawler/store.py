@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from decay.schema import TABLES, TABLES_BY_NAME, insert_sql, open_db
+from decay.schema import TABLES, TABLES_BY_NAME, busy_timeout, insert_sql, open_db
 from decay.times import parse_iso, pid_alive, utcnow  # noqa: F401  (imported from here too)
 
 import sqlite_utils
@@ -28,6 +28,16 @@ FLUSH_ROWS = 5_000
 FLUSH_SECONDS = 2.0
 PROGRESS_SECONDS = 10.0
 KEYED_IN_STAGING = frozenset(("pages", "bodies", "urls", "sitemaps", "robots", "feeds"))
+PROGRESS_WAIT_S = 1.0     # a progress update waits this long for another program's lock, then is left to the next one
+MERGE_WAIT_FACTOR = 10    # the merge waits up to this many busy timeouts (5 minutes by default) for the write lock
+
+
+class OwnerGone(RuntimeError):
+    """The crawl process that started this crawl has ended: the merge is not committed."""
+
+
+def _locked(e: sqlite3.OperationalError) -> bool:
+    return "locked" in str(e) or "busy" in str(e)
 
 
 def staging_path(db_path: Path, crawl_id: int) -> Path:
@@ -169,6 +179,10 @@ class MainDatabase:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.db = open_db(self.path)
+        # set by the store process: is the crawl process that asked for this crawl still there?  A merge is committed
+        # only while it is (if it was killed, the crawl is interrupted: nothing is merged)
+        self.owner_alive: Any = None
+        self.progress_skipped = 0
         mark_dead_crawls(self.db)
         remove_stale_staging(self.path, self.db)
 
@@ -255,11 +269,29 @@ class MainDatabase:
         return cur.lastrowid
 
     def update_crawl(self, crawl_id: int, **values: Any) -> None:
+        """Write the crawls row; waits up to the busy timeout for another program's lock, then raises."""
         if not values:
             return
         sets = ", ".join(f"[{k}] = ?" for k in values)
         with self.db.conn:
             self.db.execute(f"UPDATE crawls SET {sets} WHERE id = ?", [*values.values(), crawl_id])
+
+    def progress(self, crawl_id: int, **values: Any) -> bool:
+        """A progress update of the crawls row (pages fetched so far): while another program holds the database, it
+        waits PROGRESS_WAIT_S, then is left out (the next update, and the end of the crawl, write the figures).
+        The crawl never stops, and no page's work is lost, for a progress line.  Returns whether it was written."""
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {int(PROGRESS_WAIT_S * 1000)}")
+        try:
+            self.update_crawl(crawl_id, **values)
+            return True
+        except sqlite3.OperationalError as e:
+            if not _locked(e):
+                raise
+            self.progress_skipped += 1
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
 
     def merge(self, staging: Path, crawl_id: int, sites: list[str], site_rows: list[dict], crawl_values: dict) -> None:
         """Move the facts of the sites that completed from the staging file into the main database, atomically."""
@@ -273,7 +305,18 @@ class MainDatabase:
         conn.execute("ATTACH DATABASE ? AS s", [str(staging)])
         try:
             marks = ", ".join("?" * len(sites))
-            conn.execute("BEGIN IMMEDIATE")
+            wait = busy_timeout() * MERGE_WAIT_FACTOR
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if not _locked(e):
+                    raise
+                raise sqlite3.OperationalError(
+                    f"database is locked: another program held {self.path.name} for more than {wait:.0f} s "
+                    "(10 times DECAY_BUSY_TIMEOUT); the crawl's facts were not merged, the previous results are intact") from None
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
             try:
                 if sites:
                     # what changed since the previous complete crawl of each site: compared before the facts are replaced
@@ -288,6 +331,8 @@ class MainDatabase:
                 conn.execute(f"UPDATE crawls SET {sets} WHERE id = ?", [*crawl_values.values(), crawl_id])
                 if sites:
                     pause_point("merge")
+                    if self.owner_alive is not None and not self.owner_alive():
+                        raise OwnerGone("the crawl process ended during the merge (killed?); nothing was merged")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -36,21 +36,33 @@ class WorkerDied(RuntimeError):
 
 
 # ---------------------------------------------------------------------------- process side
-def serve(sock: socket.socket) -> None:
-    """Answer requests until the other end closes; then end the crawl as interrupted if it was not finished."""
+def serve(sock: socket.socket, parent: int | None = None) -> None:
+    """Answer requests until the other end closes; then end the crawl as interrupted if it was not finished.
+
+    A request that fails (a database locked for longer than the busy timeout, a bug) loses what that answer
+    would have recorded or discovered: the crawl then ends ``failed`` with the first error as its reason, and is
+    never merged as complete with pages missing.  ``parent`` is the crawl process: if it has gone when the merge
+    is about to commit, nothing is merged, the crawl is marked interrupted, and this process ends quietly.
+    """
     import threading
 
     from crawler.recorder import Recorder
+    from crawler.store import OwnerGone
 
     # Scrapy's sitemap reader imports most of Scrapy (0.3 s): import it while the crawl has other things to do
     threading.Thread(target=_import_quietly, args=("scrapy.utils.sitemap",), daemon=True).start()
 
     rf = sock.makefile("rb", buffering=1 << 16)
     recorder: Recorder | None = None
+    errors: list[str] = []   # one line per failed request
 
-    def send(msg: Any) -> None:
+    def send(msg: Any) -> bool:
         data = pickle.dumps(msg, protocol=5)
-        sock.sendall(_LEN.pack(len(data)) + data)
+        try:
+            sock.sendall(_LEN.pack(len(data)) + data)
+            return True
+        except OSError:   # the crawl process has gone (BrokenPipeError): nobody to answer
+            return False
 
     while True:
         hdr = rf.read(4)
@@ -64,19 +76,66 @@ def serve(sock: socket.socket) -> None:
         try:
             if method == "init":
                 recorder = Recorder(*args)
+                if parent is not None:
+                    recorder.main.owner_alive = lambda: os.getppid() == parent
                 result: Any = recorder.crawl_id
             elif recorder is None:
                 raise RuntimeError("init must come first")
+            elif method == "finish":
+                result = _finish(recorder, args, errors)
             else:
                 result = getattr(recorder, method)(*args)
-            send((rid, True, result))
-        except Exception:
-            send((rid, False, traceback.format_exc()))
+            ok = send((rid, True, result))
+        except OwnerGone as e:
+            _mark(recorder, "interrupted", str(e))
+            recorder.staging.remove()
+            return
+        except Exception as e:
+            if method != "init":
+                errors.append(f"{method}: {_one_line(e)}")
+            ok = send((rid, False, traceback.format_exc()))
+        if not ok:
+            break
     if recorder is not None and not recorder.finished:
         try:
             recorder.finish("interrupted", "the crawl process ended before the crawl finished (killed?); facts not merged")
         except Exception:
             traceback.print_exc()
+
+
+def _one_line(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}".splitlines()[0][:500]
+
+
+def _finish(recorder, args: tuple, errors: list[str]) -> dict:
+    """recorder.finish, except that a crawl with failed requests is failed, not complete, and a merge that cannot
+    write the database ends the crawl failed with that reason."""
+    import sqlite3
+
+    status, reason = (list(args) + ["complete", None])[:2]
+    if status == "complete" and errors:
+        status = "failed"
+        reason = (f"the store process could not record {len(errors)} answer(s), so pages or links could be missing "
+                  f"(first: {errors[0]}); nothing was merged, the previous results are intact")
+    try:
+        return recorder.finish(status, reason)
+    except sqlite3.Error as e:
+        why = f"the crawl's facts could not be merged: {_one_line(e)}"
+        _mark(recorder, "failed", why)
+        return {"crawl_id": recorder.crawl_id, "status": "failed", "reason": why, "sites": []}
+
+
+def _mark(recorder, status: str, reason: str) -> None:
+    """Record the end of the crawl in its crawls row, if the database lets us (else the next command marks it)."""
+    from decay.times import utcnow
+
+    if recorder is None:
+        return
+    recorder.finished = True
+    try:
+        recorder.main.update_crawl(recorder.crawl_id, status=status, reason=reason, finished_at=utcnow(), pid=None)
+    except Exception:  # noqa: BLE001 - the crawl process is gone or the database locked: the row's pid is dead anyway
+        pass
 
 
 def _import_quietly(module: str) -> None:
@@ -92,9 +151,10 @@ def main() -> None:
     # Ctrl-C and SIGTERM are for the crawl process, which then tells us how to finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = os.getppid()
     sock = socket.socket(fileno=int(sys.argv[1]))
     try:
-        serve(sock)
+        serve(sock, parent)
     finally:
         sock.close()
 
@@ -220,6 +280,7 @@ class InProcessStore:
     def __init__(self) -> None:
         self.recorder = None
         self.dead = None
+        self.errors: list[str] = []
         self.on_error: Callable[[str], None] = lambda message: logger.error("%s", message)
         self.on_death: Callable[[str], None] = lambda message: None
 
@@ -235,12 +296,15 @@ class InProcessStore:
 
             self.recorder = Recorder(*args)
             return self.recorder.crawl_id
+        if method == "finish":
+            return _finish(self.recorder, args, self.errors)
         return getattr(self.recorder, method)(*args)
 
     def submit(self, method: str, args: tuple, on_result: Callback) -> None:
         try:
             result = getattr(self.recorder, method)(*args)
-        except Exception:
+        except Exception as e:
+            self.errors.append(f"{method}: {_one_line(e)}")
             self.on_error("recorder error:\n" + traceback.format_exc())
             result = []   # as the process store does: the callback still runs
         on_result(result)

@@ -58,7 +58,9 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
 
     Exit status: 0 all sites crawled; 3 the crawl completed but a site could
     not be crawled (see crawl_sites.reason); 1 the crawl failed or was
-    interrupted; 2 the configuration or arguments are wrong (nothing crawled).
+    interrupted; 2 the configuration or arguments are wrong, or --db is not a
+    content-decay database (nothing crawled); 4 another run (crawl, analyse,
+    nightly, prune) holds the database's lock (nothing crawled).
     """
     from decay import api
 
@@ -67,7 +69,8 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
     unknown = [s for s in sites if s not in names]
     if unknown:
         fail(f"{config}: no site named {', '.join(unknown)}; the configured sites are: {', '.join(names)}")
-    summary = api.crawl(cfg, db=db, sites=list(sites) or None, full=full, only=only)
+    with _run_lock(db or cfg.database_path, write=True):
+        summary = api.crawl(cfg, db=db, sites=list(sites) or None, full=full, only=only)
     click.echo(api.format_crawl_summary(summary))
     click.echo(f"browse it: {api.datasette_command(summary['db'])}")
     sys.exit(api.crawl_exit_status(summary))
@@ -91,12 +94,17 @@ def analyse(config: Path, db: Path | None, now: str | None, top: int) -> None:
     which date sources each site can be trusted for (site_signals).  Run it
     after every crawl; findings keep their ids, and those no longer found are
     marked resolved.
+
+    Exit status: 0 done; 2 the configuration or arguments are wrong, or
+    the database is missing or not a content-decay database; 4 another run
+    holds the database's lock (nothing was done).
     """
     from decay import api
 
     cfg = _load(config)
     try:
-        summary = api.analyse(cfg, db=db, now=now)
+        with _run_lock(db or cfg.database_path, write=True, must_exist=True):
+            summary = api.analyse(cfg, db=db, now=now)
     except (ValueError, FileNotFoundError) as e:
         fail(str(e))
     click.echo(api.format_analysis_summary(summary))
@@ -130,6 +138,8 @@ def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json:
     from decay import api
 
     cfg = _load(config) if config is not None else None
+    if db is not None or cfg is not None:
+        _db_path(db, config, write=False)
     try:
         report = api.impact(list(urls), db=db, config=cfg)
     except (ValueError, FileNotFoundError) as e:
@@ -141,8 +151,15 @@ def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json:
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The TOML configuration file to check.")
 def check(config: Path) -> None:
-    """Check a configuration file without crawling: unknown keys, wrong types, missing values, bad URLs and patterns."""
+    """Check a configuration file without crawling: unknown keys, wrong types, missing values, bad URLs and patterns,
+    and an [output] database path that is not a content-decay database (or cannot be written)."""
+    from decay.dbfile import DatabaseFileError, check_db_path
+
     cfg = _load(config)
+    try:
+        check_db_path(cfg.database_path)
+    except DatabaseFileError as e:
+        fail(f"{config}: output.database: {e}")
     click.echo(f"{config}: ok ({len(cfg.sites)} site(s): {', '.join(s.name for s in cfg.sites)}; database {cfg.database_path})")
 
 
@@ -182,13 +199,51 @@ def reference(what: str, update: Path | None) -> None:
     click.echo(f"{update}: {what} reference updated")
 
 
-def _db_path(db: Path | None, config: Path | None) -> Path:
+def _db_path(db: Path | None, config: Path | None, write: bool = True) -> Path:
+    from decay.dbfile import DatabaseFileError, check_db_path
+
     if db is None and config is None:
         fail("give the database (--db PATH) or the configuration (--config FILE)")
     path = db if db is not None else _load(config).database_path
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         fail(f"{path}: no database there; run decay crawl and decay analyse first (or give --db)")
+    try:
+        check_db_path(path, write=write)
+    except DatabaseFileError as e:
+        fail(str(e))
     return path
+
+
+class _run_lock:
+    """The database's run lock (decay/lock.py, the one decay nightly takes) around a command that writes it: a
+    second crawl or analysis of the same database exits 4 at once, nothing done.  Checks the path first (exit 2)."""
+
+    def __init__(self, db_path: Path, write: bool = True, must_exist: bool = False) -> None:
+        self.db_path, self.write, self.must_exist = Path(db_path), write, must_exist
+        self.lock = None
+
+    def __enter__(self):
+        from decay.dbfile import DatabaseFileError, check_db_path
+        from decay.lock import LockHeld, RunLock
+        from decay.nightly import EXIT_LOCKED
+
+        if self.must_exist and not self.db_path.exists():
+            return self   # the command says what is missing (nothing to lock, nothing to do)
+        try:
+            check_db_path(self.db_path, write=self.write)
+        except DatabaseFileError as e:
+            fail(str(e))
+        try:
+            self.lock = RunLock(self.db_path).acquire()
+        except LockHeld as e:
+            fail(str(e), EXIT_LOCKED)
+        except OSError as e:
+            fail(f"{self.db_path}: could not take the lock {self.db_path.name}.lock next to it: {e.strerror or e}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
 
 DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -353,7 +408,8 @@ def nightly(config: Path, db: Path | None, full: bool, now: str | None, no_webho
     [nightly] alert_severity (default critical); 2 configuration or
     arguments wrong; 3 the crawl failed or a site could not be crawled; 4
     another run holds the lock; 5 the analysis failed; 6 interrupted
-    (SIGTERM, Ctrl-C).
+    (SIGTERM, Ctrl-C); 7 the run failed (a crash, or a database locked by
+    another program for longer than the busy timeout).
     """
     import json
 
@@ -366,6 +422,8 @@ def nightly(config: Path, db: Path | None, full: bool, now: str | None, no_webho
         fail(str(e))
     if summary["exit_code"] == nightly_mod.EXIT_LOCKED:
         fail(summary["reason"], nightly_mod.EXIT_LOCKED)
+    if summary["exit_code"] == nightly_mod.EXIT_FAILED:
+        fail(f"nightly failed: {summary.get('reason')}", nightly_mod.EXIT_FAILED)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     else:
@@ -404,8 +462,9 @@ def prune(keep: str, config: Path | None, db: Path | None, dry_run: bool, vacuum
     if db is None and cfg is None:
         fail("give the database (--db PATH) or the configuration (--config FILE)")
     db_path = Path(db) if db else cfg.database_path
-    if not db_path.exists():
+    if not db_path.exists() and not db_path.is_symlink():
         fail(f"{db_path}: no database there")
+    _db_path(db_path, None, write=True)
     try:
         with RunLock(db_path, what=f"decay prune --keep {keep}"):
             rep = prune_db(db_path, days, dry_run=dry_run, vacuum=vacuum,
@@ -499,6 +558,19 @@ def main() -> None:
         cli(standalone_mode=True)
     except ConfigError as e:  # raised below a command: same clear message, no traceback
         fail(str(e))
+    except Exception as e:  # noqa: BLE001
+        from decay.dbfile import DatabaseFileError
+
+        if isinstance(e, DatabaseFileError):   # raised by open_db below a command: exit 2, nothing written
+            fail(str(e))
+        import sqlite3
+
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            from decay.schema import busy_timeout
+
+            fail(f"the database is locked by another program (waited {busy_timeout():.0f} s, DECAY_BUSY_TIMEOUT); "
+                 "nothing was changed; try again when it is free", 1)
+        raise
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)

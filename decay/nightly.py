@@ -16,6 +16,8 @@ Exit statuses (also in the README):
     4  another run holds the lock; nothing was done
     5  the analysis failed (the crawl's facts were merged; the previous judgments are intact)
     6  interrupted (SIGTERM or Ctrl-C); marked interrupted, lock released
+    7  the run failed: it crashed, or the database could not be used (locked by another program for longer
+       than the busy timeout, a disk error); one line says why; the previous results are intact
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ EXIT_CRAWL_FAILED = 3
 EXIT_LOCKED = 4
 EXIT_ANALYSIS_FAILED = 5
 EXIT_INTERRUPTED = 6
+EXIT_FAILED = 7
 
 EXIT_MEANINGS = {
     EXIT_OK: "complete; no new finding at or above the alert severity",
@@ -52,6 +55,7 @@ EXIT_MEANINGS = {
     EXIT_LOCKED: "another run holds the lock; nothing was done",
     EXIT_ANALYSIS_FAILED: "the analysis failed (the crawl was merged; the previous judgments are intact)",
     EXIT_INTERRUPTED: "interrupted by a signal; marked interrupted",
+    EXIT_FAILED: "the run failed (a crash, or a database it could not use); the previous results are intact",
 }
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 LIST_LIMIT = 500          # entries per list in the JSON summary (the counts are always complete)
@@ -325,16 +329,21 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
     The summary's ``exit_code`` is what `decay nightly` exits with (see the module's docstring).
     """
     from decay import api
+    from decay.dbfile import check_db_path
     from decay.schema import open_db
 
     started = time.monotonic()
     cfg = config if isinstance(config, Config) else load_config(config)
     db_path = Path(db) if db else cfg.database_path
+    check_db_path(db_path)   # DatabaseFileError (a ValueError: exit 2) before the lock file is created next to it
     lock = RunLock(db_path, what="decay nightly --config " + str(cfg.path))
     try:
         lock.acquire()
     except LockHeld as e:
         return {"run_id": None, "status": "not started", "exit_code": EXIT_LOCKED, "reason": str(e), "database": str(db_path)}
+    except OSError as e:
+        return {"run_id": None, "status": "failed", "exit_code": EXIT_FAILED, "database": str(db_path),
+                "reason": f"could not take the lock {lock.path}: {e.strerror or e}"}
     state = {"interruptible": True, "signal": None}
 
     def on_signal(signum, _frame):
@@ -350,7 +359,7 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
         if lock.stale:
             _log(f"took over the lock left by pid {lock.stale.get('pid')} (started {lock.stale.get('started_at')}), "
                  "which ended without releasing it")
-        conn = open_db(db_path).conn
+        conn = open_db(db_path, mark_dead=False).conn   # marked below, and said in the log
         from crawler.store import mark_dead_crawls, remove_stale_staging
         import sqlite_utils
 
@@ -469,6 +478,23 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
             except sqlite3.Error as db_error:
                 _log(f"could not record the interruption: {db_error}")
         summary.update(run_id=run_id, status="interrupted", reason=why, exit_code=EXIT_INTERRUPTED)
+        return summary
+    except Exception as e:  # noqa: BLE001 - a crash is a failure (7), never a result status (0, 1)
+        why = f"{type(e).__name__}: {e}"
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            why += (f" (another program held the database for longer than the busy timeout; "
+                    f"the previous results are intact)")
+        _log(f"failed: {why}")
+        if conn is not None and run_id is not None:
+            try:
+                if conn.in_transaction:
+                    conn.rollback()
+                with conn:
+                    conn.execute("UPDATE runs SET status = 'failed', reason = ?, finished_at = ?, exit_code = ?, "
+                                 "pid = NULL WHERE id = ?", [why[:2000], utcnow(), EXIT_FAILED, run_id])
+            except sqlite3.Error as db_error:
+                _log(f"could not record the failure: {db_error} (the next run marks this one interrupted)")
+        summary.update(run_id=run_id, status="failed", reason=why, exit_code=EXIT_FAILED)
         return summary
     finally:
         for s, h in old_handlers.items():

@@ -723,12 +723,32 @@ def create(db: sqlite_utils.Database, tables: list[Table] | None = None, views: 
     db.execute(FTS_SQL)
 
 
-def open_db(path: str | Path, create_schema: bool = True) -> sqlite_utils.Database:
-    """Open (and create or migrate) the database in WAL mode."""
+def busy_timeout() -> float:
+    """Seconds a write waits for another program's lock on the database (a long datasette query, a backup) before
+    it fails with "database is locked": 30, or the environment variable DECAY_BUSY_TIMEOUT."""
+    import os
+
+    try:
+        return max(0.0, float(os.environ.get("DECAY_BUSY_TIMEOUT", "") or 30))
+    except ValueError:
+        return 30.0
+
+
+def open_db(path: str | Path, create_schema: bool = True, mark_dead: bool = True) -> sqlite_utils.Database:
+    """Open (and create or migrate) the database in WAL mode.
+
+    Refuses (decay.dbfile.DatabaseFileError, before writing anything) a path that is not a content-decay
+    database, an empty file or nothing yet.  Writers wait for another writer's lock up to busy_timeout()
+    seconds.  ``mark_dead``: runs, crawls and analyses left 'running' by a process that has gone are marked
+    interrupted (decay.dbfile.mark_dead_processes).
+    """
+    from decay.dbfile import check_db_path, mark_dead_processes
+
     path = Path(path)
+    check_db_path(path, write=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
-    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
     if db.journal_mode != "wal":
         db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
@@ -737,6 +757,8 @@ def open_db(path: str | Path, create_schema: bool = True) -> sqlite_utils.Databa
             create(db)
             db.execute("CREATE TABLE IF NOT EXISTS _decay_meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("INSERT OR IGNORE INTO _decay_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    if mark_dead:
+        mark_dead_processes(db.conn)
     return db
 
 

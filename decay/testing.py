@@ -13,6 +13,8 @@ use it to kill `decay nightly` with SIGKILL at a known moment:
     history         after the analysis, before the run's summary and history are recorded
     prune           inside the prune transaction
 
+``DECAY_TEST_PAUSE_SECONDS`` shortens the pause (then the process goes on).
+
 Never set these variables in production: the process would simply stop.
 """
 from __future__ import annotations
@@ -35,4 +37,4 @@ def pause_point(name: str) -> None:
             f.write(line)
     sys.stderr.write(line)
     sys.stderr.flush()
-    time.sleep(3600)
+    time.sleep(float(os.environ.get("DECAY_TEST_PAUSE_SECONDS", "") or 3600))
