@@ -249,16 +249,17 @@ def test_a_crawl_whose_main_process_dies_in_the_merge_merges_nothing(slow_site, 
 
 @pytest.fixture
 def slower_site(local_site, tmp_path):
-    """60 pages, each answering in 0.5 s: a crawl of about 15 s."""
+    """A chain of 60 pages (each links only to the next one), each answering in 0.3 s: a crawl of about 20 s, in
+    which the links of any one page that are lost lose every page after it."""
     n = 60
 
     def html(i):
-        links = " ".join(f'<a href="/p{j}.html">page {j}</a>' for j in range(n))
-        return f"<html><head><title>Page {i}</title></head><body><main>{links}</main></body></html>".encode()
+        nxt = f'<a href="/p{i + 1}.html">next</a>' if i + 1 < n else ""
+        return f"<html><head><title>Page {i}</title></head><body><main><p>Page {i}.</p>{nxt}</main></body></html>".encode()
 
-    routes = {f"/p{i}.html": Route(status=200, headers={"Content-Type": "text/html"}, body=html(i), delay=0.5)
+    routes = {f"/p{i}.html": Route(status=200, headers={"Content-Type": "text/html"}, body=html(i), delay=0.3)
               for i in range(n)}
-    routes["/"] = Route(status=200, headers={"Content-Type": "text/html"}, body=html(0), delay=0.5)
+    routes["/"] = Route(status=200, headers={"Content-Type": "text/html"}, body=html(0), delay=0.3)
     site = local_site(routes=routes)
     prod = "https://www.locked.example"
     cfg = write_config(tmp_path / "org.toml", f"""
@@ -269,6 +270,7 @@ def slower_site(local_site, tmp_path):
         start_urls = ["{prod}/"]
         aliases = {{ "{prod}" = "{site.url}" }}
         check_resources = false
+        max_depth = 200
         [crawl]
         concurrency = 2
         concurrency_per_host = 2
@@ -280,7 +282,7 @@ def slower_site(local_site, tmp_path):
 
 def test_a_database_locked_for_longer_than_the_busy_timeout_never_makes_a_complete_crawl_with_pages_missing(slower_site):
     """Another program (a long datasette query, a backup) holds the write lock for 45 s, longer than the 30 s busy
-    timeout, from the 2nd second of a 15-second crawl: its progress updates wait briefly and are left out, the pages
+    timeout, from the 2nd second of a 20-second crawl: its progress updates wait briefly and are left out, the pages
     go on being recorded, and the merge waits for the lock; the crawl completes with every page."""
     site, cfg, db, n = slower_site
     ours(db)
@@ -299,6 +301,33 @@ def test_a_database_locked_for_longer_than_the_busy_timeout_never_makes_a_comple
     if proc.returncode == 0:
         assert status == "complete"
         got = {r["url"] for r in query(db, "SELECT url FROM pages WHERE is_html = 1 AND outcome = 'ok'")}
-        assert len(got) == n + 1, f"complete, with {n + 1 - len(got)} pages never requested"
+        assert len(got) == n, f"complete, with {n - len(got)} pages never requested"
     else:   # or it fails loudly
         assert proc.returncode == 1 and status != "complete" and "locked" in out + err, out + err
+
+
+def test_a_merge_that_waits_longer_than_its_bound_fails_the_crawl_loudly(slow_site):  # noqa: F811
+    """The merge waits up to 10 busy timeouts (DECAY_BUSY_TIMEOUT = 0.5 s here: 5 s) for another program's lock;
+    then the crawl fails with the reason, exit 1, and nothing of it is merged."""
+    site, state, cfg, db = slow_site
+    before = first_crawl(cfg, db)
+    state["version"], state["delay"] = "v2", 0.2
+    hits = sum(site.hits.values())
+    proc = subprocess.Popen([DECAY, "crawl", "--config", str(cfg), "--db", str(db)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "DECAY_BUSY_TIMEOUT": "0.5"})
+    deadline = time.monotonic() + 60
+    while sum(site.hits.values()) < hits + 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = threading.Event()
+    holder = hold_write_lock(db, 20, started)
+    started.wait(10)
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=120)
+    waited = time.monotonic() - t0
+    holder.join()
+    assert proc.returncode == 1, out + err
+    assert "database is locked" in out and "not merged" in out, out
+    assert "Traceback" not in out + err
+    assert waited < 19, "the crawl waited for the lock beyond its bound"
+    assert titles(db) == before
+    assert query(db, "SELECT status FROM crawls WHERE id = 2")[0]["status"] != "complete"
