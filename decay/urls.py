@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import regex
 from w3lib.url import safe_url_string
+
+from decay import timed_regex
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 _WS = re.compile(r"[\t\n\r]")
@@ -127,41 +131,116 @@ def _glob_to_regex(glob: str) -> str:
     return "".join(".*" if ch == "*" else re.escape(ch) for ch in glob)
 
 
-def compile_patterns(patterns: Iterable[str]) -> Callable[[str], str | None]:
+URL_PATTERN_TIMEOUT = 0.05    # seconds one pattern may take on one URL (timed_regex: the regex module's timeout)
+URL_PATTERN_MAX_TIMEOUTS = 20  # after this many URLs ran out of time, a pattern gets a tenth of that per URL
+
+
+class PatternMatcher:
+    """URL patterns compiled for matching; calling it returns the first pattern that matches a URL, or None.
+
+    Every pattern runs under a time limit per URL (``timeout`` seconds; a tenth of it once the pattern has
+    run out of time on ``max_timeouts`` URLs, so a page of many hostile links stays cheap). A pattern that
+    runs out of time on a URL does not match it; ``check`` says which pattern did, and ``timeouts`` counts
+    them per pattern (``timeout_examples``: the first such URL of each).
+    """
+
+    def __init__(self, patterns: Iterable[str], timeout: float = URL_PATTERN_TIMEOUT,
+                 max_timeouts: int = URL_PATTERN_MAX_TIMEOUTS) -> None:
+        self.patterns: list[str] = []
+        self.timeout, self.max_timeouts = timeout, max_timeouts
+        self.timeouts: Counter[str] = Counter()
+        self.timeout_examples: dict[str, str] = {}
+        self._globs: list[tuple[str, Any, bool]] = []
+        self._regexes: list[tuple[str, Any]] = []
+        for p in patterns:
+            self.patterns.append(p)
+            if p.startswith("re:"):
+                try:
+                    self._regexes.append((p, timed_regex.compile(p[3:])))
+                except (regex.error, ValueError, OverflowError) as e:
+                    raise ValueError(f'the pattern "{p}" is not a valid regular expression: {e}') from None
+            else:
+                if not p:
+                    raise ValueError("an empty pattern matches nothing; remove it")
+                g = p if p.startswith(("/", "*")) else "*" + p
+                # one * cannot backtrack more than once over the URL: Python's re, which is faster; more go timed
+                rx = re.compile(_glob_to_regex(g) + r"\Z", re.S) if g.count("*") <= 1 else timed_regex.compile(_glob_to_regex(g) + r"\Z", regex.S)
+                self._globs.append((p, rx, g.count("*") > 1))
+
+    def __call__(self, url: str) -> str | None:
+        return self.check(url)[0]
+
+    def check(self, url: str) -> tuple[str | None, str | None]:
+        """(the first pattern that matches the URL, the first pattern that ran out of time on it before that)."""
+        slow = None
+        if self._globs:
+            pq = path_of(url)
+            for p, rx, timed in self._globs:
+                try:
+                    if (rx.match(pq, timeout=self._budget(p)) if timed else rx.match(pq)):
+                        return p, slow
+                except TimeoutError:
+                    slow = slow or self._timed_out(p, url)
+        for p, rx in self._regexes:
+            try:
+                if rx.search(url, timeout=self._budget(p)):
+                    return p, slow
+            except TimeoutError:
+                slow = slow or self._timed_out(p, url)
+        return None, slow
+
+    def _budget(self, p: str) -> float:
+        return self.timeout if self.timeouts[p] < self.max_timeouts else self.timeout / 10
+
+    def _timed_out(self, p: str, url: str) -> str:
+        self.timeouts[p] += 1
+        self.timeout_examples.setdefault(p, url)
+        return p
+
+    def slow_note(self, what: str) -> str | None:
+        """One sentence on the patterns that ran out of time ("the owners pattern re:… took too long on 3 URLs, e.g. …")."""
+        if not self.timeouts:
+            return None
+        parts = [f'{what} pattern "{p}" took too long on {n} URL{"s" if n != 1 else ""} (more than {self.timeout:g} s; '
+                 f'e.g. {self.timeout_examples[p][:200]}) and was treated as not matching them' for p, n in self.timeouts.items()]
+        return "; ".join(parts) + ". Avoid nested repetition such as (a+)+ or (a|aa)+ in URL patterns."
+
+
+def compile_patterns(patterns: Iterable[str], timeout: float = URL_PATTERN_TIMEOUT) -> PatternMatcher:
     """A matcher returning the first pattern that matches a URL, or None.
 
     A plain pattern is a glob matched against the whole path and query
     ("/news/*", "*.pdf"); only ``*`` is special and matches anything,
     including "/".  A pattern starting with ``re:`` is a regular expression
-    searched anywhere in the full URL.
+    searched anywhere in the full URL.  Each pattern has ``timeout`` seconds per
+    URL (see PatternMatcher): one hostile URL never stops the caller.
     """
-    globs: list[tuple[str, re.Pattern[str]]] = []
-    regexes: list[tuple[str, re.Pattern[str]]] = []
-    for p in patterns:
-        if p.startswith("re:"):
-            try:
-                regexes.append((p, re.compile(p[3:])))
-            except re.error as e:
-                raise ValueError(f'the pattern "{p}" is not a valid regular expression: {e}') from None
-        else:
-            if not p:
-                raise ValueError("an empty pattern matches nothing; remove it")
-            g = p if p.startswith(("/", "*")) else "*" + p
-            globs.append((p, re.compile(_glob_to_regex(g) + r"\Z", re.S)))
-    if not globs and not regexes:
-        return lambda url: None
+    return PatternMatcher(patterns, timeout)
 
-    def match(url: str) -> str | None:
-        pq = path_of(url)
-        for p, rx in globs:
-            if rx.match(pq):
-                return p
-        for p, rx in regexes:
-            if rx.search(url):
-                return p
+
+def url_pattern_problem(pattern: str, budget: float = URL_PATTERN_TIMEOUT) -> str | None:
+    """Why a URL pattern is refused (it backtracks catastrophically on a hostile URL), or None.
+
+    The pattern is run, under the same time limit as in a crawl, on URLs made of its own characters
+    (timed_regex.url_samples: "https://example.org/aaaa…!", 40 and 4,000 characters).
+    """
+    if pattern.startswith("re:"):
+        rx, samples, match = timed_regex.compile(pattern[3:]), timed_regex.url_samples(pattern[3:]), False
+    else:
+        g = pattern if pattern.startswith(("/", "*")) else "*" + pattern
+        rx = timed_regex.compile(_glob_to_regex(g) + r"\Z", regex.S)
+        lits = [x for x in pattern.split("*") if x]
+        samples = ["/" + "".join(x + c * n for x in lits) + end
+                   for n in timed_regex.URL_PROBE_LENGTHS for c in (dict.fromkeys("".join(lits)) or "a") for end in ("!", "/")]
+        match = True
+    s = timed_regex.slow_sample(rx, samples, budget, match=match)
+    if s is None:
         return None
-
-    return match
+    return (f'the pattern "{pattern}" can backtrack catastrophically: it ran longer than {budget:g} s on the URL '
+            f"{timed_regex.shown(s)}, so one hostile link would stall the crawl. Avoid nested repetition such as "
+            f"(a+)+, (\\w+-?)+ or (a|aa)+: write each part once, e.g. re:/[\\w-]+/print/ instead of re:/(\\w+-?)+/print/"
+            if pattern.startswith("re:") else
+            f'the pattern "{pattern}" has so many * that it ran longer than {budget:g} s on the URL {timed_regex.shown(s)}; use fewer *')
 
 
 # --------------------------------------------------------------------------- scope & aliases
@@ -264,9 +343,15 @@ class SiteScope:
 
     def excluded_by(self, url: str) -> str | None:
         """Why an internal URL is not crawled (the pattern), or None when it is in scope."""
-        if self._has_include and self._include(url) is None:
-            return "outside include (" + ", ".join(self.include) + ")"
-        p = self._exclude(url)
+        if self._has_include:
+            p, slow = self._include.check(url)
+            if p is None:
+                if slow is not None:
+                    return f"the include pattern {slow} took too long on this URL (more than {self._include.timeout:g} s), so it is not crawled"
+                return "outside include (" + ", ".join(self.include) + ")"
+        p, slow = self._exclude.check(url)
         if p is not None:
             return f"matches exclude pattern {p}"
+        if slow is not None:
+            return f"the pattern {slow} took too long on this URL (more than {self._exclude.timeout:g} s), so it is excluded"
         return None

@@ -95,3 +95,23 @@ def test_readme_has_the_current_schema():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert docs.section(readme, "schema") == docs.reference("schema"), "run: decay reference schema --update README.md"
+
+
+EVIL_PATTERN = r"re:/(\w+-?)+/print/"
+
+
+@pytest.mark.parametrize("extra, key", [
+    (f"exclude = ['{EVIL_PATTERN}']\n", 'sites[0] ("main").exclude'),
+    (f"include = ['/en/*', '{EVIL_PATTERN}']\n", 'sites[0] ("main").include'),
+    (f"\n[[owners]]\nowner = 'web'\npattern = '{EVIL_PATTERN}'\n", "owners[0].pattern"),
+    (f"\n[cleanup]\nprotected = ['{EVIL_PATTERN}']\n", "cleanup.protected"),
+    (f"\n[[outdated.sections]]\nname = 'news'\npatterns = ['{EVIL_PATTERN}']\nmax_age = '1y'\n", "outdated.sections[0].patterns"),
+    (f"\n[[outdated.roles]]\nrole = 'evergreen'\npatterns = ['{EVIL_PATTERN}']\n", "outdated.roles[0].patterns"),
+])
+def test_url_patterns_that_backtrack_catastrophically_are_refused_everywhere(tmp_path, extra, key):
+    path = write_config(tmp_path / "org.toml", GOOD + extra)
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert e.value.key == key
+    assert EVIL_PATTERN in e.value.message and "backtrack catastrophically" in e.value.message
+    assert "instead of" in e.value.message      # the fix

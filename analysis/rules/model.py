@@ -19,7 +19,8 @@ import regex
 
 from analysis.findings import SEVERITIES
 from decay.config import Checks, Config, ConfigError, Rule, _build
-from decay.urls import compile_patterns
+from decay import timed_regex
+from decay.urls import URL_PATTERN_TIMEOUT, compile_patterns, url_pattern_problem
 
 PREFIX = "rules."                       # findings of configured rules are named rules.<id>
 KINDS = ("term", "pattern", "banned_list", "retired_domain", "required", "forbidden_element")
@@ -150,16 +151,20 @@ class UrlPattern:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         if pattern.startswith("re:"):
-            self.rx = re.compile(pattern[3:])
+            self.rx = timed_regex.compile(pattern[3:])
             self.search = True
         else:
             g = pattern if pattern.startswith("*") or "://" in pattern else "*" + pattern
             g = g if g.endswith("*") else g + "*"
-            self.rx = re.compile(".*".join(re.escape(p) for p in g.split("*")) + r"\Z", re.S | re.I)
+            self.rx = timed_regex.compile(".*".join(re.escape(p) for p in g.split("*")) + r"\Z", regex.S | regex.I)
             self.search = False
 
     def __call__(self, url: str) -> bool:
-        return bool(self.rx.search(url) if self.search else self.rx.match(url))
+        """Whether the URL matches; a URL on which the pattern runs out of time (URL_PATTERN_TIMEOUT) does not."""
+        try:
+            return bool(self.rx.search(url, timeout=URL_PATTERN_TIMEOUT) if self.search else self.rx.match(url, timeout=URL_PATTERN_TIMEOUT))
+        except TimeoutError:
+            return False
 
 
 def _domain(d: str) -> str | None:
@@ -206,6 +211,12 @@ def _compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | N
         c.included = (lambda url: (not rule.include or inc(url) is not None) and exc(url) is None)
     except ValueError as e:
         bad("include", str(e))
+    else:
+        for key in ("include", "exclude"):
+            for p in getattr(rule, key):
+                problem = url_pattern_problem(p)
+                if problem:
+                    bad(key, problem)
     kind = rule.kind
     if kind in ("term", "banned_list", "pattern"):
         c.regions = frozenset(where or DEFAULT_TEXT_WHERE)
@@ -225,7 +236,7 @@ def _compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | N
             bad("pattern", 'give a regular expression, e.g. pattern = "(?i)call us on 0800 ?123 ?456"')
         else:
             try:
-                c.pattern = regex.compile(rule.pattern, regex.VERSION0)
+                c.pattern = timed_regex.compile(rule.pattern)
             except (regex.error, ValueError, OverflowError) as e:
                 bad("pattern", f"is not a valid regular expression: {e}")
             else:
@@ -267,8 +278,12 @@ def _compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | N
         if rule.url:
             try:
                 c.url = UrlPattern(rule.url)
-            except re.error as e:
+            except (regex.error, re.error) as e:
                 bad("url", f'"{rule.url}" is not a valid regular expression: {e}')
+            else:
+                problem = url_pattern_problem(rule.url) if rule.url.startswith("re:") else None
+                if problem:
+                    bad("url", problem)
         if rule.selector:
             err = selector_error(rule.selector)
             if err:
@@ -328,15 +343,10 @@ def rule_count(config: Config) -> tuple[int, int]:
 def probe_pattern(rx: regex.Pattern, pattern: str, budget: float = 0.05) -> str | None:
     """A warning when the pattern backtracks catastrophically on short text made of its own characters
     ("aaaa…!" for (a+)+$): the analysis would stop it on every such page after pattern_timeout."""
-    chars = dict.fromkeys(c for c in re.sub(r"\\[a-zA-Z]", "", pattern) if c.isalnum() or c in " -_.,") or {"a": None}
-    samples = [c * 40 + end for c in list(chars)[:12] for end in ("!", "\x00", "")]
-    samples += ["a1 " * 30 + "!", "aaaa " * 20 + "\x00"]
-    for s in samples:
-        try:
-            rx.search(s, timeout=budget)
-        except TimeoutError:
-            shown = s[:12] + "…" + repr(s[-1])[1:-1]
-            return (f"backtracks catastrophically: more than {budget:g} s on {len(s)} characters ({shown}); the analysis stops it "
-                    f"after pattern_timeout on each such page and reports the rule as failing (rules.rule_failed). Avoid nested "
-                    f"repetition such as (a+)+ or (a|aa)+")
-    return None
+    s = timed_regex.slow_sample(rx, timed_regex.text_samples(pattern), budget)
+    if s is None:
+        return None
+    shown = s[:12] + "…" + repr(s[-1])[1:-1]
+    return (f"backtracks catastrophically: more than {budget:g} s on {len(s)} characters ({shown}); the analysis stops it "
+            f"after pattern_timeout on each such page and reports the rule as failing (rules.rule_failed). Avoid nested "
+            f"repetition such as (a+)+ or (a|aa)+")
