@@ -90,6 +90,8 @@ KIND_TODO = {
 
 def _hint(f: Finding) -> str:
     ev = f.evidence if isinstance(f.evidence, dict) else {}
+    if f.subject_type == "section" and ev.get("fix"):   # a section's finding says what to do for the whole section
+        return str(ev["fix"])
     template = RULE_TODO.get(f.rule) or KIND_TODO.get(f.rule) or (KIND_TODO.get(ev.get("kind", "")) if f.rule.startswith("rules.") else None)
     if template is None:
         return f.message.rstrip(".")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import archive, cleanup, links, outdated, rules, social
+from analysis import archive, cleanup, links, outdated, rules, sections, social
 from analysis.dates import learn_site_trust, page_candidates, resolve
 from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.pages import latest_complete_crawl, site_pages, with_texts
@@ -86,7 +86,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
                and f.category in ("outdated", "expired") and f.severity != "info"}
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages)
-    res.findings += archive.group_archive_links(archive.quiet_by_role(lr.findings, pages),
+    res.findings += archive.group_archive_links(sections.group_sections(archive.quiet_by_role(lr.findings, pages)),
                                                 archive.old_articles(res.findings, pages, current),
                                                 archive.section_matchers(config.outdated.sections))
     res.graph_rows = lr.graph_rows

@@ -284,7 +284,7 @@ TABLES += [
             ("findings_open", I, "Findings open after this analysis."),
             ("findings_new", I, "Findings seen for the first time (or reopened)."),
             ("findings_resolved", I, "Findings that this analysis no longer finds (their problem is gone)."),
-            ("pid", I, "Process id while it runs (an analysis whose process died is marked interrupted by the next nightly run)."),
+            ("pid", I, "Process id while it runs (an analysis whose process died is marked interrupted by the next command that opens the database)."),
         ], pk="id", kind="run",
     ),
     Table(

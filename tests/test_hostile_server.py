@@ -254,3 +254,15 @@ def _number(v: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def test_a_calendar_trap_is_one_item_per_rule_on_the_list_not_one_per_month(hostile):
+    rows = query(hostile["db"], "SELECT subject_type, rules, why FROM cleanup WHERE subject_url LIKE ?",
+                 (hostile["url"] + "/calendar%",))
+    assert rows, "the trap's deep pages are worth one item"
+    assert all(r["subject_type"] == "section" for r in rows) and len(rows) <= 2, [tuple(r) for r in rows]
+    assert "pages under /calendar/ are more than" in " ".join(r["why"] for r in rows)
+    # each month's own finding is kept as information, with the section named
+    info = query(hostile["db"], "SELECT count(*) AS n FROM findings WHERE rule = 'links.deep_page' AND severity = 'info' "
+                                "AND subject_type = 'page' AND subject_url LIKE ?", (hostile["url"] + "/calendar%",))
+    assert info[0]["n"] >= 5

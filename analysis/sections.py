@@ -1,0 +1,71 @@
+"""Many findings of one structural rule in one part of a site are one list item, not one per page.
+
+A deep page or a dead end is usually not a defect of one page but of how a section is built: a calendar
+whose "next month" links go on for years, a catalogue paginated 40 deep, a folder of exported documents
+without navigation.  When ``GROUP_FROM`` or more pages of one section (the first path segment; query
+variants of one path count as that path) have the same finding, the section gets one finding that lists
+them (how many, the deepest, the list) and each page's own finding is kept as information.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from analysis.findings import SEVERITIES, Finding
+from decay.urls import path_of
+
+RULES = frozenset(("links.deep_page", "links.dead_end"))
+GROUP_FROM = 10
+LISTED = 200
+_WORDS = {"links.deep_page": ("more than {limit} clicks from the start page (the deepest: {deepest} clicks)",
+                              "link the section from a page nearer the start page, or shorten its chain of "
+                              "pages (pagination, \"next\" links); if the pages are a trap (an endless calendar), "
+                              "exclude them from the crawl"),
+          "links.dead_end": ("without a link to another page of the site",
+                             "add the site's navigation or related links to the section's template")}
+
+
+def section_key(url: str) -> str:
+    """'/calendar/' for /calendar?month=7 and /calendar/2019/07/, '/' for pages at the top."""
+    path = path_of(url).split("?", 1)[0]
+    parts = [p for p in path.split("/") if p]
+    if len(parts) > 1 or (parts and "?" in path_of(url)):
+        return "/" + parts[0] + "/"
+    return "/"
+
+
+def group_sections(findings: list[Finding]) -> list[Finding]:
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in findings:
+        if f.rule in RULES and f.subject_type == "page" and f.severity != "info":
+            groups.setdefault((f.site, f.rule, section_key(f.subject_url)), []).append(f)
+    big = {k: fs for k, fs in groups.items() if len(fs) >= GROUP_FROM}
+    if not big:
+        return findings
+    grouped = {id(f) for fs in big.values() for f in fs}
+    out: list[Finding] = []
+    for f in findings:
+        if id(f) in grouped:
+            ev = dict(f.evidence) if isinstance(f.evidence, dict) else {"evidence": f.evidence}
+            ev["grouped"] = f"one item for its section ({section_key(f.subject_url)}) lists it"
+            f = replace(f, severity="info", evidence=ev,
+                        message=f.message.rstrip(".") + f". One item for its section ({section_key(f.subject_url)}) lists it with the others.")
+        out.append(f)
+    for (site, rule, key), fs in sorted(big.items()):
+        fs = sorted(fs, key=lambda f: (-(f.evidence.get("depth") or 0) if isinstance(f.evidence, dict) else 0, f.subject_url))
+        first = fs[0].subject_url
+        origin = first[:first.find("/", first.find("//") + 2)]
+        deepest = max((f.evidence.get("depth") or 0) for f in fs if isinstance(f.evidence, dict)) if rule == "links.deep_page" else 0
+        limit = next((f.evidence.get("max_click_depth") for f in fs if isinstance(f.evidence, dict) and f.evidence.get("max_click_depth")), "?")
+        what, fix = _WORDS[rule]
+        severity = min((f.severity for f in fs), key=SEVERITIES.index)
+        out.append(Finding(
+            rule=rule, category=fs[0].category, severity=severity, confidence=max(f.confidence for f in fs), site=site,
+            subject_url=origin + key, subject_type="section", title=f"Section {key}",
+            message=f"{len(fs)} pages under {key} are " + what.format(limit=limit, deepest=deepest) + ".",
+            evidence={"section": key, "pages": len(fs), "fix": fix, "deepest": deepest or None,
+                      "listed": [{"url": f.subject_url, "depth": f.evidence.get("depth") if isinstance(f.evidence, dict) else None}
+                                 for f in fs[:LISTED]]},
+            material={"section": key, "pages": sorted(f.subject_url for f in fs)},
+            key=rule.split(".")[-1],
+        ))
+    return out
