@@ -110,7 +110,7 @@ def group_articles(findings: list[Finding], pages: list[Page], current: dict[int
         n = len(arts)
         oldest, newest = arts[0], arts[-1]
         origin = oldest[1][:oldest[1].find("/", oldest[1].find("//") + 2)]
-        subject = origin + (key if key.startswith("/") else "/") + ("" if key.startswith("/") else f"#{key}")
+        subject = origin + (key if key.startswith("/") else "/#" + key.split(":", 1)[-1] + "-articles")
         msg = (f"{n} dated article{'s' if n != 1 else ''} in {g['words']} {'were' if n != 1 else 'was'} last updated "
                f"longer ago than {threshold_words(oldest[1])} (oldest {str(oldest[0])[:10]}, newest {str(newest[0])[:10]}): "
                "a historical archive, not pages to fix one by one")
@@ -197,7 +197,7 @@ def group_archive_links(findings: list[Finding], articles: set[str],
     for key, g in sorted(groups.items()):
         n, m = len(g["targets"]), len(g["pages"])
         origin = g["first"][:g["first"].find("/", g["first"].find("//") + 2)]
-        subject = origin + (key if key.startswith("/") else "/") + "#broken-links" + ("" if key.startswith("/") else f"-{key}")
+        subject = origin + (key if key.startswith("/") else "/") + "#broken-links" + ("" if key.startswith("/") else "-" + key.split(":", 1)[-1])
         out.append(Finding(
             rule=LINK_RULE, category="links", severity="low", confidence=round(max(g["conf"]), 2), site=g["site"],
             subject_url=subject, subject_type="section", title=f"Broken links in old articles: {g['words']}",

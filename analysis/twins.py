@@ -14,6 +14,8 @@ one per twin URL, listing the pages that use it:
 A third kind is read from the pages themselves: a page whose ``<link rel=canonical>`` names another crawled
 page of the site with the same main content (``text_hash``) is a *canonical twin*; the analysis judges
 only the page it names (``canonical_twins``, read by ``analysis.pages.site_pages``).
+An http:// form action, image, script or frame on the own host is not counted here: the security checks
+report those (checks.insecure_form, checks.mixed_content), so one defect is one item.
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ def twin_findings(conn: sqlite3.Connection, site: str, crawl_id: int, *, max_lis
             """SELECT l.twin_url, t.url, s.url, l.anchor, l.position, l.kind, l.rel
                FROM links l JOIN pages s ON s.url_id = l.source_id JOIN urls t ON t.id = l.target_id
                WHERE l.twin_url IS NOT NULL AND s.site = ? AND s.crawl_id = ?
+                 AND (l.kind IN ('a', 'area', 'link', 'meta-refresh') OR l.twin_url NOT LIKE 'http:%')
                ORDER BY l.twin_url, s.url, l.ordinal""", [site, crawl_id]):
         d = by_twin.setdefault(twin, {"page": page, "refs": []})
         ref = {"page": source, "anchor": anchor or "", "position": position or ""}

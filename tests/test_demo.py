@@ -40,6 +40,8 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     # do no harm on the demo: the protected privacy policy and the linked /offers/ page are not removed
     actions = dict(conn.execute("SELECT subject_url, action FROM cleanup").fetchall())
     assert actions[ORIGIN + "/privacy/"] == "update"
+    # one defect, one item: the contact form's http:// action is the insecure-form item, not also an http:// self-link
+    assert actions[ORIGIN + "/contact/"] == "update" and "http://www.harbourside.example/contact/send" not in actions
     assert actions[ORIGIN + "/offers/"] == "update"   # /get-involved/, a live page, links to it: never redirected
     todo = conn.execute("SELECT todo, target_url FROM cleanup WHERE subject_url = ?", [ORIGIN + "/offers/"]).fetchone()
     assert todo[1] is None and todo[0].startswith("Take down the ended offer")
