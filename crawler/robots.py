@@ -7,6 +7,10 @@ sent even when robots.txt disallows them.  A crawl that starts with many request
 (an incremental crawl releases the pages the re-validation pass did not settle together) would ignore
 robots.txt for all but one of them.  Here each waiting request gets its own Deferred, fired with the
 parser, as Scrapy did before.
+
+A robots.txt is also allowed to be larger than ``max_page_mb`` (up to ``ROBOTS_MAX_BYTES``), and only its
+first ``ROBOTS_PARSE_BYTES`` (500 KiB, the least RFC 9309 asks a crawler to read) are parsed: a huge
+robots.txt must not make the crawl act as if the site had none.
 """
 from __future__ import annotations
 
@@ -16,7 +20,31 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 
+ROBOTS_MAX_BYTES = 16 * 1024 * 1024     # downloaded at most (a larger one is an error, as for any answer)
+ROBOTS_PARSE_BYTES = 500 * 1024         # parsed at most (RFC 9309, 2.5: at least 500 KiB)
+
+
+def is_robots_txt(request) -> bool:
+    return urlparse_cached(request).path == "/robots.txt"
+
+
+def clip_robots(body: bytes) -> bytes:
+    """The first ROBOTS_PARSE_BYTES of a robots.txt, cut after its last whole line."""
+    if len(body) <= ROBOTS_PARSE_BYTES:
+        return body
+    head = body[:ROBOTS_PARSE_BYTES]
+    return head[: head.rfind(b"\n") + 1] or head
+
+
 class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
+    async def process_request(self, request, spider=None):
+        if request.meta.get("dont_obey_robotstxt") and is_robots_txt(request):   # ours and Scrapy's own
+            request.meta.setdefault("download_maxsize", max(ROBOTS_MAX_BYTES, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
+        return await super().process_request(request, spider)
+
+    async def _parse_robots(self, response, netloc, request):
+        return await super()._parse_robots(response.replace(body=clip_robots(response.body)), netloc, request)
+
     async def robot_parser(self, request):
         parser = self._parsers.get(urlparse_cached(request).netloc)
         if isinstance(parser, Deferred):

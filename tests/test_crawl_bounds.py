@@ -233,3 +233,37 @@ def test_bounds_are_checked(tmp_path, key, value):
     r = run_decay("check", "--config", str(cfg), timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"crawl.{key}" in r.stdout + r.stderr and "must be at least" in r.stdout + r.stderr
+
+
+def test_a_robots_txt_larger_than_max_page_mb_is_still_obeyed(tmp_path, local_site):
+    """RFC 9309: a crawler reads at least the first 500 KiB of a robots.txt.  One larger than max_page_mb
+    (here 2 MB with a 1 MB limit) used to be dropped, and the crawl then went where it forbids."""
+    robots = "User-agent: *\nDisallow: /private/\n" + "".join(f"Disallow: /x-{i:08d}/\n" for i in range(2 * 1024 * 1024 // 22))
+    site = local_site(routes={
+        "/robots.txt": raw(robots, "text/plain"),
+        "/": _page("Home", "<a href='/private/secret.html'>secret</a> <a href='/open.html'>open</a>"),
+        "/open.html": _page("Open"),
+        "/private/secret.html": _page("Secret"),
+    })
+    cfg = write_config(tmp_path / "org.toml", f"""
+        [organisation]
+        name = "Example"
+
+        [[sites]]
+        name = "main"
+        start_urls = ["{A}/"]
+        aliases = {{ "{A}" = "{site.url}" }}
+        check_external_links = false
+
+        [crawl]
+        autothrottle = false
+        max_page_mb = 1
+        """)
+    db = tmp_path / "decay.db"
+    r = run_decay("crawl", "--config", str(cfg), "--db", str(db), timeout=CRAWL_TIMEOUT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    secret = query(db, "SELECT outcome, error FROM pages WHERE url = ?", (A + "/private/secret.html",))
+    assert secret and secret[0]["outcome"] == "blocked", [tuple(x) for x in secret]
+    assert site.hits["GET /private/secret.html"] == 0
+    (rb,) = query(db, "SELECT status, length(body) AS n FROM robots")
+    assert rb["status"] == 200 and 0 < rb["n"] <= 500_000
