@@ -129,8 +129,10 @@ def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json:
     every link that would break (the linking page, its anchor text and where
     on the page it is), the redirects and sitemaps that point at them, the
     pages that nothing would link to any more or that no start page would
-    lead to, and for each page a live page to redirect it to: same section,
-    closest path or most similar title, never an outdated or orphaned page.
+    lead to, and for each page a real successor to redirect it to, when one
+    exists: the same page for a later year or version, or the page it points
+    its readers to as its replacement (never an outdated or orphaned page,
+    never a page chosen by common words).
     Reads the latest complete crawl; changes nothing.
     """
     import json

@@ -52,7 +52,7 @@ def impact(path: str, links: int = 0, target: str | None = "/events/", sitemaps=
     page = RemovedPage(PROD + path, "main", "T", "200",
                        links_that_break=[{"page": f"{PROD}/l{i}", "anchor": f"a{i}", "position": "main"} for i in range(links)],
                        sitemaps=[PROD + "/" + s for s in sitemaps],
-                       redirect_to=Suggestion(PROD + target, "Events", "same section (/events/)") if target else None)
+                       redirect_to=Suggestion(PROD + target, "Events", "the same title for a later year or version") if target else None)
     return (page, [])
 
 

@@ -368,7 +368,7 @@ def test_removal_impact_of_a_page(judged):
     assert [c["url"] for c in report["orphaned"]] == [u("/events/2024/photos.html")]
     assert report["orphaned"][0]["linked_from"] == [u("/events/2024/summer-fair.html")]
     assert [c["url"] for c in report["unreachable"]] == [u("/events/2024/photos-extra.html")]
-    # the same section and the most similar title; never the outdated 2023 page, the orphaned tickets
+    # the same title for a later year (a real successor); never the outdated 2023 page, the orphaned tickets
     # page or the photos page the removal orphans, however alike
     assert p["redirect_to"]["url"] == u("/events/2026/summer-fair.html")
     assert "later year or version" in p["redirect_to"]["reason"] and '"Summer Fair 2024" -> "Summer Fair 2026"' in p["redirect_to"]["reason"]
