@@ -54,7 +54,8 @@ _SOFT_404 = re.compile(r"\b(?:404|page not found|not found|seite nicht gefunden|
 
 _LANGUAGE_HOME = re.compile(r"/[a-z]{2}(?:[-_][A-Za-z]{2})?/(?:index\.html?)?\Z")
 _REAL_YEAR = re.compile(r"\b(?:199\d|20\d\d)\b")
-LISTING_MIN_ARTICLE_LINKS = 5   # links in the main content to this many dated articles make a page a listing
+LISTING_MIN_ARTICLE_LINKS = 5   # links in the main content to this many dated articles make a page a listing,
+LISTING_MIN_SHARE = 0.5         # when they are at least this share of the pages its main content links to
 
 
 def _types(page: Page) -> str:
@@ -103,23 +104,24 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
         if not p.role:
             undecided.append(p)
 
-    # a page whose main content links to many dated articles (and is none itself) is a listing
+    # a page whose main content mostly links to dated articles (and is none itself) is a listing: at least
+    # LISTING_MIN_ARTICLE_LINKS of them, and LISTING_MIN_SHARE of the pages its main content links to
     if undecided:
         articles = {p.url_id for p in pages if p.role == "article"}
-        counts: Counter = Counter()
+        targets: dict[int, set[int]] = {}
         if articles:
             wanted = {p.url_id for p in undecided}
             for source, target in conn.execute(
                     "SELECT l.source_id, l.target_id FROM links l JOIN pages p ON p.url_id = l.source_id "
                     "WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.position = 'main' "
                     "AND l.internal = 1", [site, crawl_id]):
-                if source in wanted and target in articles and target != source:
-                    counts[(source, target)] = 1
-        per_page = Counter(s for s, _ in counts)
+                if source in wanted and target != source:
+                    targets.setdefault(source, set()).add(target)
         for p in undecided:
-            n = per_page.get(p.url_id, 0)
-            if n >= LISTING_MIN_ARTICLE_LINKS:
-                p.role, p.role_reason = "listing", f"its main content links to {n} dated articles"
+            linked = targets.get(p.url_id, set())
+            n = len(linked & articles)
+            if n >= LISTING_MIN_ARTICLE_LINKS and n >= LISTING_MIN_SHARE * len(linked):
+                p.role, p.role_reason = "listing", f"its main content links to {n} dated articles (of {len(linked)} pages it links to)"
             else:
                 p.role, p.role_reason = "evergreen", "no sign of a listing, dated article, event, job or redirect"
 
