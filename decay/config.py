@@ -31,6 +31,37 @@ class ConfigError(Exception):
         self.message = message
         super().__init__(f"{self.path}: {key}: {message}" if key else f"{self.path}: {message}")
 
+    @property
+    def errors(self) -> list["ConfigError"]:
+        return [self]
+
+
+class ConfigErrors(ConfigError):
+    """Several problems found in one reading of the file, all reported at once (the first one names the
+    exception; ``str()`` gives one line per problem, each after the first prefixed "error: " as the CLI
+    prints the first)."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self._errors = [e for err in errors for e in err.errors]
+        first = self._errors[0]
+        super().__init__(first.path, first.key, first.message)
+        self.args = ("\nerror: ".join(str(e) for e in self._errors)
+                     + (f"\n{len(self._errors)} problems in {first.path}" if len(self._errors) > 1 else ""),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+    @property
+    def errors(self) -> list[ConfigError]:
+        return list(self._errors)
+
+
+def raise_all(errors: list[ConfigError]) -> None:
+    if len(errors) == 1 and not isinstance(errors[0], ConfigErrors):
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors)
+
 
 def doc(help: str, example: str = "", required: bool = False) -> dict[str, Any]:
     return {"help": help, "example": example, "required": required}
@@ -161,6 +192,7 @@ class ServeUser:
 class Serve:
     host: str = field(default="127.0.0.1", metadata=doc("Address datasette listens on (127.0.0.1: this machine only; 0.0.0.0: every interface, behind a proxy with TLS).", '"127.0.0.1"'))
     port: int = field(default=8001, metadata=doc("Port datasette listens on.", "8001"))
+    secure_cookies: bool = field(default=False, metadata=doc("Mark the sign-in cookie Secure (sent over https only). Set it when people reach decay serve over https through a proxy on another machine; with a proxy on the same machine that sends X-Forwarded-Proto: https it happens by itself.", "true"))
     users: list[ServeUser] = field(default_factory=list, metadata=doc("People who may sign in and triage, as [[serve.users]] tables (see below). Everyone else can read but not change anything.", ""))
 
 
@@ -378,30 +410,41 @@ def _build(cls: type, data: Any, where: str, path: Path) -> Any:
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
+    errors: list[ConfigError] = []   # every problem of the table, reported together
     for key, value in data.items():
         if key not in fields:
             close = difflib.get_close_matches(key, list(fields), n=1)
             fix = f"did you mean '{close[0]}'?" if close else "valid keys are: " + ", ".join(fields)
-            raise ConfigError(path, f"{where}.{key}", f"unknown key; {fix}")
+            errors.append(ConfigError(path, f"{where}.{key}", f"unknown key; {fix}"))
+            continue
         f = fields[key]
         sub = _subtable(hints[key])
         if sub is not None:  # an array of tables, e.g. [[outdated.sections]]
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                raise ConfigError(path, f"{where}.{key}", f"must be [[{where}.{key}]] tables")
-            values[key] = [_build(sub, v, f"{where}.{key}[{i}]", path) for i, v in enumerate(value)]
+                errors.append(ConfigError(path, f"{where}.{key}", f"must be [[{where}.{key}]] tables"))
+                continue
+            items = []
+            for i, v in enumerate(value):
+                try:
+                    items.append(_build(sub, v, f"{where}.{key}[{i}]", path))
+                except ConfigError as e:
+                    errors.extend(e.errors)
+            values[key] = items
             continue
         try:
             values[key] = _check_type(hints[key], value)
         except TypeError:
             ex = f.metadata.get("example")
-            raise ConfigError(
+            errors.append(ConfigError(
                 path, f"{where}.{key}",
                 f"expected {_type_name(hints[key])}, got {_describe(value)}" + (f" (for example: {key} = {ex})" if ex else ""),
-            ) from None
+            ))
     for name, f in fields.items():
-        if f.metadata.get("required") and (name not in values or values[name] in ("", [], {})):
+        # required and missing or empty (a value of the wrong type is reported above, once)
+        if f.metadata.get("required") and (name not in data or values.get(name, "?") in ("", [], {})):
             ex = f.metadata.get("example")
-            raise ConfigError(path, f"{where}.{name}", "is required: " + f.metadata["help"] + (f" For example: {name} = {ex}" if ex else ""))
+            errors.append(ConfigError(path, f"{where}.{name}", "is required: " + f.metadata["help"] + (f" For example: {name} = {ex}" if ex else "")))
+    raise_all(errors)
     return cls(**values)
 
 
@@ -562,53 +605,69 @@ def _check_social(profiles: list[SocialProfile], st: SocialSettings, path: Path)
 
 
 def parse_config(data: dict[str, Any], path: Path, check_rules: bool = True) -> Config:
+    """The configuration, checked; every problem found is reported at once (ConfigErrors), not just the first."""
+    errors: list[ConfigError] = []
+
+    def attempt(fn, *args) -> Any:
+        try:
+            return fn(*args)
+        except ConfigError as e:
+            errors.extend(e.errors)
+            return None
+
     known = {s[0] for s in SECTIONS}
     for key in data:
         if key not in known:
             close = difflib.get_close_matches(key, list(known), n=1)
             fix = f"did you mean [{close[0]}]?" if close else "valid sections are: " + ", ".join(f"[{k}]" for k in known)
-            raise ConfigError(path, key, f"unknown section; {fix}")
+            errors.append(ConfigError(path, key, f"unknown section; {fix}"))
     built: dict[str, Any] = {}
     for key, cls, kind, required in SECTIONS:
         raw = data.get(key)
         if raw is None:
             if required:
                 hint = f"[[{key}]]" if kind == "array" else f"[{key}]"
-                raise ConfigError(path, key, f"the section {hint} is missing; see the configuration reference in README.md")
+                errors.append(ConfigError(path, key, f"the section {hint} is missing; see the configuration reference in README.md"))
             built[key] = [] if kind == "array" else cls()
             continue
         if kind == "array":
             if not isinstance(raw, list) or not raw:
-                raise ConfigError(path, key, f"must be one or more [[{key}]] tables")
+                errors.append(ConfigError(path, key, f"must be one or more [[{key}]] tables"))
+                built[key] = []
+                continue
             items = []
             for i, item in enumerate(raw):
                 label = f"{key}[{i}]"
                 name = item.get("name", item.get("id")) if isinstance(item, dict) else None
                 if isinstance(name, str):
                     label = f'{key}[{i}] ("{name}")'
-                items.append(_build(cls, item, label, path))
+                b = attempt(_build, cls, item, label, path)
+                if b is not None:
+                    items.append(b)
             built[key] = items
         else:
-            built[key] = _build(cls, raw, key, path)
+            b = attempt(_build, cls, raw, key, path)
+            built[key] = b if b is not None else cls()
     names = [s.name for s in built["sites"]]
     for i, s in enumerate(built["sites"]):
-        _check_site(s, f'sites[{i}] ("{s.name}")', path)
+        attempt(_check_site, s, f'sites[{i}] ("{s.name}")', path)
         if s.name in names[:i]:
-            raise ConfigError(path, f"sites[{i}].name", f'the name "{s.name}" is used by more than one site; names must be unique')
-    _check_crawl(built["crawl"], path)
-    _check_outdated(built["outdated"], path)
-    _check_links(built["links"], path)
-    _check_social(built["social"], built["social_settings"], path)
-    _check_nightly(built["crawl"], built["nightly"], path)
-    _check_owners(built["owners"], [s.name for s in built["sites"]], path)
-    _check_cleanup(built["cleanup"], path)
-    _check_serve(built["serve"], path)
+            errors.append(ConfigError(path, f"sites[{i}].name", f'the name "{s.name}" is used by more than one site; names must be unique'))
+    attempt(_check_crawl, built["crawl"], path)
+    attempt(_check_outdated, built["outdated"], path)
+    attempt(_check_links, built["links"], path)
+    attempt(_check_social, built["social"], built["social_settings"], path)
+    attempt(_check_nightly, built["crawl"], built["nightly"], path)
+    attempt(_check_owners, built["owners"], [s.name for s in built["sites"]], path)
+    attempt(_check_cleanup, built["cleanup"], path)
+    attempt(_check_serve, built["serve"], path)
+    raise_all(errors)
     config = Config(path=path, **built)
     if check_rules:  # every rule compiles, its files exist (`decay rules check` lists every problem, not just the first)
         from analysis.rules.model import check_rules as _rule_problems
         problems = _rule_problems(config)
         if problems:
-            raise problems[0]
+            raise_all(list(problems))
     return config
 
 

@@ -115,3 +115,32 @@ def test_url_patterns_that_backtrack_catastrophically_are_refused_everywhere(tmp
     assert e.value.key == key
     assert EVIL_PATTERN in e.value.message and "backtrack catastrophically" in e.value.message
     assert "instead of" in e.value.message      # the fix
+
+
+def test_check_reports_every_problem_in_one_run(tmp_path):
+    path = write_config(tmp_path / "org.toml", """
+        [organisation]
+        name = "Example"
+
+        [[sites]]
+        name = "main"
+        start_urls = ["https://www.example.org/"]
+        max_page = 10
+        max_depth = "deep"
+
+        [crawl]
+        concurency = 4
+
+        [outdated]
+        max_age = "soon"
+
+        [cleanupp]
+        """)
+    r = run_decay("check", "--config", str(path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
+    keys = ["cleanupp: unknown section", 'sites[0] ("main").max_page: unknown key', 'sites[0] ("main").max_depth: expected',
+            "crawl.concurency: unknown key; did you mean 'concurrency'?", 'outdated.max_age: "soon" is not a duration']
+    for key in keys:
+        assert any(key in line for line in lines), (key, r.stderr)
+    assert len(lines) == len(keys) and r.stderr.rstrip().endswith(f"5 problems in {path.resolve()}")
