@@ -228,6 +228,11 @@ def _shorten(text: str | None, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
+def analyse_command(config_path: str | Path, db: str | Path | None = None) -> str:
+    """The command that judges a crawl (decay analyse), as the next step after decay crawl."""
+    return serve_command(config_path, db).replace(" serve ", " analyse ", 1)
+
+
 def serve_command(config_path: str | Path | None = None, db: str | Path | None = None) -> str:
     """The command that opens the results in datasette, configured (decay serve)."""
     import shlex
@@ -235,9 +240,12 @@ def serve_command(config_path: str | Path | None = None, db: str | Path | None =
     import sys
 
     exe = "decay" if shutil.which("decay") else str(Path(sys.executable).parent / "decay")
+    parts = [exe, "serve"]
     if config_path is not None:
-        return f"{exe} serve --config {shlex.quote(str(config_path))}"
-    return f"{exe} serve --db {shlex.quote(str(db))}"
+        parts += ["--config", shlex.quote(str(config_path))]
+    if db is not None:   # with a configuration: only a --db given on the command line, which overrides its database
+        parts += ["--db", shlex.quote(str(db))]
+    return " ".join(parts)
 
 
 def rules_check(config: str | Path | Config) -> dict:
@@ -255,20 +263,6 @@ def rules_test(rule_id: str, target: str, config: str | Path | Config, url: str 
     from analysis.rules import tool
 
     return tool.test(_config(config), rule_id, target, url=url)
-
-
-def datasette_command(db: str | Path) -> str:
-    """The command that opens the database in datasette, runnable as printed (even when the venv is not on PATH)."""
-    import shutil
-    import sys
-
-    exe = shutil.which("datasette")
-    if exe is None:
-        candidate = Path(sys.executable).parent / "datasette"
-        exe = str(candidate) if candidate.exists() else "datasette"
-    else:
-        exe = "datasette"
-    return f"{exe} {db}"
 
 
 def crawl_exit_status(summary: dict) -> int:

@@ -20,8 +20,8 @@ def fail(message: str, code: int = 2) -> None:
 def cli() -> None:
     """content-decay: find what has rotted on an organisation's websites, and say what to do about it.
 
-    Typical use: `decay crawl --config org.toml` every night, then browse
-    output/decay.db with datasette.  `decay demo` shows it all on a bundled
+    Typical use: `decay nightly --config org.toml` every night, then browse
+    and triage the results with `decay serve --config org.toml`.  `decay demo` shows it all on a bundled
     demo site, with no configuration and no network.
     """
 
@@ -72,7 +72,7 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
     with _run_lock(db or cfg.database_path, write=True):
         summary = api.crawl(cfg, db=db, sites=list(sites) or None, full=full, only=only)
     click.echo(api.format_crawl_summary(summary))
-    click.echo(f"browse it: {api.datasette_command(summary['db'])}")
+    click.echo(f"next: {api.analyse_command(config, db=db)}, then browse and triage it: {api.serve_command(config, db=db)}")
     sys.exit(api.crawl_exit_status(summary))
 
 
@@ -112,7 +112,7 @@ def analyse(config: Path, db: Path | None, now: str | None, top: int) -> None:
         click.echo("")
         click.echo(api.format_cleanup_top(api.top_cleanup(summary["db"], top), summary.get("cleanup")))
     click.echo("")
-    click.echo(f"browse and triage it: {api.serve_command(config)}")
+    click.echo(f"browse and triage it: {api.serve_command(config, db=db)}")
 
 
 @cli.command()
@@ -340,9 +340,9 @@ def serve(db: Path | None, config: Path | None, host: str | None, port: int | No
     if cfg is None or not cfg.serve.users:
         click.echo("note: no [[serve.users]] in the configuration: nobody can sign in to triage (decay triage still works)", err=True)
     args = sv.datasette_args(path, meta, host, port)
-    click.echo(f"datasette on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
+    os.environ.update(sv.password_environment(cfg))   # the hashes reach datasette-auth-passwords here, never its metadata
     sys.stdout.flush()
-    os.execv(args[0], args)
+    os.execv(args[0], args)   # decay.serve_run prints the address (the real port when --port 0)
 
 
 @cli.group()
@@ -415,6 +415,7 @@ def nightly(config: Path, db: Path | None, full: bool, now: str | None, no_webho
     """
     import json
 
+    from decay import api
     from decay import nightly as nightly_mod
 
     cfg = _load(config)
@@ -430,6 +431,7 @@ def nightly(config: Path, db: Path | None, full: bool, now: str | None, no_webho
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     else:
         click.echo(summary.get("text") or nightly_mod.format_summary(summary))
+        click.echo(f"browse and triage it: {api.serve_command(config, db=db)}")
     sys.exit(summary["exit_code"])
 
 

@@ -7,7 +7,9 @@ line, whose metadata file holds canned queries, permissions and plugin settings 
 them to a separate configuration file).
 
 Reading is open to anyone who can reach the server; the triage queries are writable canned queries
-that only signed-in users ([[serve.users]], datasette-auth-passwords) may run.
+that only signed-in users ([[serve.users]], datasette-auth-passwords) may run.  The password hashes never go
+into the metadata (datasette serves it to anyone): datasette-auth-passwords reads them from environment variables
+(password_env).  decay.serve_guard throttles failed sign-ins, sets the cookie flags and renders the decide links.
 """
 from __future__ import annotations
 
@@ -41,13 +43,14 @@ TABLE_SETTINGS: dict[str, dict[str, Any]] = {
     "analyses": {"sort_desc": "id"},
 }
 HIDDEN = ("pages_fts", "bodies", "_decay_meta")
+# this project's datasette plugins, registered by decay.serve_run (the process decay serve becomes)
+PLUGINS = ["decay.serve_guard", "decay.triage_ui"]
 
 
 def _decide_links(db: str) -> str:
-    """SQL for a Markdown cell of links to the triage queries for the row's id (datasette-render-markdown)."""
-    links = [("accept", "accepted"), ("dismiss", "dismissed"), ("snooze", "snoozed"), ("done", "done")]
-    parts = " || ' · ' || ".join(f"'[{label}](/{db}/triage_{state}?id=' || id || ')'" for label, state in links)
-    return f"({parts}) AS decide"
+    """The decide column: the row's id, which decay.serve_guard renders as links to the triage queries, only on the
+    pages of the canned queries (never markdown: ad-hoc SQL could name any column decide)."""
+    return "id AS decide"
 
 
 def _queries(db: str) -> dict[str, dict[str, Any]]:
@@ -181,14 +184,14 @@ def metadata(db_path: Path, config: Config | None) -> dict[str, Any]:
     for h in HIDDEN:
         tables.setdefault(h, {})["hidden"] = True
     plugins: dict[str, Any] = {"datasette-dashboards": _dashboards(name),
-                               "datasette-render-markdown": {"columns": ["decide"]}}
+                               # markdown nowhere: its default pattern *_markdown would render any ad-hoc column
+                               "datasette-render-markdown": {"columns": [], "patterns": []},
+                               "decay-serve-guard": {"secure_cookies": bool(config and config.serve.secure_cookies)}}
     users = config.serve.users if config else []
     if users:
-        auth: dict[str, Any] = {}
-        for u in users:
-            h = u.password_hash
-            auth[f"{u.name}_password_hash"] = {"$env": h[4:]} if h.startswith("env:") else h
-        plugins["datasette-auth-passwords"] = auth
+        # never the hashes themselves: datasette serves its metadata to anyone (/-/metadata.json); the plugin reads
+        # {"$env": NAME} from the environment, which decay serve fills (password_env)
+        plugins["datasette-auth-passwords"] = {f"{u.name}_password_hash": {"$env": password_env(u)} for u in users}
     org = config.organisation.name if config else ""
     return {
         "title": f"content-decay{': ' + org if org else ''}",
@@ -200,10 +203,28 @@ def metadata(db_path: Path, config: Config | None) -> dict[str, Any]:
     }
 
 
+def password_env(user: Any) -> str:
+    """The environment variable datasette-auth-passwords reads the user's hash from: the one named by
+    password_hash = "env:NAME", else one decay serve sets from the hash written in the configuration."""
+    h = user.password_hash
+    if h.startswith("env:"):
+        return h[4:]
+    import hashlib
+
+    tag = hashlib.sha256(user.name.encode()).hexdigest()[:8]   # names differing only in "." or "-" stay apart
+    return "DECAY_SERVE_HASH_" + "".join(c if c.isalnum() else "_" for c in user.name.upper()) + "_" + tag
+
+
+def password_environment(config: Config | None) -> dict[str, str]:
+    """The environment variables to set for datasette: the hashes written in the configuration (not env:)."""
+    users = config.serve.users if config else []
+    return {password_env(u): u.password_hash for u in users if not u.password_hash.startswith("env:")}
+
+
 def write_metadata(db_path: Path, config: Config | None, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)   # holds password hashes: this user only
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)   # no secrets in it, but this user's only
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(metadata(db_path, config), fh, indent=2, ensure_ascii=False)
     os.replace(tmp, dest)
@@ -211,7 +232,7 @@ def write_metadata(db_path: Path, config: Config | None, dest: Path) -> Path:
 
 
 def datasette_args(db_path: Path, meta: Path, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata", str(meta), "--host", host,
+    return [sys.executable, "-m", "decay.serve_run", str(db_path), "--metadata", str(meta), "--host", host,
             "--port", str(port), "--setting", "sql_time_limit_ms", "5000", "--setting", "facet_time_limit_ms", "500",
             "--setting", "default_page_size", "50"]
 
