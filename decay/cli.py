@@ -330,6 +330,9 @@ def serve(db: Path | None, config: Path | None, host: str | None, port: int | No
     meta = sv.write_metadata(path, cfg, path.with_name(path.stem + "-datasette.json"))
     if metadata_only:
         click.echo(str(meta))
+        for name in sv.password_environment(cfg):
+            click.echo(f"note: the metadata names no password hash; datasette needs {name} set to the hash of "
+                       "[[serve.users]] to let that user sign in (decay serve sets it itself)", err=True)
         return
     if cfg is not None:
         for u in cfg.serve.users:

@@ -242,3 +242,13 @@ def test_throttle_delays_grow_per_key_and_end():
     for i in range(10):
         small.failed(("user", f"made-up {i}"))
     assert len(small._keys) == 3
+
+
+def test_metadata_only_names_the_variables_it_needs(demo):
+    cfg = demo["config"]("metaonly.toml")
+    r = run_decay("serve", "--config", str(cfg), "--metadata-only")
+    assert r.returncode == 0, r.stderr
+    written = open(r.stdout.strip()).read()
+    assert "pbkdf2_sha256" not in written
+    name = sv.password_env(load_config(cfg).serve.users[0])
+    assert name.startswith("DECAY_SERVE_HASH_ALICE_") and name in written and name in r.stderr
