@@ -60,9 +60,32 @@ def resolve_id(conn: sqlite3.Connection, given: str) -> tuple[str, str, str]:
     return next(iter(ids.values()))
 
 
+def resolve_exact(conn: sqlite3.Connection, given: str) -> tuple[str, str, str]:
+    """(id, item, subject) for a whole id, as the browser sends it (no prefixes: a form names one item)."""
+    fid = given.strip().lower()
+    row = conn.execute("SELECT id, 'cleanup', subject_url FROM cleanup WHERE id = :id "
+                       "UNION ALL SELECT id, 'finding', subject_url FROM findings WHERE id = :id "
+                       "UNION ALL SELECT id, item, subject_url FROM triage WHERE id = :id LIMIT 1", {"id": fid}).fetchone()
+    if row is None:
+        raise TriageError(f"{given}: no cleanup item or finding has this id; nothing was recorded")
+    return row
+
+
 def record(db_path: Path, ids: list[str], state: str, *, note: str = "", who: str | None = None,
-           until: str | None = None, today: date | None = None) -> list[tuple[str, str, str]]:
-    """Record one decision for several items; returns (id, item, subject) of each.  All or nothing."""
+           until: str | None = None, today: date | None = None, exact: bool = False) -> list[tuple[str, str, str]]:
+    """Record one decision for several items; returns (id, item, subject) of each.  All or nothing: an id that
+    does not exist, a snooze date that is not in the future or a state that is not one refuses every id.
+
+    ``exact``: the ids are whole ids (the browser), not prefixes (the command line).  ``today`` defaults to
+    today in UTC, the day cleanup_list compares snooze dates with."""
+    check(ids, state, until, today)
+    return record_on(open_db(db_path).conn, ids, state, note=note, who=who, until=until, exact=exact)
+
+
+def check(ids: list[str], state: str, until: str | None = None, today: date | None = None) -> None:
+    """The rules of a decision that do not need the database: raises TriageError."""
+    if not ids:
+        raise TriageError("no item chosen: select at least one item")
     if state not in TRIAGE_STATES:
         raise TriageError(f"unknown state {state!r}; use one of: " + ", ".join(TRIAGE_STATES))
     if state == "snoozed":
@@ -72,16 +95,20 @@ def record(db_path: Path, ids: list[str], state: str, *, note: str = "", who: st
             day = date.fromisoformat(until)
         except ValueError:
             raise TriageError(f"--until {until!r} is not a date; write YYYY-MM-DD") from None
-        if day <= (today or date.today()):
+        if day <= (today or datetime.now(timezone.utc).date()):
             raise TriageError(f"--until {until} is not in the future: the item would come back at once")
     elif until:
         raise TriageError("--until is only for --state snoozed")
-    db = open_db(db_path)
-    conn = db.conn
+
+
+def record_on(conn: sqlite3.Connection, ids: list[str], state: str, *, note: str = "", who: str | None = None,
+              until: str | None = None, exact: bool = False) -> list[tuple[str, str, str]]:
+    """record() on an open connection, after its checks (datasette's write connection: a second connection
+    opened and closed inside datasette's process would drop its POSIX locks on the file).  Call check() first."""
     done = []
     with conn:
         for given in ids:
-            fid, item, subject = resolve_id(conn, given)
+            fid, item, subject = (resolve_exact if exact else resolve_id)(conn, given)
             params = {"id": fid, "note": note, "_actor_id": who or getpass.getuser(), "_now_datetime_utc": now_utc(),
                       "state": state, "until": until or ""}
             cur = conn.execute(record_sql(), params)
