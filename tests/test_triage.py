@@ -224,3 +224,26 @@ def test_export_redirects_only_the_accepted_ones(run, lifecycle, tmp_path):
     assert "Redirect 301 /old.html /new.html" in out
     out = run_decay("export", "redirects", "--format", "csv", "--db", str(db)).stdout
     assert list(csv.reader(io.StringIO(out)))[1][:3] == [PROD + "/old.html", PROD + "/new.html", "accepted"]
+
+
+def test_record_is_all_or_nothing_with_exact_ids(run, lifecycle):
+    """The browser's path (exact ids): an unknown id or a shortened one refuses the whole batch; a snooze date of
+    today (UTC) is refused; nothing is logged."""
+    from decay import triage as tr
+
+    db = run["db"]
+    good = item(db, "/b.html")["id"]
+    log = query(db, "SELECT count(*) FROM triage_log")[0][0]
+    with pytest.raises(tr.TriageError, match="ffffffffffffffff: no cleanup item or finding has this id"):
+        tr.record(db, [good, "ffffffffffffffff"], "dismissed", who="bob", exact=True)
+    with pytest.raises(tr.TriageError, match="no cleanup item or finding"):
+        tr.record(db, [good[:8]], "done", who="bob", exact=True)   # a prefix is not an id in a form
+    from datetime import datetime, timezone
+
+    today_utc = datetime.now(timezone.utc).date().isoformat()
+    with pytest.raises(tr.TriageError, match="not in the future"):
+        tr.record(db, [good], "snoozed", until=today_utc, who="bob", exact=True)
+    with pytest.raises(tr.TriageError, match="no item chosen"):
+        tr.record(db, [], "done", who="bob", exact=True)
+    assert query(db, "SELECT count(*) FROM triage_log")[0][0] == log
+    assert query(db, "SELECT who FROM triage WHERE id = ?", (good,))[0][0] == "alice"
