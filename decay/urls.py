@@ -49,11 +49,53 @@ def normalize(url: str) -> str | None:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         return None
-    netloc = host
+    if not host.isascii():
+        host = _idna(host)   # left as written when it cannot be encoded: the recorder says "invalid host name"
+    netloc = f"[{host}]" if ":" in host else host   # an IPv6 address keeps its brackets
     if port is not None and str(port) != DEFAULT_PORTS[scheme]:
-        netloc = f"{host}:{port}"
+        netloc = f"{netloc}:{port}"
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def _idna(host: str) -> str:
+    """The host name in IDNA (punycode): 'bücher.example' -> 'xn--bcher-kva.example'; the host unchanged if it cannot be."""
+    import idna
+
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        pass
+    try:   # IDNA 2003 (Python's codec) also takes symbols and emoji (http://☃.example/), as browsers do
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return host
+
+
+_HOST_LABEL = re.compile(r"[a-z0-9_-]{1,63}\Z")
+
+
+def invalid_host(url: str) -> str | None:
+    """Why a normalised URL's host name cannot be requested; None if it can.
+
+    A host is an IP address or dot-separated labels of letters, digits, '-' and '_' (at most 63 each), as
+    IDNA (punycode) writes an internationalised name; normalize() left a name it could not encode as written."""
+    import ipaddress
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return "invalid host name: the URL's host part cannot be read"
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    if host.isascii() and all(_HOST_LABEL.match(label) for label in host.rstrip(".").split(".")):
+        return None
+    why = ("cannot be written in IDNA (punycode)" if not host.isascii()
+           else "is not a host name (letters, digits, '-' and '_' between dots, at most 63 each)")
+    return f"invalid host name: {host[:100]!r} {why}; the link cannot be followed"
 
 
 # A root-relative href that urljoin would copy unchanged (no dot segments, no spaces, nothing to encode).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from decay.urls import SiteScope, compile_patterns, normalize, origin_of, resolve, url_id
+from decay.urls import SiteScope, compile_patterns, invalid_host, normalize, origin_of, resolve, url_id
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -18,6 +18,31 @@ from decay.urls import SiteScope, compile_patterns, normalize, origin_of, resolv
 ])
 def test_normalize(raw, expected):
     assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("http://\u2603.example/", "http://xn--n3h.example/"),             # a symbol (IDNA 2003, as browsers take it)
+    ("https://\U0001F4A9.la/a", "https://xn--ls8h.la/a"),              # an emoji domain
+    ("https://B\u00dcCHER.example/", "https://xn--bcher-kva.example/"),  # upper case folded first
+    ("http://\u00e9.example:8080/\u00e4", "http://xn--9ca.example:8080/%C3%A4"),
+    ("http://[::1]:8080/a", "http://[::1]:8080/a"),                     # an IPv6 address keeps its brackets
+])
+def test_normalize_internationalised_hosts(raw, expected):
+    n = normalize(raw)
+    assert n == expected
+    assert invalid_host(n) is None
+
+
+@pytest.mark.parametrize("raw, why", [
+    ("https://" + "\u00fc" * 70 + ".example/", "cannot be written in IDNA"),   # a label over 63 characters
+    ("http://exa!mple.com/", "is not a host name"),
+    ("http://a..b/", "is not a host name"),
+])
+def test_invalid_host_is_said(raw, why):
+    n = normalize(raw)
+    assert n is not None   # kept, so that the crawl records it as an error row instead of dropping the link
+    msg = invalid_host(n)
+    assert msg is not None and msg.startswith("invalid host name: ") and why in msg
 
 
 @pytest.mark.parametrize("base, href, expected", [
