@@ -106,6 +106,20 @@ def _hint(f: Finding) -> str:
         return f.message.rstrip(".")
 
 
+# The list speaks a web manager's words; the findings keep the analysis's own (and the rules column the ids).
+PLAIN = (("Orphan island: linked only from pages that are", "Only pages nobody can reach link to it: pages that are"),
+         ("pages in the island", "pages in that group"), ("page in the island", "page in that group"),
+         ("in this island", "in that group"), ("in an orphan island", "reached by no visitor"),
+         ("orphan island", "group of pages nobody can reach"), ("Orphaned page: no page links to it", "No page links to it"),
+         ("Orphaned page: no page of the latest crawl links to it", "No page of the latest crawl links to it"))
+
+
+def plain(message: str) -> str:
+    for old, new in PLAIN:
+        message = message.replace(old, new)
+    return message
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?", '."', ".)", "…")) else text + "."
@@ -228,8 +242,8 @@ def decide(fs: list[Finding], *, protected: str | None, inlinks: int, impact: tu
             return Decision("update", conf, f"Update it: it is protected ({protected}), so it is never removed or redirected; "
                                             "then link it from a live page." + also)
         if conf < min_conf:
-            return Decision("review", conf, f"Review it: it looks obsolete and unlinked, but the evidence is not sure enough to "
-                                            f"remove it (confidence {_pct(conf)} < {_pct(min_conf)})." + also)
+            return Decision("review", conf, f"Review it: it looks obsolete and unlinked, but the evidence is not sure enough "
+                                            f"({conf:.0%} sure; removal needs {min_conf:.0%})." + also)
         if breaks == 0 and inlinks == 0:
             extra = []
             if page and page.sitemaps:
@@ -359,7 +373,7 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
             json.dumps([{"id": f.id, "rule": f.rule, "severity": f.severity, "confidence": f.confidence, "message": f.message}
                         for f in fs], ensure_ascii=False),
             len(fs), sum(1 for f in fs if f.id in latest_analysis_findings),
-            " ".join(_sentence(f.message) for f in fs[:5]) + (f" (And {len(fs) - 5} more findings.)" if len(fs) > 5 else ""),
+            " ".join(_sentence(plain(f.message)) for f in fs[:5]) + (f" (And {len(fs) - 5} more findings.)" if len(fs) > 5 else ""),
             d.todo,
             f"score {score:g} = findings {w:.1f} ({w_words}) × importance {imp:.2f} (1 + {imp_words})",
             protected, link_score, inlinks, linking, visits, breaks, orphaned, impact_json,

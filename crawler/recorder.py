@@ -26,7 +26,7 @@ from crawler.store import MainDatabase, Staging, staging_path, utcnow
 from decay.config import Config
 from decay.schema import TABLES_BY_NAME
 from decay.testing import PAUSE_AT, pause_point
-from decay.urls import netloc_of, normalize, resolve, url_id
+from decay.urls import invalid_host, netloc_of, normalize, resolve, url_id
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024   # the sitemap protocol's own limit, uncompressed
 MAX_ROBOTS_CHARS = 500_000
@@ -143,6 +143,10 @@ class Recorder:
         self.sitemaps_skipped: dict[str, int] = {s.name: 0 for s in self.sites_cfg}   # over max_sitemaps / _depth
         self.bytes = 0
         self.finished = False
+        # the outcome of every URL recorded so far (url id -> (site, outcome)) and their counts per site: the
+        # live progress and the final summary count the same rows the same way (site_counts)
+        self._outcomes: dict[int, tuple[str, str]] = {}
+        self._outcome_n: dict[str, dict[str, int]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _site(self, name: str) -> SiteFrontier:
@@ -176,6 +180,14 @@ class Recorder:
 
     def _write_page(self, row: dict) -> None:
         self.staging.add("pages", _page_tuple(row))
+        uid, now_ = row["url_id"], (row["site"], row["outcome"])
+        before = self._outcomes.get(uid)
+        if before != now_:
+            if before is not None:
+                self._outcome_n[before[0]][before[1]] -= 1
+            self._outcomes[uid] = now_
+            per_site = self._outcome_n.setdefault(now_[0], {})
+            per_site[now_[1]] = per_site.get(now_[1], 0) + 1
         self._progress()
 
     def _progress(self) -> None:
@@ -241,6 +253,10 @@ class Recorder:
         """
         d = self.frontier.discover_external(sf, url, found_on, uid)
         if d is None or d.request is None:
+            return
+        bad_host = invalid_host(url)
+        if bad_host:   # e.g. an internationalised name that cannot be written in punycode: an error row, not a request
+            self._external_row(d.request, "failed", bad_host)
             return
         host = netloc_of(url)
         state = self.external_hosts.get(host)
@@ -890,6 +906,11 @@ class Recorder:
         notes = [f"{h['host']}: {h['stopped']}" for h in hosts if h.get("stopped")]
         return {"revalidated": sum(h["requested"] for h in hosts), "revalidation_note": "; ".join(notes) or None}
 
+    def stats(self) -> dict[str, dict[str, int]]:
+        """The counts so far, per site, as the summary will say them (site_counts): for the live progress."""
+        return {s.name: dict(site_counts(self._outcome_n.get(s.name, {})), not_modified=self.not_modified.get(s.name, 0))
+                for s in self.sites_cfg}
+
     def finish(self, status: str = "complete", reason: str | None = None) -> dict:
         """End the crawl: complete (merge the facts), or interrupted/failed (keep the last good results)."""
         if self.finished:
@@ -907,6 +928,15 @@ class Recorder:
             counts.setdefault(site, {})[outcome] = n
         pages_n = {site: n for site, n in conn.execute("SELECT site, count(*) FROM pages WHERE is_html = 1 GROUP BY site")}
         links_n = conn.execute("SELECT count(*) FROM links").fetchone()[0]
+        links_carried = 0
+        if any(self.not_modified.values()):   # the links of pages answered 304 stay in the main database: count them too
+            conn.execute("ATTACH DATABASE ? AS m", [str(self.db_path)])
+            try:
+                links_carried = conn.execute(
+                    "SELECT count(*) FROM m.links WHERE source_id IN "
+                    "(SELECT url_id FROM main.pages WHERE not_modified = 1 AND outcome != 'failed')").fetchone()[0]
+            finally:
+                conn.execute("DETACH DATABASE m")
         entries_n = conn.execute("SELECT count(*) FROM sitemap_entries").fetchone()[0]
         site_rows = []
         merged = []
@@ -924,9 +954,7 @@ class Recorder:
             site_rows.append(dict(
                 crawl_id=self.crawl_id, site=s.name, status=sstatus, reason=sreason,
                 start_urls=json.dumps(self._site(s.name).scope.canonical_start_urls),
-                fetched=sum(v for k, v in c.items() if k not in ("skipped", "blocked")), ok=c.get("ok", 0),
-                redirects=c.get("redirect", 0), http_errors=c.get("http_error", 0), failures=c.get("failed", 0),
-                blocked=c.get("blocked", 0), skipped=c.get("skipped", 0), truncated=int(self._site(s.name).truncated),
+                **site_counts(c), truncated=int(self._site(s.name).truncated),
                 mode=self.modes[s.name][0], mode_reason=self.modes[s.name][1], not_modified=self.not_modified.get(s.name, 0),
                 **self._revalidation_of(s.name),
             ))
@@ -938,7 +966,7 @@ class Recorder:
             finished_at=now, status=status, reason=reason, pid=None, duration_s=duration,
             fetched=total("fetched"), pages=sum(pages_n.values()), ok=total("ok"), redirects=total("redirects"),
             http_errors=total("http_errors"), failures=total("failures"), blocked=total("blocked"), skipped=total("skipped"),
-            links=links_n, sitemap_entries=entries_n, bytes=self.bytes,
+            links=links_n + links_carried, sitemap_entries=entries_n, bytes=self.bytes,
             mode=_overall_mode(r["mode"] for r in site_rows), not_modified=total("not_modified"),
             revalidated=total("revalidated"),
         )
@@ -949,7 +977,17 @@ class Recorder:
         merge_s = round(time.monotonic() - t, 2)
         self.staging.remove()
         return {"crawl_id": self.crawl_id, "status": status, "reason": reason, "sites": site_rows, "merge_s": merge_s,
+                "links_carried": links_carried,
                 "revalidation": self.revalidation, "sitemaps_skipped": sum(self.sitemaps_skipped.values()), **crawl_values}
+
+
+def site_counts(c: dict[str, int]) -> dict[str, int]:
+    """A site's figures from its URLs' outcomes (outcome -> count), as the crawls rows, the summary and the live
+    progress say them: requested (every URL but those skipped or blocked by robots.txt), ok, redirects, HTTP errors,
+    failures (no HTTP answer, or a URL that could not be requested: an invalid host name ...), blocked, skipped."""
+    return dict(fetched=sum(v for k, v in c.items() if k not in ("skipped", "blocked")), ok=c.get("ok", 0),
+                redirects=c.get("redirect", 0), http_errors=c.get("http_error", 0), failures=c.get("failed", 0),
+                blocked=c.get("blocked", 0), skipped=c.get("skipped", 0))
 
 
 def _overall_mode(modes) -> str:

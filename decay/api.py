@@ -317,7 +317,9 @@ def _format_site_crawl_summary(summary: dict) -> str:
                      f"in {rv['seconds']:.1f} s; the others were crawled as usual"
                      + "".join(f"\n    {h['host']} was left to the crawl: {h['stopped']}" for h in left))
     if "links" in summary:
-        lines.append(f"  {summary.get('pages', 0)} HTML pages, {summary['links']} links, {summary.get('sitemap_entries', 0)} sitemap entries, "
+        carried = f" ({summary['links_carried']} carried over from unchanged pages)" if summary.get("links_carried") else ""
+        lines.append(f"  {summary.get('pages', 0)} HTML pages, {summary['links']} links{carried}, "
+                     f"{summary.get('sitemap_entries', 0)} sitemap entries, "
                      f"{(summary.get('bytes') or 0) / 1e6:.1f} MB -> {summary.get('db')}")
     if summary.get("sitemaps_skipped"):
         lines.append(f"  {summary['sitemaps_skipped']} sitemaps not read (max_sitemaps / max_sitemap_depth: "

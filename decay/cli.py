@@ -27,9 +27,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "-c", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The TOML configuration file (see the configuration reference in README.md).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The SQLite database to write (default: [output] database from the configuration).")
 @click.option("--site", "sites", multiple=True, metavar="NAME",
               help="Crawl only this site (repeatable). Default: every configured site.")
@@ -77,14 +77,16 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
 
 
 @cli.command()
-@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The TOML configuration file (thresholds and checks: [outdated]).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--config", "-c", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The TOML configuration file (thresholds and checks: [outdated]). Optional with --db: then the "
+                   "configuration the crawl recorded, if it is still there, else the default settings.")
+@click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The database to analyse (default: [output] database from the configuration).")
 @click.option("--now", default=None, metavar="YYYY-MM-DD",
               help="Judge as of this date instead of today (to reproduce an earlier analysis).")
 @click.option("--top", default=10, show_default=True, help="How many items of the cleanup list to print (0: none).")
-def analyse(config: Path, db: Path | None, now: str | None, top: int) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Also print the rule ids, scores and item ids (the database always has them).")
+def analyse(config: Path | None, db: Path | None, now: str | None, top: int, verbose: bool) -> None:
     """Judge the facts of the latest complete crawl: page dates, outdated content, expired meaning.
 
     Reads only the facts (no crawling), writes the judgments: the findings
@@ -99,27 +101,35 @@ def analyse(config: Path, db: Path | None, now: str | None, top: int) -> None:
     the database is missing or not a content-decay database; 4 another run
     holds the database's lock (nothing was done).
     """
-    from decay import api
+    from decay import api, words
 
-    cfg = _load(config)
+    if config is None and db is None:
+        fail("give the configuration (-c/--config FILE) or the database (-d/--db PATH)")
+    if config is not None:
+        cfg = _load(config)
+    else:
+        _db_path(db, None)
+        cfg, note = _config_of_db(db)
+        click.echo(f"note: {note}", err=True)
     try:
         with _run_lock(db or cfg.database_path, write=True, must_exist=True):
             summary = api.analyse(cfg, db=db, now=now)
     except (ValueError, FileNotFoundError) as e:
         fail(str(e))
-    click.echo(api.format_analysis_summary(summary))
+    click.echo(words.format_analysis(summary, verbose=verbose))
     if top:
         click.echo("")
-        click.echo(api.format_cleanup_top(api.top_cleanup(summary["db"], top), summary.get("cleanup")))
+        show = "decay triage {id} " + (f"-c {config}" if config is not None and db is None else f"--db {summary['db']}")
+        click.echo(words.format_cleanup(api.top_cleanup(summary["db"], top), summary.get("cleanup"), verbose=verbose, show=show))
     click.echo("")
     click.echo(f"browse and triage it: {api.serve_command(config, db=db)}")
 
 
 @cli.command()
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The database to read (default: [output] database of --config).")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--config", "-c", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The TOML configuration file (used for the database when --db is not given).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
 def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json: bool) -> None:
@@ -150,7 +160,7 @@ def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json:
 
 
 @cli.command()
-@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "-c", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The TOML configuration file to check.")
 def check(config: Path) -> None:
     """Check a configuration file without crawling: unknown keys, wrong types, missing values, bad URLs and patterns,
@@ -166,11 +176,12 @@ def check(config: Path) -> None:
 
 
 @cli.command()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("output/decay.db"), show_default=True,
+@click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=Path("output/decay.db"), show_default=True,
               help="Where to write the demo database.")
 @click.option("--port", type=int, default=0, help="Port for the demo web server (default: any free port).")
 @click.option("--keep-serving", is_flag=True, help="Keep the demo website running after the crawl, until Ctrl-C.")
-def demo(db: Path, port: int, keep_serving: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Also print the rule ids, scores and item ids (the database always has them).")
+def demo(db: Path, port: int, keep_serving: bool, verbose: bool) -> None:
     """Crawl the bundled demo website and show what content-decay finds.
 
     Starts the demo organisation's website on 127.0.0.1 (it is part of the
@@ -179,7 +190,7 @@ def demo(db: Path, port: int, keep_serving: bool) -> None:
     """
     from decay import demo as demo_mod
 
-    sys.exit(demo_mod.run_demo(db=db, port=port, keep_serving=keep_serving))
+    sys.exit(demo_mod.run_demo(db=db, port=port, keep_serving=keep_serving, verbose=verbose))
 
 
 @cli.command()
@@ -199,6 +210,34 @@ def reference(what: str, update: Path | None) -> None:
     except ValueError as e:
         fail(str(e))
     click.echo(f"{update}: {what} reference updated")
+
+
+def _config_of_db(db: Path):
+    """For decay analyse --db without --config: the configuration the latest complete crawl recorded, when that
+    file still loads, else the default settings for the sites that crawl recorded; and a one-line note saying which."""
+    import json
+    import sqlite3
+
+    from decay.config import Config, Crawl, Organisation, Output, Site, load_config
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT id, config FROM crawls WHERE status = 'complete' ORDER BY id DESC LIMIT 1").fetchone()
+        sites = conn.execute("SELECT site, start_urls FROM crawl_sites WHERE crawl_id = ?", [row[0]]).fetchall() if row else []
+    except sqlite3.Error:
+        row, sites = None, []
+    finally:
+        conn.close()
+    if row and row[1] and Path(row[1]).is_file():
+        try:
+            return load_config(row[1]), f"no --config: using {row[1]}, the configuration the crawl recorded"
+        except ConfigError:
+            pass
+    cfg = Config(path=Path(db).parent / "(no configuration)", organisation=Organisation(),
+                 sites=[Site(name=name, start_urls=json.loads(urls or "[]")) for name, urls in sites],
+                 crawl=Crawl(), output=Output(database=str(Path(db).resolve())))
+    return cfg, ("no --config: judged with the default thresholds (no [outdated] sections, [[rules]] or [[owners]]); "
+                 "give -c FILE to use yours")
 
 
 def _db_path(db: Path | None, config: Path | None, write: bool = True) -> Path:
@@ -248,9 +287,9 @@ class _run_lock:
             self.lock.release()
 
 
-DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+DB_OPTION = click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=None,
                          help="The database (default: [output] database of --config).")
-CONFIG_OPTION = click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+CONFIG_OPTION = click.option("--config", "-c", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
                              help="The TOML configuration file (for the database when --db is not given).")
 
 
@@ -299,8 +338,8 @@ def triage(ids: tuple[str, ...], state: str | None, note: str, until: str | None
 @CONFIG_OPTION
 @click.option("--host", default=None, help="Address to listen on (default: [serve] host, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: [serve] port, 8001; 0 for any free port).")
-@click.option("--hash-password", "hash_password", is_flag=True,
-              help="Ask for a password and print its hash for [[serve.users]] password_hash, then exit.")
+@click.option("--hash-password", "hash_password", is_flag=True, hidden=True,
+              help="Deprecated: use decay serve-password.")
 @click.option("--metadata-only", is_flag=True, help="Write datasette's metadata file next to the database and print its path, without serving.")
 def serve(db: Path | None, config: Path | None, host: str | None, port: int | None, hash_password: bool,
           metadata_only: bool) -> None:
@@ -317,10 +356,8 @@ def serve(db: Path | None, config: Path | None, host: str | None, port: int | No
     from decay import serve as sv
 
     if hash_password:
-        from datasette_auth_passwords.utils import hash_password as hp
-
-        pw = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        click.echo(hp(pw))
+        click.echo("note: decay serve --hash-password is deprecated; use decay serve-password", err=True)
+        _hash_password()
         return
     cfg = _load(config) if config is not None else None
     path = _db_path(db, config)
@@ -346,6 +383,24 @@ def serve(db: Path | None, config: Path | None, host: str | None, port: int | No
     os.environ.update(sv.password_environment(cfg))   # the hashes reach datasette-auth-passwords here, never its metadata
     sys.stdout.flush()
     os.execv(args[0], args)   # decay.serve_run prints the address (the real port when --port 0)
+
+
+def _hash_password() -> None:
+    from datasette_auth_passwords.utils import hash_password as hp
+
+    pw = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    click.echo(hp(pw))
+
+
+@cli.command("serve-password")
+def serve_password() -> None:
+    """Ask for a password (twice) and print its hash, for password_hash in [[serve.users]].
+
+    Write the hash in the configuration, or put it in an environment variable
+    and write password_hash = "env:VARIABLE".  The password itself is never
+    stored.  (Replaces decay serve --hash-password, which still works.)
+    """
+    _hash_password()
 
 
 @cli.group()
@@ -389,9 +444,9 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "-c", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The TOML configuration file ([nightly] for the summary, the alert severity and the webhook).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The database (default: [output] database from the configuration).")
 @click.option("--full", is_flag=True, help="Download every page again instead of re-validating them (conditional requests).")
 @click.option("--now", default=None, metavar="YYYY-MM-DD", help="Judge as of this date instead of today.")
@@ -441,9 +496,9 @@ def nightly(config: Path, db: Path | None, full: bool, now: str | None, no_webho
 @cli.command()
 @click.option("--keep", required=True, metavar="DURATION",
               help="Keep what is younger than this: a number and a unit, d, w, m or y (180d, 6m, 1y).")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--config", "-c", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The configuration file (for the database and the summaries folder).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The database (default: [output] database of --config).")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 @click.option("--vacuum", is_flag=True, help="Afterwards, give the freed space back to the file system (VACUUM: needs the database's size again in free disk, and a moment without readers).")
@@ -497,7 +552,7 @@ def rules() -> None:
 
 
 @rules.command("check")
-@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "-c", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The TOML configuration file whose rules (and rule files) to check.")
 def rules_check(config: Path) -> None:
     """Validate every rule: unknown kind, bad regular expression, missing word or rule file, duplicate id, bad CSS selector,
@@ -523,7 +578,7 @@ def rules_check(config: Path) -> None:
 @rules.command("test")
 @click.argument("rule_id", metavar="RULE_ID")
 @click.argument("target", metavar="URL|FILE")
-@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "-c", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The TOML configuration file that defines the rule.")
 @click.option("--url", default=None, metavar="URL",
               help="Judge the page as if it were at this URL (include/exclude patterns, HTTPS checks, relative links); "

@@ -309,9 +309,9 @@ def findings(db: Path, crawl_id: int | None) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the demo
-def run_demo(db: Path, port: int = 0, keep_serving: bool = False) -> int:
+def run_demo(db: Path, port: int = 0, keep_serving: bool = False, verbose: bool = False) -> int:
     """Serve the demo site on 127.0.0.1, crawl it into db, print what was found; the exit status."""
-    from decay import api
+    from decay import api, words
     from decay.demo.routes import routes
     from decay.demo.social import social_routes
     from decay.localserver import LocalSite
@@ -346,15 +346,16 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False) -> int:
             print()
             print("Analysing it ...")
             analysis = api.analyse(config_path, db=db)
-            print(api.format_analysis_summary(analysis))
+            print(words.format_analysis(analysis, verbose=verbose))
 
             print()
             print("\n".join(findings(db, summary.get("crawl_id"))))
             print()
-            print(api.format_cleanup_top(api.top_cleanup(db, 10), analysis.get("cleanup")))
+            print(words.format_cleanup(api.top_cleanup(db, 10), analysis.get("cleanup"), verbose=verbose,
+                                       show="decay triage {id} --db " + str(db)))
             print()
             print(f"Browse and triage the results:  {api.serve_command(db=db)}")
-            print("(then open http://127.0.0.1:8001/ and start with the canned query \"This morning's list\")")
+            print("(then open http://127.0.0.1:8001/-/triage in your browser: this morning's cleanup list)")
 
             if keep_serving:
                 # Scrapy's shutdown handler stays installed after the crawl; give Ctrl-C back to Python.
