@@ -45,6 +45,7 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
     for k, v in (settings or {}).items():
         s.set(k, v, priority="cmdline")
     s.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    s.set("DECAY_API", True, priority="cmdline")   # the site spider raises its UsageError instead of exiting
     process = CrawlerProcess(s)
     logging.getLogger("scrapy").setLevel(cfg.crawl.log_level)
     if only not in (None, "sites", "social"):
@@ -64,7 +65,12 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
             run()
         else:   # after the sites, so tonight's links are checked; not after an interrupted crawl (Ctrl-C)
             d.addBoth(lambda _: None if _site_interrupted(crawler) else run())
-    process.start()
+    deadline = _StopDeadline([c for c in (crawler, social_crawler) if c is not None], Path(db) if db else cfg.database_path)
+    try:
+        with deadline.watching_signals():
+            process.start()
+    finally:
+        deadline.done.set()
     if crawler is not None:
         spider = crawler.spider
         summary = getattr(spider, "summary", None)
@@ -83,6 +89,134 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
             summary["reason"] = summary["social"].get("reason")
     summary["db"] = str(Path(db) if db else cfg.database_path)
     return summary
+
+
+STOP_TIMEOUT_S = 30.0   # SIGTERM or Ctrl-C: the graceful stop gets this long (DECAY_STOP_TIMEOUT), then the store process is killed
+STOP_GRACE_S = 10.0     # ... and if the crawl has still not ended this long after that, the process ends itself, marked interrupted
+# called (last registered first) before the crawl process ends itself at the hard stop: decay nightly records its run there
+hard_stop_hooks: list = []
+
+
+def stop_timeout() -> float:
+    """The graceful stop's deadline in seconds: DECAY_STOP_TIMEOUT from the environment, default 30."""
+    import os
+
+    raw = os.environ.get("DECAY_STOP_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else STOP_TIMEOUT_S
+    except ValueError:
+        value = STOP_TIMEOUT_S
+    return value if value > 0 else STOP_TIMEOUT_S
+
+
+class _StopDeadline:
+    """A deadline for the graceful stop that SIGTERM or Ctrl-C starts.
+
+    Scrapy's first signal closes the spider, which then waits for the store process to finish the crawl; a store
+    process stuck on one page would keep it waiting for ever.  When the first signal comes, a timer starts: after
+    stop_timeout() seconds the store processes still running are killed (the spider then records the crawl
+    `interrupted`, nothing merged, and the run ends as for any interruption); if the crawl has still not ended
+    STOP_GRACE_S later, this thread marks the crawl interrupted itself, removes its staging file and ends the
+    process with the interrupted status (decay nightly's hooks record its run first)."""
+
+    def __init__(self, crawlers: list, db_path: Path) -> None:
+        import threading
+
+        self.crawlers = crawlers
+        self.db_path = db_path
+        self.done = threading.Event()
+        self.signal_name: str | None = None
+
+    def watching_signals(self):
+        """Wrap the shutdown handlers Scrapy installs while it runs, so that the first signal also starts the timer."""
+        import contextlib
+
+        import scrapy.crawler as scrapy_crawler
+
+        original = scrapy_crawler.install_shutdown_handlers
+
+        def install(function, *args, **kwargs):
+            if callable(function):
+                inner = function
+
+                def function(signum, frame):   # noqa: F811 - the handler Scrapy asked for, with the timer started first
+                    self.arm(signum)
+                    return inner(signum, frame)
+            return original(function, *args, **kwargs)
+
+        @contextlib.contextmanager
+        def patched():
+            scrapy_crawler.install_shutdown_handlers = install
+            try:
+                yield
+            finally:
+                scrapy_crawler.install_shutdown_handlers = original
+        return patched()
+
+    def arm(self, signum: int) -> None:
+        import signal
+        import threading
+
+        if self.signal_name is not None:
+            return
+        try:
+            self.signal_name = signal.Signals(signum).name
+        except ValueError:
+            self.signal_name = f"signal {signum}"
+        threading.Thread(target=self._expire, name="decay-stop-deadline", daemon=True).start()
+
+    def _stores(self) -> list:
+        return [st for c in self.crawlers for st in [getattr(getattr(c, "spider", None), "store", None)] if st is not None]
+
+    def _expire(self) -> None:
+        timeout = stop_timeout()
+        if self.done.wait(timeout):
+            return
+        why = (f"stopped by a signal ({self.signal_name}), but the crawl did not stop within {timeout:g} s "
+               "(DECAY_STOP_TIMEOUT): its store process was killed; facts not merged")
+        logging.getLogger("decay").error("the crawl did not stop within %g s of %s: killing its store process", timeout,
+                                         self.signal_name)
+        for store in self._stores():
+            proc = getattr(store, "proc", None)
+            if proc is not None and proc.poll() is None:
+                store.stopped = why
+                proc.kill()
+        if self.done.wait(STOP_GRACE_S):
+            return
+        self._hard_stop(why + f"; the crawl process did not end either and ended itself {STOP_GRACE_S:g} s later")
+
+    def _hard_stop(self, why: str) -> None:
+        import os
+        import sqlite3
+
+        from crawler.store import staging_path
+        from decay.times import utcnow
+
+        for c in self.crawlers:
+            crawl_id = getattr(getattr(c, "spider", None), "crawl_id", None)
+            if crawl_id is None:
+                continue
+            try:
+                conn = sqlite3.connect(self.db_path, timeout=5)
+                with conn:
+                    conn.execute("UPDATE crawls SET status = 'interrupted', reason = ?, finished_at = ?, pid = NULL "
+                                 "WHERE id = ? AND status = 'running'", [why, utcnow(), crawl_id])
+                conn.close()
+            except sqlite3.Error:
+                pass   # the next command marks it: its pid is gone
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(staging_path(self.db_path, crawl_id)) + suffix).unlink(missing_ok=True)
+        status = EXIT_FAILED
+        for hook in reversed(hard_stop_hooks):
+            try:
+                status = hook(why)
+            except Exception:   # noqa: BLE001 - ending is what matters now
+                pass
+        import sys
+
+        sys.stderr.write(f"error: {why}\n")
+        sys.stderr.flush()
+        os._exit(status)
 
 
 def _site_interrupted(crawler) -> bool:
@@ -266,13 +400,32 @@ def rules_test(rule_id: str, target: str, config: str | Path | Config, url: str 
 
 
 def crawl_exit_status(summary: dict) -> int:
-    if summary.get("status") != "complete":
+    """The exit status of `decay crawl` for its summary (the README's table): 3 when the crawl ran to its end but a
+    site could not be crawled at all, even when that was every site (the crawl is then `failed`: nothing to merge)."""
+    if summary.get("status") != "complete" and not _only_unreachable_sites(summary):
         return EXIT_FAILED
     if summary.get("social", {}).get("status") not in (None, "complete"):
         return EXIT_FAILED
     if any(s.get("status") != "complete" for s in summary.get("sites", [])):
         return EXIT_SITE_FAILED
     return EXIT_OK
+
+
+def _only_unreachable_sites(summary: dict) -> bool:
+    """The crawl ran to its end, but no site answered (the recorder's "no site could be crawled")."""
+    sites = summary.get("sites") or []
+    return (summary.get("status") == "failed" and bool(sites) and all(s.get("status") == "failed" for s in sites)
+            and str(summary.get("reason") or "").startswith("no site could be crawled"))
+
+
+def crawl_next_step(summary: dict, config_path: str | Path, db: str | Path | None = None) -> str | None:
+    """What to do after `decay crawl`: analyse and browse when something was crawled; otherwise nothing to browse
+    (the summary above says what went wrong), so None."""
+    sites_ok = any(s.get("status") == "complete" for s in summary.get("sites") or [])
+    social_ok = (summary.get("social") or {}).get("status") == "complete"
+    if crawl_exit_status(summary) == EXIT_FAILED or summary.get("status") != "complete" or not (sites_ok or social_ok):
+        return None
+    return f"next: {analyse_command(config_path, db=db)}, then browse and triage it: {serve_command(config_path, db=db)}"
 
 
 def format_social_summary(social: dict) -> str:

@@ -72,7 +72,9 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
     with _run_lock(db or cfg.database_path, write=True):
         summary = api.crawl(cfg, db=db, sites=list(sites) or None, full=full, only=only)
     click.echo(api.format_crawl_summary(summary))
-    click.echo(f"next: {api.analyse_command(config, db=db)}, then browse and triage it: {api.serve_command(config, db=db)}")
+    step = api.crawl_next_step(summary, config, db=db)   # none after a failed crawl: nothing new to browse
+    if step:
+        click.echo(step)
     sys.exit(api.crawl_exit_status(summary))
 
 

@@ -127,7 +127,21 @@ class SiteSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+        except UsageError as e:
+            if crawler.settings.getbool("DECAY_API"):
+                raise   # decay crawl checked the configuration first; a caller of decay.api sees the exception
+            # `scrapy crawl site -a config=...`: Scrapy prints a UsageError in one line and exits 2 only when the
+            # command raises it, before the reactor runs; the spider is created inside it, where the error would end
+            # in a traceback and exit 1.  So say it as Scrapy would, and leave with the same status.
+            import sys
+
+            text = str(e)
+            sys.stderr.write(text if text.startswith("error: ") else f"error: {text}")
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            raise SystemExit(2) from None
         apply_config(crawler.settings, spider.config)
         spider.store.spawn()   # the store process loads its modules while Scrapy starts
         # robots.txt failures are recorded in the robots table; Scrapy would also log a traceback
@@ -304,6 +318,8 @@ class SiteSpider(scrapy.Spider):
             nextcall.schedule()
 
     def _store_died(self, message: str) -> None:
+        if getattr(self.store, "stopped", None):
+            return   # killed on purpose by the graceful stop's deadline: spider_closed records the interruption
         if self._store_failed is None:
             self._store_failed = message
             self.logger.error("%s; stopping the crawl", message)
@@ -374,11 +390,18 @@ class SiteSpider(scrapy.Spider):
             if self.summary.get("sitemaps_skipped"):   # sitemaps over max_sitemaps / max_sitemap_depth
                 self.crawler.stats.set_value("decay/sitemaps_skipped", self.summary["sitemaps_skipped"])
         except (WorkerDied, RuntimeError) as e:
-            self.logger.error("could not finish the crawl cleanly: %s", e)
-            from crawler.store import MainDatabase  # the store process is gone: record the failure ourselves
+            from crawler.store import MainDatabase, staging_path  # the store process is gone: record the end ourselves
 
+            stopped = getattr(self.store, "stopped", None)   # killed by the graceful stop's deadline (decay.api)
+            if stopped:
+                status, why = "interrupted", stopped
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(staging_path(self.db_path, self.crawl_id)) + suffix).unlink(missing_ok=True)
+            else:
+                self.logger.error("could not finish the crawl cleanly: %s", e)
+                status, why = "failed", f"internal error: {e}"
             MainDatabase(self.db_path).update_crawl(
-                self.crawl_id, status="failed", reason=f"internal error: {e}"[:2000], finished_at=_now(), pid=None)
-            self.summary = {"crawl_id": self.crawl_id, "status": "failed", "reason": str(e)}
+                self.crawl_id, status=status, reason=why[:2000], finished_at=_now(), pid=None)
+            self.summary = {"crawl_id": self.crawl_id, "status": status, "reason": stopped or str(e)}
         finally:
             await self.store.close()
