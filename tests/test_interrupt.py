@@ -155,5 +155,6 @@ def test_progress_lines_when_not_on_a_terminal(slow_site):
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if " progress slow: " in ln]
     assert lines, r.stderr
-    # e.g. "2026-11-24 01:02:03 progress slow: 12 done, 19 queued, 0 errors, 0.0 MB, 9 URLs/s"
-    assert all(" done, " in ln and " queued, " in ln and " errors, " in ln and "URLs/s" in ln for ln in lines)
+    # e.g. "2026-11-24 01:02:03 progress slow: 12 URLs requested: 12 ok, 0 redirects, 0 HTTP errors, 0 failures;
+    #       19 queued, 0.0 MB, 9 URLs/s" (the summary's words)
+    assert all(" URLs requested: " in ln and " queued, " in ln and " failures; " in ln and "URLs/s" in ln for ln in lines)
