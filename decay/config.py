@@ -185,7 +185,7 @@ class Cleanup:
 @dataclass
 class ServeUser:
     name: str = field(default="", metadata=doc("User name to sign in with.", '"alice"', required=True))
-    password_hash: str = field(default="", metadata=doc("The password's hash, made by `decay serve --hash-password`; or env:VARIABLE to read it from the environment. Never the password itself.", '"env:DECAY_ALICE_HASH"', required=True))
+    password_hash: str = field(default="", metadata=doc("The password's hash, made by `decay serve-password`; or env:VARIABLE to read it from the environment. Never the password itself.", '"env:DECAY_ALICE_HASH"', required=True))
 
 
 @dataclass
@@ -548,7 +548,7 @@ def _check_serve(s: Serve, path: Path) -> None:
             raise ConfigError(path, f"serve.users[{i}].name", f'the user "{u.name}" is listed twice')
         if not (u.password_hash.startswith("env:") or u.password_hash.startswith("pbkdf2_sha256$")):
             raise ConfigError(path, f"serve.users[{i}].password_hash",
-                              "must be a hash made by `decay serve --hash-password` (it starts with pbkdf2_sha256$) or env:VARIABLE; never write the password itself")
+                              "must be a hash made by `decay serve-password` (it starts with pbkdf2_sha256$) or env:VARIABLE; never write the password itself")
 
 
 def _check_nightly(c: Crawl, n: Nightly, path: Path) -> None:

@@ -113,7 +113,7 @@ def _too_many(wait: float) -> tuple[dict, dict]:
             f"<p>Too many wrong passwords for this user name or from this address. Wait {seconds} second"
             f"{'' if seconds == 1 else 's'} before you try again; each further wrong password makes the wait longer. "
             "If you have forgotten your password, ask whoever runs <code>decay serve</code> for a new hash "
-            "(<code>decay serve --hash-password</code>).</p>"
+            "(<code>decay serve-password</code>).</p>"
             f"<p><a href=\"{LOGIN_PATH}\">Back to sign in</a></p></body></html>").encode()
     start = {"type": "http.response.start", "status": 429,
              "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"retry-after", str(seconds).encode()),

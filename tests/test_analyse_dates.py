@@ -211,7 +211,10 @@ def test_reanalysis_keeps_ids_and_first_seen(analysed):
 def test_cli_analyse(analysed):
     r = run_decay("analyse", "--config", str(analysed["cfg"]), "--db", str(analysed["db"]), "--now", NOW)
     assert r.returncode == 0, r.stderr
-    assert "outdated.expired_offer" in r.stdout and "The cleanup list" in r.stdout
+    assert "offers or deadlines that have ended" in r.stdout and "The cleanup list" in r.stdout
+    assert "outdated.expired_offer" not in r.stdout   # plain words; the rule ids with --verbose
+    v = run_decay("analyse", "--config", str(analysed["cfg"]), "--db", str(analysed["db"]), "--now", NOW, "--verbose")
+    assert v.returncode == 0 and "outdated.expired_offer" in v.stdout
     bad = run_decay("analyse", "--config", str(analysed["cfg"]), "--db", str(analysed["db"]), "--now", "yesterday")
     assert bad.returncode == 2 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -105,7 +105,7 @@ def test_do_no_harm_low_confidence_evidence_never_yields_remove():
     fs = [f("outdated.stale_page", "/old/", confidence=0.6), f("links.orphan", "/old/", confidence=0.95)]
     d = decide(fs, protected=None, inlinks=0, impact=impact("/old/"), min_conf=0.8)
     assert d.action == "review"
-    assert "0.60 < 0.80" in d.todo
+    assert "60% sure; removal needs 80%" in d.todo
     # ... and neither does a sure date with an unsure orphan (seen only in an earlier crawl)
     fs = [f("outdated.stale_page", "/old/", confidence=0.95), f("links.orphan", "/old/", confidence=0.5)]
     assert decide(fs, protected=None, inlinks=0, impact=impact("/old/"), min_conf=0.8).action == "review"
