@@ -18,9 +18,9 @@ import sqlite3
 from dataclasses import replace
 from typing import Callable
 
-from analysis.findings import Finding
+from analysis.findings import Finding, as_information
 from analysis.pages import Page
-from decay.urls import compile_patterns, path_of
+from decay.urls import path_of, site_origin
 
 RULE = "outdated.old_articles"
 # the rules of the date analysis that judge a page's content by its time
@@ -87,29 +87,26 @@ def group_articles(findings: list[Finding], pages: list[Page], current: dict[int
             out.append(f)
             continue
         where = current.get(p.url_id)
-        ev = dict(f.evidence) if isinstance(f.evidence, dict) else {"evidence": f.evidence}
-        ev["role"] = "article"
-        ev["role_reason"] = p.role_reason
         if where:
-            ev["presented_as_current"] = where
+            ev = {**(f.evidence if isinstance(f.evidence, dict) else {"evidence": f.evidence}),
+                  "role": "article", "role_reason": p.role_reason, "presented_as_current": where}
             out.append(replace(f, evidence=ev, severity=ev.pop("severity_if_current", f.severity),  # outdated.py made it info
                                message=f.message.rstrip(".") + f". A dated article, but the site still "
                                                                               f"presents it as current: it is linked from {where}."))
             continue
-        ev["historical_record"] = True
-        out.append(replace(f, severity="info", evidence=ev,
-                           message=f.message.rstrip(".") + ". A dated article, judged as a historical record "
-                                                           "(see the archive item of its section)."))
+        f = as_information(f, "A dated article, judged as a historical record (see the archive item of its section).",
+                           role="article", role_reason=p.role_reason, historical_record=True)
+        out.append(f)
         if f.rule == "outdated.stale_page":
             key, words = section_of(p.url, sections)
             g = groups.setdefault(key, {"words": words, "site": f.site, "articles": [], "confidence": []})
-            g["articles"].append((ev.get("updated_at") or "", p.url, p.title))
+            g["articles"].append((f.evidence.get("updated_at") or "", p.url, p.title))
             g["confidence"].append(f.confidence)
     for key, g in sorted(groups.items()):
         arts = sorted(g["articles"])
         n = len(arts)
         oldest, newest = arts[0], arts[-1]
-        origin = oldest[1][:oldest[1].find("/", oldest[1].find("//") + 2)]
+        origin = site_origin(oldest[1])
         subject = origin + (key if key.startswith("/") else "/#" + key.split(":", 1)[-1] + "-articles")
         msg = (f"{n} dated article{'s' if n != 1 else ''} in {g['words']} {'were' if n != 1 else 'was'} last updated "
                f"longer ago than {threshold_words(oldest[1])} (oldest {str(oldest[0])[:10]}, newest {str(newest[0])[:10]}): "
@@ -126,8 +123,6 @@ def group_articles(findings: list[Finding], pages: list[Page], current: dict[int
     return out
 
 
-def section_matchers(cfg_sections) -> list[tuple[str, Callable[[str], str | None]]]:
-    return [(s.name, compile_patterns(s.patterns)) for s in cfg_sections]
 
 
 DEPTH_RULES = frozenset(("links.deep_page",))
@@ -150,9 +145,7 @@ def quiet_by_role(findings: list[Finding], pages: list[Page]) -> list[Finding]:
             why = ("A meta-refresh stub: an old address kept alive as a redirect, so nothing needs to link to it; "
                    "this is information, not a list item.")
         if why and f.severity != "info":
-            ev = dict(f.evidence) if isinstance(f.evidence, dict) else {"evidence": f.evidence}
-            ev["role"] = r
-            f = replace(f, severity="info", evidence=ev, message=f.message.rstrip(".") + ". " + why)
+            f = as_information(f, why, role=r)
         out.append(f)
     return out
 
@@ -190,13 +183,11 @@ def group_archive_links(findings: list[Finding], articles: set[str],
                              "rule": f.rule, "linked_from": linked})
         g["pages"] |= sources
         g["conf"].append(f.confidence)
-        ev2 = dict(ev)
-        ev2["grouped"] = f"only old dated articles link to it: one item for {words} lists it"
-        out.append(replace(f, severity="info", evidence=ev2,
-                           message=f.message.rstrip(".") + f". Only old dated articles link to it: listed in one item for {words}."))
+        out.append(as_information(f, f"Only old dated articles link to it: listed in one item for {words}.",
+                                  grouped=f"only old dated articles link to it: one item for {words} lists it"))
     for key, g in sorted(groups.items()):
         n, m = len(g["targets"]), len(g["pages"])
-        origin = g["first"][:g["first"].find("/", g["first"].find("//") + 2)]
+        origin = site_origin(g["first"])
         subject = origin + (key if key.startswith("/") else "/") + "#broken-links" + ("" if key.startswith("/") else "-" + key.split(":", 1)[-1])
         out.append(Finding(
             rule=LINK_RULE, category="links", severity="low", confidence=round(max(g["conf"]), 2), site=g["site"],

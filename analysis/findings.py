@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -113,3 +113,11 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
 
     record_finding_changes(conn, analysis_id, now, opened, gone)
     return counts
+
+
+def as_information(f: Finding, why: str, **evidence: Any) -> Finding:
+    """The finding kept, as information (severity info, so never a list item), with the reason said in its
+    message and any extra evidence: what a page's role explains, or what one grouped item lists."""
+    ev = dict(f.evidence) if isinstance(f.evidence, dict) else {"evidence": f.evidence}
+    ev.update(evidence)
+    return replace(f, severity="info", evidence=ev, message=f.message.rstrip(".") + ". " + why)

@@ -79,16 +79,16 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
     # old dated articles: one archive decision per section, unless the site still presents one as current
     current = archive.presented_as_current(conn, site_cfg.name, crawl_id, pages)
-    res.findings = archive.group_articles(res.findings, pages, current, archive.section_matchers(config.outdated.sections),
+    named_sections = [(name, match) for name, match, _ in ctx.sections]   # [[outdated.sections]], compiled once
+    res.findings = archive.group_articles(res.findings, pages, current, named_sections,
                                           lambda url: outdated.human_days(ctx.threshold(url)[1]))
-    # the link graph knows which pages are outdated: an island is also a page only outdated pages link to
+    # the link graph knows which pages are outdated: a page reached only through them gets an info note
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in ("outdated", "expired") and f.severity != "info"}
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages)
     res.findings += archive.group_archive_links(sections.group_sections(archive.quiet_by_role(lr.findings, pages)),
-                                                archive.old_articles(res.findings, pages, current),
-                                                archive.section_matchers(config.outdated.sections))
+                                                archive.old_articles(res.findings, pages, current), named_sections)
     res.graph_rows = lr.graph_rows
     res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
     started = conn.execute("SELECT started_at FROM crawls WHERE id = ?", [crawl_id]).fetchone()

@@ -8,10 +8,9 @@ them (how many, the deepest, the list) and each page's own finding is kept as in
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
-from analysis.findings import SEVERITIES, Finding
-from decay.urls import path_of
+from analysis.findings import SEVERITIES, Finding, as_information
+from decay.urls import path_of, site_origin
 
 RULES = frozenset(("links.deep_page", "links.dead_end"))
 GROUP_FROM = 10
@@ -45,15 +44,14 @@ def group_sections(findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for f in findings:
         if id(f) in grouped:
-            ev = dict(f.evidence) if isinstance(f.evidence, dict) else {"evidence": f.evidence}
-            ev["grouped"] = f"one item for its section ({section_key(f.subject_url)}) lists it"
-            f = replace(f, severity="info", evidence=ev,
-                        message=f.message.rstrip(".") + f". One item for its section ({section_key(f.subject_url)}) lists it with the others.")
+            key = section_key(f.subject_url)
+            f = as_information(f, f"One item for its section ({key}) lists it with the others.",
+                               grouped=f"one item for its section ({key}) lists it")
         out.append(f)
     for (site, rule, key), fs in sorted(big.items()):
         fs = sorted(fs, key=lambda f: (-(f.evidence.get("depth") or 0) if isinstance(f.evidence, dict) else 0, f.subject_url))
         first = fs[0].subject_url
-        origin = first[:first.find("/", first.find("//") + 2)]
+        origin = site_origin(first)
         deepest = max((f.evidence.get("depth") or 0) for f in fs if isinstance(f.evidence, dict)) if rule == "links.deep_page" else 0
         limit = next((f.evidence.get("max_click_depth") for f in fs if isinstance(f.evidence, dict) and f.evidence.get("max_click_depth")), "?")
         what, fix = _WORDS[rule]

@@ -23,9 +23,9 @@ import sqlite3
 from collections import Counter
 from typing import Any
 
-from analysis.findings import Finding
+from analysis.findings import Finding, as_information
 from analysis.graph import ELEMENT_NAMES
-from decay.urls import url_id
+from decay.urls import site_origin, url_id
 
 TWIN_RULES = {
     "links.insecure_own_link": "links",
@@ -106,13 +106,12 @@ def _one_item_per_rule(findings: list[Finding], site: str) -> list[Finding]:
         if len(fs) < GROUP_FROM:
             out += fs
             continue
-        for f in fs:
-            f.severity = "info"
-            f.evidence["grouped"] = "one site item lists every twin URL of this kind"
+        fs = [as_information(f, "One item for the site lists it with the other twin URLs of this kind.",
+                             grouped="one site item lists every twin URL of this kind") for f in fs]
         pages = sorted({r["page"] for f in fs for r in f.evidence["linked_from"]})
         links = sum(f.evidence["links"] for f in fs)
         first = fs[0].evidence["page_url"]
-        home = first[:first.find("/", first.find("//") + 2)] + "/"
+        home = site_origin(first) + "/"
         what = "over plain http://" if rule == "links.insecure_own_link" else "by a second address"
         out.append(Finding(
             rule=rule, category=TWIN_RULES[rule], severity="low", confidence=0.95, site=site, subject_url=home,

@@ -145,6 +145,11 @@ def _split_origin(url: str) -> tuple[str, str]:
     return url[:i], url[i:]
 
 
+def site_origin(url: str) -> str:
+    """'https://host:port' of a normalised URL (any path)."""
+    return _split_origin(url)[0]
+
+
 def netloc_of(url: str) -> str:
     """'host' or 'host:port' (non-default port) of a normalised URL."""
     o, _ = _split_origin(url)
