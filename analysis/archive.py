@@ -20,7 +20,7 @@ from typing import Callable
 
 from analysis.findings import Finding, as_information
 from analysis.pages import Page
-from decay.urls import path_of, site_origin
+from foundation.urls import path_of, site_origin
 
 RULE = "outdated.old_articles"
 # the rules of the date analysis that judge a page's content by its time

@@ -26,8 +26,9 @@ from analysis.findings import SEVERITIES, Finding
 from analysis.graph import reachable_without
 from analysis.impact import PageImpacts
 from analysis.owners import Owners
-from decay.config import Config
-from decay.urls import SiteScope, compile_patterns, normalize
+from foundation.config import Config
+from foundation.urls import SiteScope, compile_patterns, normalize
+from foundation.profiles import from_config
 
 ACTIONS = ("remove", "redirect", "update", "fix links", "review")
 SEVERITY_WEIGHT = {"critical": 100.0, "high": 40.0, "medium": 15.0, "low": 5.0, "info": 1.0}
@@ -179,10 +180,6 @@ def site_facts(conn, site_cfg, lr, findings: list[Finding], flagged: set[int], c
 def _profile_owners(config: Config) -> dict[int, str]:
     """Profile id -> owner, from [[social]] owner (an [[owners]] pattern that names the profile wins over it)."""
     out: dict[int, str] = {}
-    try:
-        from crawler.social.platforms import from_config
-    except ImportError:
-        return out
     for entry in getattr(config, "social", []) or []:
         if entry.owner:
             ref, _ = from_config(entry.platform, entry.url, entry.handle)

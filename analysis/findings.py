@@ -13,8 +13,8 @@ import json
 import sqlite3
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
+from foundation.catalog import SEVERITIES  # one home for them all (re-exported)
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Evidence keys that change with the calendar or the crawl, not with the problem: not part of evidence_hash.
 VOLATILE = frozenset({"age_days", "days_since_seen", "checked_at", "days_ago", "crawl_id", "fetched_at"})
 
@@ -109,10 +109,20 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
     conn.executemany("UPDATE findings SET status = 'resolved', resolved_at = ? WHERE id = ?", [(now, fid) for fid in gone])
     counts.resolved = len(gone)
     counts.open = len(seen)
-    from decay.history import record_finding_changes  # history: what was opened and resolved, in this transaction
-
     record_finding_changes(conn, analysis_id, now, opened, gone)
     return counts
+
+
+# history: what was opened, reopened and resolved, in the analysis' own write transaction
+def record_finding_changes(conn: sqlite3.Connection, analysis_id: int, now: str,
+                           opened: list[tuple[str, str]], resolved: list[str]) -> None:
+    """``opened``: (finding id, "opened" or "reopened") of findings this analysis wrote (already upserted);
+    ``resolved``: ids it just marked resolved.  Runs inside the caller's transaction."""
+    rows = [(fid, change) for fid, change in opened] + [(fid, "resolved") for fid in resolved]
+    conn.executemany(
+        "INSERT OR REPLACE INTO finding_changes (analysis_id, finding_id, change, rule, category, severity, site, "
+        "subject_url, message, at) SELECT ?, id, ?, rule, category, severity, site, subject_url, message, ? "
+        "FROM findings WHERE id = ?", [(analysis_id, change, now, fid) for fid, change in rows])
 
 
 def as_information(f: Finding, why: str, **evidence: Any) -> Finding:

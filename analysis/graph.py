@@ -29,7 +29,7 @@ from typing import Iterable
 
 import networkx as nx
 
-from decay.urls import path_of, url_id
+from foundation.urls import path_of, url_id
 
 NAV_KINDS = frozenset(("a", "area", "meta-refresh"))
 UNCOUNTED_KINDS = ("link", "form", "sameas")   # <link> in <head>, form actions, JSON-LD sameAs: not followed by a visitor

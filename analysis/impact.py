@@ -20,7 +20,7 @@ from typing import Iterable
 
 from analysis.graph import NAV_KINDS, Orphans, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
 from analysis.pages import latest_complete_crawl
-from decay.urls import normalize, url_id
+from foundation.urls import normalize, url_id
 
 STOP_WORDS = frozenset("a an and the of for in on to with our your at by from is are be new page home".split())
 WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -40,9 +40,12 @@ from analysis.findings import Finding
 from analysis.twins import TWIN_RULES, twin_findings
 from analysis.graph import (ELEMENT_NAMES, NAV_KINDS, TEMPLATE_POSITIONS, ClickPaths, LinkRef, Orphans, SiteGraph, click_depths,
                             components, find_orphans, link_details, link_scores, load_site_graph)
-from decay.times import parse_iso
-from decay.config import Links
-from decay.urls import compile_patterns
+from foundation.failures import network_error
+from foundation.times import parse_iso
+from foundation.config import Links
+from foundation.urls import compile_patterns
+from foundation.urls import SiteScope
+from foundation.urls import url_id
 
 LINK_RULES = {
     **TWIN_RULES,   # links to twin URLs: http:// to the own https site, /x/index.html for /x/ (analysis/twins.py)
@@ -67,8 +70,6 @@ REGION_NAMES = {"nav": "navigation", "header": "header", "footer": "footer", "as
 # failed only with DNS or connection errors (no host answered anything).
 OFFLINE_MIN_HOSTS = 5
 OFFLINE_SHARE = 0.8
-NETWORK_ERRORS = ("dns lookup", "does not resolve", "connection refused", "cannot connect", "no route to host",
-                  "network is unreachable", "dnslookuperror", "cannotresolvehost", "connectionrefused")
 ISLAND_LISTED = 50   # pages of an island named in each of its pages' evidence
 
 
@@ -173,7 +174,6 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
 def _home(site_cfg) -> str:
     """The site's first start URL in production form: the subject of findings about the whole site."""
     try:
-        from decay.urls import SiteScope
 
         scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
         if scope.canonical_start_urls:
@@ -557,7 +557,6 @@ def _chain(ctx: Context, n: int) -> list[list[Any]]:
 
 def _chain_cut(ctx: Context, url: str) -> str | None:
     """Why the crawl did not follow the redirect of this URL further (max_redirects), if it did not."""
-    from decay.urls import url_id
 
     row = ctx.conn.execute("SELECT error FROM pages WHERE url_id = ? AND crawl_id = ?",
                            [url_id(url), ctx.g.crawl_id]).fetchone()
@@ -667,11 +666,6 @@ def sitemap_findings(ctx: Context) -> list[Finding]:
 
 
 # ---------------------------------------------------------------------------- the crawler's own network
-def _network_error(error: str | None) -> bool:
-    e = (error or "").lower()
-    return any(k in e for k in NETWORK_ERRORS)
-
-
 def external_unchecked_finding(ctx: Context) -> Finding | None:
     """One note when the crawler itself was offline: at least OFFLINE_MIN_HOSTS external hosts were checked and
     at least OFFLINE_SHARE of them failed only with DNS or connection errors.  Its broken-link checks then say
@@ -685,7 +679,7 @@ def external_unchecked_finding(ctx: Context) -> Finding | None:
         host = urlsplit(url).netloc.lower()
         if not host or outcome == "skipped":   # not asked
             continue
-        hosts.setdefault(host, []).append(outcome == "failed" and _network_error(error))
+        hosts.setdefault(host, []).append(outcome == "failed" and network_error(error, timeouts=False))
         if status is not None or outcome == "blocked":   # blocked: its robots.txt answered
             answered.add(host)
     down = sorted(h for h, fails in hosts.items() if all(fails) and h not in answered)

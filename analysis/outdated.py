@@ -18,8 +18,8 @@ from typing import Callable, Iterable
 from analysis.dates import Candidate, PageDates, parse_date
 from analysis.findings import Finding
 from analysis.pages import Page
-from decay.config import Outdated, parse_duration
-from decay.urls import compile_patterns
+from foundation.config import Outdated, parse_duration
+from foundation.urls import compile_patterns
 
 RULES = {
     "outdated.stale_page": "outdated",

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from decay.config import Owner
-from decay.urls import compile_patterns
+from foundation.config import Owner
+from foundation.urls import compile_patterns
 
 UNOWNED = "unowned"
 

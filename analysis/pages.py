@@ -14,8 +14,8 @@ from typing import Iterator
 
 from analysis.dates import PageInput
 from analysis.twins import canonical_twins
-from crawler.items import DateSignal
-from decay.times import parse_iso  # noqa: F401  (analysis modules import it from here)
+from foundation.facts import DateSignal
+from foundation.times import parse_iso  # noqa: F401  (analysis modules import it from here)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from collections import Counter
 from typing import Callable, Iterable
 
 from analysis.pages import Page
-from decay.urls import compile_patterns, path_of
+from foundation.urls import compile_patterns, path_of
 
 ROLES = ("home", "listing", "article", "event", "job", "evergreen", "stub", "error")
 

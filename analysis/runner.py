@@ -20,12 +20,12 @@ from analysis.dates import learn_site_trust, page_candidates, resolve
 from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.pages import latest_complete_crawl, site_pages, with_texts
 from analysis.roles import assign_roles
-from decay import __version__
-from decay.config import Config
-from decay.schema import insert_sql, open_db
-from decay.testing import pause_point
-from decay.times import to_iso
-from decay.urls import SiteScope
+from foundation import __version__
+from foundation.config import Config
+from foundation.schema import insert_sql, open_db
+from foundation.testing import pause_point
+from foundation.times import to_iso
+from foundation.urls import SiteScope
 
 
 @dataclass
@@ -155,7 +155,7 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, clea
         conn.executemany(insert_sql("cleanup"), cleanup_rows)
         conn.execute("INSERT INTO pages_fts (pages_fts) VALUES ('delete-all')")
         conn.execute(FTS_REBUILD)
-        pause_point("analysis-write")  # test-only (decay/testing.py): killed with the judgments half-written
+        pause_point("analysis-write")  # test-only (foundation/testing.py): killed with the judgments half-written
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -190,7 +190,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         if social_result is not None:
             results.append(SiteResult(social.SOCIAL_SITE, social_result[0], findings=social_result[1]))
         cleanup_rows = _cleanup_rows(conn, config, results, analysis_id, now_iso)
-        pause_point("analysis")  # test-only (decay/testing.py): killed after computing, before writing
+        pause_point("analysis")  # test-only (foundation/testing.py): killed after computing, before writing
         counts = _write(conn, results, analysis_id, now_iso, cleanup_rows)
         pages = sum(r.pages for r in results)
         with conn:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 from analysis.findings import SEVERITIES, Finding, as_information
-from decay.urls import path_of, site_origin
+from foundation.urls import path_of, site_origin
 
 RULES = frozenset(("links.deep_page", "links.dead_end"))
 GROUP_FROM = 10

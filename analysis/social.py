@@ -17,10 +17,10 @@ from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from analysis.findings import Finding
-from decay.times import parse_iso
-from crawler.social.base import network_error
-from crawler.social.platforms import MAX_NAME, ProfileRef, identify, registrable
-from decay.config import Config, parse_duration
+from foundation.times import parse_iso
+from foundation.failures import network_error
+from foundation.profiles import MAX_NAME, ProfileRef, identify, registrable
+from foundation.config import Config, parse_duration
 
 SOCIAL_SITE = "(social)"
 RULES = {
@@ -34,7 +34,7 @@ RULES = {
 }
 # The social crawl is judged "network down" (the crawler itself reached no platform) when at least NETWORK_DOWN_SHARE of
 # its checks, and at least NETWORK_DOWN_MIN of them, failed before any server answered (DNS, connection refused or
-# timed out: crawler.social.base.network_error); an HTTP answer (404, 410, a suspended page) is never such a failure.
+# timed out: foundation.failures.network_error); an HTTP answer (404, 410, a suspended page) is never such a failure.
 NETWORK_DOWN_SHARE = 0.8
 NETWORK_DOWN_MIN = 3
 NETWORK_SUBJECT = "(social crawl)"
@@ -379,7 +379,7 @@ def merge_accounts(profiles: list[Profile]) -> list[Profile]:
     """One profile per account: the URLs the platform says are one account (a YouTube channel by its id and by its
     @handle, a Bluesky handle and its did) are judged as one, under the declared one (else the stable id, else the most
     linked), with all their links and the evidence of why in ``same_account``.  twitter.com and x.com, www./m./mobile.
-    hosts, letter case, trailing slashes and ?lang= are one profile already (``crawler.social.platforms.identify``)."""
+    hosts, letter case, trailing slashes and ?lang= are one profile already (``foundation.profiles.identify``)."""
     parent: dict[str, str] = {}
 
     def find(k: str) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from analysis.findings import Finding, as_information
 from analysis.graph import ELEMENT_NAMES
-from decay.urls import site_origin, url_id
+from foundation.urls import site_origin, url_id
 
 TWIN_RULES = {
     "links.insecure_own_link": "links",

@@ -39,8 +39,8 @@ def child(db: Path, with_list: bool) -> dict:
     from analysis import cleanup
     from analysis.findings import Finding
     from analysis.links import analyse_links
-    from decay.config import Links, parse_config
-    from decay.schema import insert_sql, open_db
+    from foundation.config import Links, parse_config
+    from foundation.schema import insert_sql, open_db
 
     open_db(db).conn.close()
     cfg = parse_config(tomllib.loads(f"""

@@ -7,7 +7,7 @@ DATASET_DIR (default ../shared/data/dates-dev next to the repository) holds ``ht
 encoding charset_normalizer detects), as htmldate's tests/comparison.py does, and both tools get the
 same input: the HTML only, or with ``--with-url`` also the page URL from gold.json.
 
-- content-decay runs its production path: ``crawler.extract.extract_html`` on the body bytes (the text
+- content-decay runs its production path: ``foundation.reading.page.extract_html`` on the body bytes (the text
   encoded back to UTF-8, 'text/html; charset=utf-8'; every fact of the page, links and texts included, as
   in a crawl) -> ``PageInput`` -> ``page_candidates`` -> ``resolve``; the result is ``published_at`` as
   YYYY-MM-DD.
@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analysis.dates import PageInput, page_candidates, resolve  # noqa: E402
-from crawler.extract import extract_html  # noqa: E402
+from foundation.reading.page import extract_html  # noqa: E402
 
 DEFAULT = REPO.parent / "shared" / "data" / "dates-dev"
 CONTENT_TYPE = "text/html; charset=utf-8"

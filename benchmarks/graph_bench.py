@@ -44,8 +44,8 @@ TARGET_SECONDS, TARGET_MB = 60, 2048
 # --------------------------------------------------------------------------- the synthetic facts
 def generate(path: Path, pages: int, links: int, seed: int = 7) -> None:
     """Write a complete crawl of a synthetic site into a new database at ``path``."""
-    from decay.schema import TABLES_BY_NAME, insert_sql, open_db
-    from decay.urls import url_id
+    from foundation.schema import TABLES_BY_NAME, insert_sql, open_db
+    from foundation.urls import url_id
 
     rnd = random.Random(seed)
     db = open_db(path)
@@ -197,8 +197,8 @@ def child_decay(db: Path) -> dict:
 
     from analysis.findings import write_findings
     from analysis.links import LINK_RULES, analyse_links
-    from decay.config import Links, Site
-    from decay.schema import insert_sql, open_db
+    from foundation.config import Links, Site
+    from foundation.schema import insert_sql, open_db
 
     open_db(db).conn.close()   # the judgments tables (page_graph) exist before the clock starts
     started = time.perf_counter()
@@ -223,7 +223,7 @@ def child_baseline(db: Path) -> dict:
 
     import networkx as nx
 
-    from decay.urls import url_id
+    from foundation.urls import url_id
 
     started = time.perf_counter()
     conn = sqlite3.connect(db)

@@ -18,7 +18,7 @@ import lxml.html
 from bs4 import BeautifulSoup
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract import extract_html
+from foundation.reading.page import extract_html
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "sites" / "flink"
 

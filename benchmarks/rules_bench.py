@@ -83,8 +83,8 @@ def write_rules(folder: Path) -> Path:
 
 
 def generate(path: Path, pages: int, seed: int = 7) -> None:
-    from decay.schema import TABLES_BY_NAME, insert_sql, open_db
-    from decay.urls import url_id
+    from foundation.schema import TABLES_BY_NAME, insert_sql, open_db
+    from foundation.urls import url_id
 
     rnd = random.Random(seed)
     words = _words(rnd)
@@ -197,7 +197,7 @@ def child_decay(db: Path, cfg: Path) -> dict:
     from collections import Counter
 
     from analysis.rules import analyse_rules
-    from decay.config import load_config
+    from foundation.config import load_config
 
     config = load_config(cfg)
     started = time.perf_counter()
@@ -218,9 +218,9 @@ def child_baseline(db: Path, cfg: Path) -> dict:
     from selectolax.lexbor import LexborHTMLParser
 
     from analysis.rules import builtin
-    from analysis.rules.model import compile_rules
+    from foundation.team_rules import compile_rules
     from analysis.rules.page import iter_pages
-    from decay.config import load_config
+    from foundation.config import load_config
 
     config = load_config(cfg)
     ruleset = compile_rules(config)

@@ -4,7 +4,7 @@ Pages are ~20 KB of HTML with 30-80 links each (45 on average), shaped like
 real CMS pages rather than like prose: a header with a mega-menu, a
 breadcrumb, a short article, a grid of teaser cards, a sidebar, a footer with
 link columns, an inline script and style block, JSON-LD, icons.  Calibrated on
-real pages (``../shared/data``, measured with crawler/extract.py): visible
+real pages (``../shared/data``, measured with foundation/reading/page.py): visible
 text is ~8% of the HTML bytes (dates-dev: 7.6%, flink: 8.1%; median) and
 there are 7-14 elements per KB; these pages have ~12% and ~11 per KB.
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.items import NewRequest
-from decay.config import Site
-from decay.urls import SiteScope, netloc_of, url_id
+from foundation.facts import NewRequest
+from foundation.config import Site
+from foundation.urls import SiteScope, netloc_of, url_id
 
 # Links of these kinds are checked for existence (HEAD) instead of downloaded.
 RESOURCE_KINDS = frozenset(("img", "script", "embed", "object", "video", "audio", "source", "track"))

@@ -4,7 +4,7 @@ It runs in the store process (see ``crawler/worker.py``) so that parsing and
 writing use the second core while Scrapy downloads on the first; it can also
 run inside the Scrapy process (``DECAY_WORKER=0``).  Either way it is plain
 Python: give it fetches and bodies, get back rows in the staging file and
-:class:`~crawler.items.NewRequest` objects.
+:class:`~foundation.facts.NewRequest` objects.
 """
 from __future__ import annotations
 
@@ -18,15 +18,16 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.extract import PageFacts, extract_html
+from foundation.reading.page import PageFacts, extract_html
 from crawler.feeds import parse_feed
 from crawler.frontier import EXTERNAL_CHECK_KINDS, PRIORITY_EXTERNAL, Frontier, SiteFrontier, fetch_kind
-from crawler.items import Fetch, NewRequest
+from foundation.facts import Fetch, NewRequest
 from crawler.store import MainDatabase, Staging, staging_path, utcnow
-from decay.config import Config
-from decay.schema import TABLES_BY_NAME
-from decay.testing import PAUSE_AT, pause_point
-from decay.urls import invalid_host, netloc_of, normalize, resolve, url_id
+from foundation.config import Config
+from foundation.schema import TABLES_BY_NAME
+from foundation.testing import PAUSE_AT, pause_point
+from foundation.urls import invalid_host, netloc_of, normalize, resolve, url_id
+from crawler.revalidate import Candidate
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024   # the sitemap protocol's own limit, uncompressed
 MAX_ROBOTS_CHARS = 500_000
@@ -360,7 +361,6 @@ class Recorder:
         In the order of their depth in the last crawl, so that answers come roughly in the order the
         pages are discovered again.
         """
-        from crawler.revalidate import Candidate
 
         if not self.config.crawl.revalidation_pass:
             self._known = {}
@@ -520,7 +520,7 @@ class Recorder:
     def page(self, f: Fetch, body: bytes) -> list[NewRequest]:
         """A full answer to a page request: record it, and return the links worth following."""
         if PAUSE_AT == "crawl" and self.frontier.fetched >= 3:
-            pause_point("crawl")  # test-only (decay/testing.py): killed in the middle of a crawl
+            pause_point("crawl")  # test-only (foundation/testing.py): killed in the middle of a crawl
         if f.status == 304:
             try:
                 return self.not_modified_page(f)

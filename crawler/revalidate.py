@@ -32,7 +32,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from decay.times import utcnow
+from foundation.times import utcnow
+from crawler.settings import DEFAULT_REQUEST_HEADERS
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ class PassSettings:
 
     @classmethod
     def from_config(cls, config) -> "PassSettings":
-        from crawler.settings import DEFAULT_REQUEST_HEADERS
         from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
 
         c = config.crawl

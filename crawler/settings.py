@@ -9,7 +9,7 @@ middleware), and never sends cookies.  See benchmarks/ for what this buys.
 """
 from __future__ import annotations
 
-from decay.config import Config
+from foundation.config import Config
 
 BOT_NAME = "content-decay"
 SPIDER_MODULES = ["crawler.spiders"]

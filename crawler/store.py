@@ -19,10 +19,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from decay.schema import TABLES, TABLES_BY_NAME, busy_timeout, insert_sql, open_db
-from decay.times import parse_iso, pid_alive, utcnow  # noqa: F401  (imported from here too)
+from foundation.schema import TABLES, TABLES_BY_NAME, busy_timeout, insert_sql, open_db
+from foundation.times import parse_iso, pid_alive, utcnow  # noqa: F401  (imported from here too)
 
 import sqlite_utils
+from crawler.changes import record_page_changes
+from foundation import __version__
+from foundation.config import parse_duration
+from foundation.testing import pause_point
 
 FLUSH_ROWS = 5_000
 FLUSH_SECONDS = 2.0
@@ -195,7 +199,6 @@ class MainDatabase:
         is full every N days, not N+1), or the last crawl was made by another version of content-decay
         (which may extract facts differently).
         """
-        from decay.config import parse_duration
 
         days = parse_duration(every) or 0
         now = datetime.now(timezone.utc)
@@ -295,8 +298,6 @@ class MainDatabase:
 
     def merge(self, staging: Path, crawl_id: int, sites: list[str], site_rows: list[dict], crawl_values: dict) -> None:
         """Move the facts of the sites that completed from the staging file into the main database, atomically."""
-        from decay.history import record_page_changes
-        from decay.testing import pause_point
 
         conn = self.db.conn
         if getattr(self, "_reader", None) is not None:
@@ -402,6 +403,5 @@ def _indexes_rebuilt_if_large(conn: sqlite3.Connection, table, count_new_sql: st
 
 
 def _version() -> str:
-    from decay import __version__
 
     return __version__

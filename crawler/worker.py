@@ -25,6 +25,9 @@ import subprocess
 import sys
 import traceback
 from typing import Any, Callable
+from crawler.recorder import Recorder
+from crawler.store import OwnerGone
+from foundation.times import utcnow
 
 logger = logging.getLogger(__name__)
 _LEN = struct.Struct("!I")
@@ -46,8 +49,6 @@ def serve(sock: socket.socket, parent: int | None = None) -> None:
     """
     import threading
 
-    from crawler.recorder import Recorder
-    from crawler.store import OwnerGone
 
     # Scrapy's sitemap reader imports most of Scrapy (0.3 s): import it while the crawl has other things to do
     threading.Thread(target=_import_quietly, args=("scrapy.utils.sitemap",), daemon=True).start()
@@ -127,7 +128,6 @@ def _finish(recorder, args: tuple, errors: list[str]) -> dict:
 
 def _mark(recorder, status: str, reason: str) -> None:
     """Record the end of the crawl in its crawls row, if the database lets us (else the next command marks it)."""
-    from decay.times import utcnow
 
     if recorder is None:
         return
@@ -293,7 +293,6 @@ class InProcessStore:
 
     async def call(self, method: str, *args: Any) -> Any:
         if method == "init":
-            from crawler.recorder import Recorder
 
             self.recorder = Recorder(*args)
             return self.recorder.crawl_id

@@ -6,7 +6,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from decay.config import Config, load_config
+from foundation.config import Config, load_config
+from crawler.spiders.site import SiteSpider
+from crawler.spiders.social import SocialSpider
+from analysis.runner import analyse as run
+from analysis.impact import removal_impact
+from decay.export import cleanup_rows
+from analysis.rules import tool
+from crawler.store import staging_path
+from foundation.times import utcnow
 
 # Exit statuses of `decay crawl` (documented in the README).
 EXIT_OK = 0
@@ -37,7 +45,6 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from crawler.spiders.site import SiteSpider
 
     s = Settings()
     s.setmodule("crawler.settings", priority="project")
@@ -57,7 +64,6 @@ def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list
         d = process.crawl(crawler, config=str(cfg.path), db=str(db) if db else None, sites=",".join(sites) if sites else None,
                           full=full)
     if social:
-        from crawler.spiders.social import SocialSpider
 
         social_crawler = process.create_crawler(SocialSpider)
         run = lambda: process.crawl(social_crawler, config=str(cfg.path), db=str(db) if db else None)  # noqa: E731
@@ -189,8 +195,6 @@ class _StopDeadline:
         import os
         import sqlite3
 
-        from crawler.store import staging_path
-        from decay.times import utcnow
 
         for c in self.crawlers:
             crawl_id = getattr(getattr(c, "spider", None), "crawl_id", None)
@@ -230,7 +234,6 @@ def analyse(config: str | Path | Config, db: str | Path | None = None, now: str 
     ``now`` (a date, "YYYY-MM-DD") is the day to judge against; default today.  Re-runnable: it reads
     only facts, and replaces only judgments (findings keep their ids, first-seen dates and history).
     """
-    from analysis.runner import analyse as run
 
     cfg = _config(config)
     if isinstance(now, str):
@@ -288,7 +291,6 @@ def impact(urls: list[str], db: str | Path | None = None, config: str | Path | C
     import dataclasses
     import sqlite3
 
-    from analysis.impact import removal_impact
 
     if not urls:
         raise ValueError("give at least one URL to remove")
@@ -339,7 +341,6 @@ def format_impact(report: dict, shown: int = 20) -> str:
 
 def top_cleanup(db: str | Path, limit: int = 10, owner: str | None = None) -> list[dict]:
     """The top of this morning's cleanup list (visible items, by rank)."""
-    from decay.export import cleanup_rows
 
     return cleanup_rows(Path(db), owner=owner)[:limit]
 
@@ -385,7 +386,6 @@ def serve_command(config_path: str | Path | None = None, db: str | Path | None =
 def rules_check(config: str | Path | Config) -> dict:
     """Validate every rule of the configuration and its rule files; returns the rules counted and every problem
     (bad regular expression, unknown kind, missing file, duplicate id, a pattern that backtracks catastrophically)."""
-    from analysis.rules import tool
 
     cfg = config if isinstance(config, Config) else load_config(config, check_rules=False)
     return tool.check(cfg)
@@ -394,7 +394,6 @@ def rules_check(config: str | Path | Config) -> dict:
 def rules_test(rule_id: str, target: str, config: str | Path | Config, url: str | None = None) -> dict:
     """What one rule or built-in check finds on one page (a local HTML file, or a URL fetched now); no crawl, no database.
     ``url``: the URL to judge the page as (include/exclude, mixed content), default the file's or the fetched URL."""
-    from analysis.rules import tool
 
     return tool.test(_config(config), rule_id, target, url=url)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from decay import __version__
-from decay.config import ConfigError
+from foundation.config import ConfigError
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -167,7 +167,7 @@ def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json:
 def check(config: Path) -> None:
     """Check a configuration file without crawling: unknown keys, wrong types, missing values, bad URLs and patterns,
     and an [output] database path that is not a content-decay database (or cannot be written)."""
-    from decay.dbfile import DatabaseFileError, check_db_path
+    from foundation.dbfile import DatabaseFileError, check_db_path
 
     cfg = _load(config)
     try:
@@ -220,7 +220,7 @@ def _config_of_db(db: Path):
     import json
     import sqlite3
 
-    from decay.config import Config, Crawl, Organisation, Output, Site, load_config
+    from foundation.config import Config, Crawl, Organisation, Output, Site, load_config
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -243,7 +243,7 @@ def _config_of_db(db: Path):
 
 
 def _db_path(db: Path | None, config: Path | None, write: bool = True) -> Path:
-    from decay.dbfile import DatabaseFileError, check_db_path
+    from foundation.dbfile import DatabaseFileError, check_db_path
 
     if db is None and config is None:
         fail("give the database (--db PATH) or the configuration (--config FILE)")
@@ -266,7 +266,7 @@ class _run_lock:
         self.lock = None
 
     def __enter__(self):
-        from decay.dbfile import DatabaseFileError, check_db_path
+        from foundation.dbfile import DatabaseFileError, check_db_path
         from decay.lock import LockHeld, RunLock
         from decay.nightly import EXIT_LOCKED
 
@@ -514,8 +514,8 @@ def prune(keep: str, config: Path | None, db: Path | None, dry_run: bool, vacuum
     decisions), never triage.  Takes the nightly lock (exit 4 if a run holds
     it).
     """
-    from decay.config import parse_duration
-    from decay.history import prune as prune_db
+    from foundation.config import parse_duration
+    from decay.prune import prune as prune_db
     from decay.lock import LockHeld, RunLock
     from decay.nightly import EXIT_LOCKED, summary_dir_of
 
@@ -609,7 +609,7 @@ def rules_test(rule_id: str, target: str, config: Path, url: str | None, as_json
 
 
 def _load(config: Path):
-    from decay.config import load_config
+    from foundation.config import load_config
 
     try:
         return load_config(config)
@@ -623,14 +623,14 @@ def main() -> None:
     except ConfigError as e:  # raised below a command: same clear message, no traceback
         fail(str(e))
     except Exception as e:  # noqa: BLE001
-        from decay.dbfile import DatabaseFileError
+        from foundation.dbfile import DatabaseFileError
 
         if isinstance(e, DatabaseFileError):   # raised by open_db below a command: exit 2, nothing written
             fail(str(e))
         import sqlite3
 
         if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-            from decay.schema import busy_timeout
+            from foundation.schema import busy_timeout
 
             fail(f"the database is locked by another program (waited {busy_timeout():.0f} s, DECAY_BUSY_TIMEOUT); "
                  "nothing was changed; try again when it is free", 1)

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from foundation import config, schema
 
 
 def reference(what: str) -> str:
     if what == "schema":
-        from decay.schema import reference_markdown
-    elif what == "config":
-        from decay.config import reference_markdown
-    else:
-        raise ValueError(f"no reference named {what!r}")
-    return reference_markdown()
+        return schema.reference_markdown()
+    if what == "config":
+        return config.reference_markdown()
+    raise ValueError(f"no reference named {what!r}")
 
 
 def markers(what: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from decay.schema import open_db
+from foundation.schema import open_db
 
 CLEANUP_COLUMNS = ["rank", "id", "action", "subject_url", "title", "owner", "why", "todo", "target_url", "status",
                    "score", "severity", "category", "site", "section", "links_that_break", "pages_orphaned",

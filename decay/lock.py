@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from decay.times import pid_alive, utcnow
+from foundation.times import pid_alive, utcnow
 
 
 class LockHeld(RuntimeError):

@@ -33,10 +33,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from decay.config import Config, load_config, parse_duration
+from foundation.config import Config, load_config, parse_duration
 from decay.lock import LockHeld, RunLock
-from decay.testing import pause_point
-from decay.times import utcnow
+from foundation.testing import pause_point
+from foundation.times import utcnow
+from crawler.store import pid_alive
+from decay import api
+from foundation.dbfile import check_db_path
+from foundation.schema import open_db
+from crawler.store import mark_dead_crawls, remove_stale_staging
+from decay.prune import prune as prune_db
 
 EXIT_OK = 0
 EXIT_ALERTS = 1
@@ -76,7 +82,6 @@ def mark_dead_runs(conn: sqlite3.Connection) -> list[int]:
     Called with the lock held, so no other nightly run is alive; the pid check also spares an analysis
     someone runs by hand (decay analyse) at the same moment.
     """
-    from crawler.store import pid_alive
 
     dead_runs = [rid for rid, pid in conn.execute("SELECT id, pid FROM runs WHERE status = 'running'") if not pid_alive(pid)]
     dead_analyses = [aid for aid, pid in conn.execute("SELECT id, pid FROM analyses WHERE status = 'running'")
@@ -328,9 +333,6 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
 
     The summary's ``exit_code`` is what `decay nightly` exits with (see the module's docstring).
     """
-    from decay import api
-    from decay.dbfile import check_db_path
-    from decay.schema import open_db
 
     started = time.monotonic()
     cfg = config if isinstance(config, Config) else load_config(config)
@@ -360,7 +362,6 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
             _log(f"took over the lock left by pid {lock.stale.get('pid')} (started {lock.stale.get('started_at')}), "
                  "which ended without releasing it")
         conn = open_db(db_path, mark_dead=False).conn   # marked below, and said in the log
-        from crawler.store import mark_dead_crawls, remove_stale_staging
         import sqlite_utils
 
         database = sqlite_utils.Database(conn)
@@ -456,7 +457,6 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
                 conn.execute("UPDATE runs SET webhook = ? WHERE id = ?", [result, run_id])
         if prune and cfg.nightly.keep:
             try:
-                from decay.history import prune as prune_db
 
                 conn.close()
                 conn = None

@@ -1,7 +1,7 @@
 """`decay serve`: datasette on the database, configured for the team.
 
 Everything datasette needs is generated from the code: table and column descriptions come from the
-schema declaration (decay/schema.py), the triage queries run the same statement as ``decay triage``
+schema declaration (foundation/schema.py), the triage queries run the same statement as ``decay triage``
 (decay/triage.py), and the charts are datasette-dashboards definitions.  Pinned to the datasette 0.65
 line, whose metadata file holds canned queries, permissions and plugin settings (the 1.0 alphas move
 them to a separate configuration file).
@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from decay.config import Config
-from decay.schema import TABLES, TRIAGE_STATES, VIEWS
+from foundation.config import Config
+from foundation.schema import TABLES, TRIAGE_STATES, VIEWS
 from decay.triage import record_sql
 
 LIST_COLUMNS = ("rank, action, subject_url, {decide}, owner, why, todo, target_url, title, status, score, severity, "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import socket
 import sys
+from decay.serve import PLUGINS
 
 
 def _option(args: list[str], name: str, default: str) -> str:
@@ -32,7 +33,6 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     from datasette.plugins import pm
 
-    from decay.serve import PLUGINS
 
     for name in PLUGINS:
         if pm.get_plugin(name) is None:

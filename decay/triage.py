@@ -5,7 +5,7 @@ and datasette runs the very same SQL as a writable canned query with the signed-
 (``:_actor_id``) and the time (``:_now_datetime_utc``).  It stores, beside the state, the item's
 evidence at that moment (``cleanup.material``: its findings and their evidence hashes, and its
 action), which is how a dismissal knows later whether anything new has appeared.  The database's
-triggers (decay/schema.py) check the state and log every change in ``triage_log``.
+triggers (foundation/schema.py) check the state and log every change in ``triage_log``.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sqlite3
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from decay.schema import TRIAGE_STATES, open_db
+from foundation.schema import TRIAGE_STATES, open_db
 
 RECORD_SQL = """INSERT INTO triage (id, item, state, snooze_until, note, who, updated_at, action, material, subject_url)
 SELECT x.id, x.item, {state}, {until}, nullif(:note, ''), :_actor_id, :_now_datetime_utc, x.action, x.material, x.subject_url

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from decay.localserver import Route
-from decay.schema import open_db
-from decay.times import pid_alive
+from foundation.schema import open_db
+from foundation.times import pid_alive
 from tests.conftest import DECAY, crawl, query, run_decay, write_config
 from tests.test_interrupt import N, first_crawl, slow_site, start_second_crawl, titles  # noqa: F401 (fixture)
 

@@ -15,7 +15,7 @@ from analysis.cleanup import SiteFacts, build, decide, findings_weight, importan
 from analysis.findings import Finding
 from analysis.impact import RemovedPage, Suggestion
 from analysis.owners import Owners
-from decay.config import Owner, parse_config
+from foundation.config import Owner, parse_config
 
 PROD = "https://www.org.example"
 
@@ -225,7 +225,7 @@ traffic_file = "traffic.csv"
     ('[[serve.users]]\nname = "alice"\npassword_hash = "hunter2"', "serve.users[0].password_hash", "never write the password"),
 ])
 def test_config_errors_name_the_key_and_the_fix(tmp_path, body, key, words):
-    from decay.config import ConfigError, load_config
+    from foundation.config import ConfigError, load_config
 
     path = tmp_path / "org.toml"
     path.write_text(f'[organisation]\nname = "Org"\n[[sites]]\nname = "main"\nstart_urls = ["{PROD}/"]\n{body}\n')

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from decay.config import ConfigError, load_config, reference_markdown
+from foundation.config import ConfigError, load_config, reference_markdown
 from tests.conftest import run_decay, write_config
 
 GOOD = """

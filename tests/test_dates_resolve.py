@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from analysis.dates import PageInput, learn_site_trust, page_candidates, resolve
-from crawler.extract import extract_html
-from crawler.items import DateSignal as S
+from foundation.reading.page import extract_html
+from foundation.facts import DateSignal as S
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 DEPLOY = "Fri, 20 Nov 2026 09:00:00 GMT"

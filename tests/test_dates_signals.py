@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from analysis.dates import PageInput, page_candidates, resolve
-from crawler.extract import MAX_SIGNALS, extract_html
-from crawler.items import DateSignal
+from foundation.reading.page import MAX_SIGNALS, extract_html
+from foundation.facts import DateSignal
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 CT = "text/html; charset=utf-8"

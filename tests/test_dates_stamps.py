@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from analysis.dates import PageInput, learn_site_trust, page_candidates, resolve
-from crawler.items import DateSignal as S
+from foundation.facts import DateSignal as S
 from decay import api
 from tests.conftest import crawl, query, write_config
 

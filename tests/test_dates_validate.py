@@ -10,8 +10,8 @@ import pytest
 from analysis.dates import PageInput, learn_site_trust, page_candidates, parse_date, resolve
 from analysis.dates.candidates import MAX_EXTERNAL, MAX_SIGNAL_CANDIDATES
 from analysis.dates.parse import MAX_CHARS, parse_date_local
-from crawler.extract import MAX_SIGNALS, extract_html
-from crawler.items import DateSignal
+from foundation.reading.page import MAX_SIGNALS, extract_html
+from foundation.facts import DateSignal
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 HTTP_NOW = "Tue, 24 Nov 2026 12:00:30 GMT"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from analysis.links import analyse_links
-from decay.config import ConfigError, Links, Site, parse_config
-from decay.schema import TABLES_BY_NAME, insert_sql, open_db
-from decay.urls import url_id
+from foundation.config import ConfigError, Links, Site, parse_config
+from foundation.schema import TABLES_BY_NAME, insert_sql, open_db
+from foundation.urls import url_id
 
 SITE = "https://www.facts.example"
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)

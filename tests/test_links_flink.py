@@ -31,7 +31,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 from analysis.links import analyse_links
-from decay.config import Links, Site
+from foundation.config import Links, Site
 from decay.localserver import status
 from tests.conftest import crawl, flink_config, needs_shared, query
 from tests.test_crawl_flink import canon

@@ -22,9 +22,9 @@ import pytest
 from analysis.links import analyse_links
 from analysis.pages import latest_complete_crawl
 from decay import api
-from decay.config import Links, load_config
+from foundation.config import Links, load_config
 from decay.localserver import LocalSite, redirect, status
-from decay.urls import url_id
+from foundation.urls import url_id
 from tests.conftest import crawl, query, write_config
 
 PROD = "https://www.precision.example"

@@ -22,10 +22,10 @@ from analysis.graph import load_site_graph
 from analysis.links import LINK_RULES, analyse_links
 from analysis.pages import latest_complete_crawl
 from decay import api
-from decay.config import Links, load_config
+from foundation.config import Links, load_config
 from decay.localserver import LocalSite, redirect, status
-from decay.schema import TABLES_BY_NAME
-from decay.urls import url_id
+from foundation.schema import TABLES_BY_NAME
+from foundation.urls import url_id
 from tests.conftest import crawl, query, run_decay, write_config
 
 PROD = "https://www.links.example"

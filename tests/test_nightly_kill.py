@@ -1,7 +1,7 @@
 """A `decay nightly` killed at any moment leaves the last complete run's results and every triage decision intact.
 
 A first run completes; the site then changes, and a second run is stopped at a known point (the test-only
-hook DECAY_TEST_PAUSE_AT in decay/testing.py makes it wait there): during the crawl, inside the crawl's
+hook DECAY_TEST_PAUSE_AT in foundation/testing.py makes it wait there): during the crawl, inside the crawl's
 merge transaction, after the analysis computed its judgments, inside the analysis' write transaction, and
 before the run's history is recorded.  It is killed with SIGKILL (every process of the run at once), or
 stopped with SIGTERM.  Each time: PRAGMA integrity_check passes, the first run's findings, cleanup list,

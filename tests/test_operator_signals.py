@@ -51,7 +51,7 @@ def pages(n: int) -> dict:
 
 
 def start_stuck(args: list[str], tmp_path) -> tuple[subprocess.Popen, Path]:
-    """Start a command whose store process freezes in the middle of the crawl (decay/testing.py), and wait for it."""
+    """Start a command whose store process freezes in the middle of the crawl (foundation/testing.py), and wait for it."""
     marker = tmp_path / "paused"
     env = {**os.environ, "DECAY_TEST_PAUSE_AT": "crawl", "DECAY_TEST_PAUSE_FILE": str(marker),
            "DECAY_STOP_TIMEOUT": str(STOP)}

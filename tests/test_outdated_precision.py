@@ -12,8 +12,8 @@ import pytest
 from analysis import outdated
 from analysis.dates import PageInput, page_candidates, resolve
 from analysis.pages import Page
-from crawler.items import DateSignal as S
-from decay.config import Outdated
+from foundation.facts import DateSignal as S
+from foundation.config import Outdated
 
 NOW = datetime(2024, 10, 18, tzinfo=timezone.utc)
 LISTED = ("high", "medium", "low")   # severities that make list items; "info" does not

@@ -205,7 +205,7 @@ def test_answers_in_any_order_give_the_depths_of_a_breadth_first_crawl(pass_site
     """The recorder settles answered pages in discovery order, waiting for late answers, so a shortcut answered
     last still decides the depths below it (d1 via l1_0, then e1), not the longer route answered first."""
     from crawler.recorder import Recorder
-    from decay.config import load_config
+    from foundation.config import load_config
 
     root, paths, make, db = pass_site
     write(root, "d1.html", page("Deep 1", ["e1.html"]))

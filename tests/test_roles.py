@@ -11,9 +11,9 @@ import pytest
 from analysis.dates import PageInput
 from analysis.pages import Page
 from analysis.roles import assign_roles
-from crawler.items import DateSignal
-from decay.schema import open_db
-from decay.urls import url_id
+from foundation.facts import DateSignal
+from foundation.schema import open_db
+from foundation.urls import url_id
 
 SITE = "https://www.example.org"
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -7,9 +7,9 @@ import pytest
 
 from analysis.rules.advisories import affected, from_banners, from_generator, from_script_url, table
 from analysis.rules.engine import Engine
-from analysis.rules.model import RuleSet, compile_rules
+from foundation.team_rules import RuleSet, compile_rules
 from analysis.rules.page import page_from_html
-from decay.config import Checks, load_config
+from foundation.config import Checks, load_config
 from tests.conftest import write_config
 
 

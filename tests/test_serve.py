@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from decay import serve as sv
-from decay.config import load_config
+from foundation.config import load_config
 from tests.conftest import DECAY, query, run_decay, write_config
 
 REPO = Path(__file__).resolve().parents[1]

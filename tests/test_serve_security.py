@@ -18,7 +18,7 @@ from http.cookiejar import CookieJar
 import pytest
 
 from decay import serve as sv
-from decay.config import load_config
+from foundation.config import load_config
 from decay.serve_guard import Throttle
 from tests.conftest import DECAY, query, run_decay, write_config
 

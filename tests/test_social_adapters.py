@@ -9,7 +9,7 @@ import pytest
 from crawler.social import check
 from crawler.social.base import Answer
 from crawler.social.feed import read_feed
-from crawler.social.platforms import from_config, from_handle, identify
+from foundation.profiles import from_config, from_handle, identify
 from tests.conftest import needs_shared
 from tests.social_helpers import drive, fixture, iso, newest_atom_date, newest_rss_date
 

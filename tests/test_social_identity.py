@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from crawler.social import check
-from crawler.social.base import Answer, network_error
-from crawler.social.platforms import identify
+from crawler.social.base import Answer
+from foundation.failures import network_error
+from foundation.profiles import identify
 from decay.localserver import LocalSite, Route, raw, status
 from tests.conftest import crawl, needs_shared, query, run_decay, write_config
 from tests.social_helpers import drive, fixture

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract_html
+from foundation.reading.page import extract_html
 from crawler.frontier import fetch_kind
-from crawler.social.platforms import from_config, from_handle, identify, map_base, unmap_base
-from decay.config import ConfigError, load_config
+from foundation.profiles import from_config, from_handle, identify, map_base, unmap_base
+from foundation.config import ConfigError, load_config
 from tests.conftest import write_config
 
 SAME = [

@@ -15,7 +15,7 @@ import pytest
 
 from decay import api
 from decay.localserver import LocalSite, redirect
-from decay.urls import SiteScope, url_id
+from foundation.urls import SiteScope, url_id
 from tests.conftest import crawl, query, write_config
 
 PROD = "https://www.twins.example"

@@ -3,7 +3,7 @@
 `re:` patterns in include/exclude, owners, protected, sections, roles and rule include/exclude used to run
 through Python's ``re`` with no limit: ``exclude = ["re:/(\\w+-?)+/print/"]`` and one link to
 ``/aaaa…a!`` kept the crawl's store process at 100% CPU for good, and ``decay check`` said ok.
-Now every URL pattern runs under a time limit per URL (decay.timed_regex, the engine the pattern rules
+Now every URL pattern runs under a time limit per URL (foundation.timed_regex, the engine the pattern rules
 use), a URL on which a pattern runs out of time is treated safely and recorded, and ``decay check``
 refuses a pattern that runs out of time on hostile URLs made of its own characters.
 """
@@ -17,7 +17,7 @@ import time
 import pytest
 
 from decay.localserver import LocalSite
-from decay.urls import SiteScope, compile_patterns, url_pattern_problem
+from foundation.urls import SiteScope, compile_patterns, url_pattern_problem
 from tests.conftest import crawl, query, run_decay, write_config
 
 EVIL = r"re:/(\w+-?)+/print/"
@@ -44,7 +44,7 @@ def _in_child(code: str, timeout: float = 30) -> dict:
 def test_the_evil_pattern_on_the_evil_url_returns_within_a_second():
     out = _in_child(f"""
 import json, time
-from decay.urls import compile_patterns
+from foundation.urls import compile_patterns
 m = compile_patterns([{EVIL!r}])
 t0 = time.monotonic()
 short = m.check({EVIL_URL!r})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from decay.urls import SiteScope, compile_patterns, invalid_host, normalize, origin_of, resolve, url_id
+from foundation.urls import SiteScope, compile_patterns, invalid_host, normalize, origin_of, resolve, url_id
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -1,6 +1,6 @@
 """When was each page really published and last updated?
 
-Extractors find (the crawl records raw date signals: ``crawler/extract.py``), validators judge,
+Extractors find (the crawl records raw date signals: ``foundation/reading/page.py``), validators judge,
 a resolver decides: the split htmldate uses, with every rejected candidate kept with its reason.
 
     cands = page_candidates(page, now=now, trust=trust)   # parse.py, roles.py, validate.py

@@ -38,7 +38,7 @@ class PageInput:
 
     url: str
     fetched_at: datetime    # when the crawl fetched it (UTC)
-    signals: list           # crawler.items.DateSignal objects (source, name, value, context) from the date_signals table
+    signals: list           # foundation.facts.DateSignal objects (source, name, value, context) from the date_signals table
     last_modified: str | None = None   # raw HTTP header
     server_date: str | None = None     # raw HTTP Date header
     sitemap_lastmods: list[str] = field(default_factory=list)   # raw <lastmod> of every sitemap entry listing this URL

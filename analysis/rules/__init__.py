@@ -15,9 +15,9 @@ import sqlite3
 
 from analysis.rules.builtin import BUILTIN
 from analysis.rules.engine import FAILED, RulesResult, run_site
-from analysis.rules.model import PREFIX, compile_rules
-from decay.config import Config
-from decay.urls import SiteScope
+from foundation.team_rules import PREFIX, compile_rules
+from foundation.config import Config
+from foundation.urls import SiteScope
 
 __all__ = ["analyse_rules", "rule_ids", "BUILTIN", "FAILED", "PREFIX"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from analysis.findings import SEVERITIES
+from foundation.catalog import SEVERITIES
 from analysis.rules.advisories import NAMES, affected, from_banners, from_generator, from_script_url
 from analysis.rules.page import PageData
 from analysis.rules.text import Hit
-from decay.urls import resolve
+from foundation.urls import resolve
 
 TECH, FORM, MIXED, OPENER = "checks.outdated_technology", "checks.insecure_form", "checks.mixed_content", "checks.new_window_opener"
 BUILTIN = {TECH: "outdated_technology", FORM: "insecure_forms", MIXED: "mixed_content", OPENER: "new_window_opener"}

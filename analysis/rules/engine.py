@@ -21,7 +21,7 @@ from typing import Any
 
 from analysis.findings import Finding
 from analysis.rules import builtin
-from analysis.rules.model import TEMPLATE, CompiledRule, RuleSet
+from foundation.team_rules import TEMPLATE, CompiledRule, RuleSet
 from analysis.rules.page import PageData, iter_pages
 from analysis.rules.text import MAX_HITS, Hit, Joined, TermIndex, context, search_pattern
 

@@ -12,8 +12,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from crawler.extract import _Regions, decode, extract_html
-from decay.urls import normalize, resolve
+from foundation.reading.page import Regions, decode, extract_html
+from foundation.urls import normalize, resolve
 
 # links.position -> the region names of rules
 POSITION = {"main": "content", "body": "content", "nav": "nav", "header": "header", "aside": "aside",
@@ -68,7 +68,7 @@ class PageData:
     def element_position(self, node) -> str:
         regions = getattr(self, "_regions", None)
         if regions is None:
-            regions = self._regions = _Regions(self.tree())
+            regions = self._regions = Regions(self.tree())
         return POSITION.get(regions.region(node), "content")
 
     def split_code(self) -> bool:

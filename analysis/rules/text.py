@@ -19,7 +19,7 @@ from typing import Any
 
 import ahocorasick
 
-from analysis.rules.model import Term
+from foundation.team_rules import Term
 
 CONTEXT = 80          # characters of surroundings quoted either side of a match
 MAX_HITS = 500        # hits kept per rule and page (the count goes on)

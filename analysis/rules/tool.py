@@ -8,9 +8,9 @@ from typing import Any
 
 from analysis.rules import builtin
 from analysis.rules.engine import Engine, Reporter
-from analysis.rules.model import RuleSet, _compile_one, check_rules, compile_rules, load_rules, probe_pattern
+from foundation.team_rules import RuleSet, compile_one, check_rules, compile_rules, load_rules, probe_pattern
 from analysis.rules.page import page_from_html
-from decay.config import Config
+from foundation.config import Config
 
 
 def check(config: Config) -> dict[str, Any]:
@@ -19,7 +19,7 @@ def check(config: Config) -> dict[str, Any]:
     rules, _ = load_rules(config)
     for rule, source, label in rules:
         if rule.kind == "pattern":
-            c, errs = _compile_one(rule, source, label)
+            c, errs = compile_one(rule, source, label)
             if c is not None and c.pattern is not None:
                 warn = probe_pattern(c.pattern, rule.pattern)
                 if warn:

@@ -18,7 +18,7 @@ from crawler.social.bluesky import check_bluesky
 from crawler.social.closed import check_closed
 from crawler.social.feed import check_feed
 from crawler.social.mastodon import check_mastodon
-from crawler.social.platforms import CLOSED_PLATFORMS, ProfileRef
+from foundation.profiles import CLOSED_PLATFORMS, ProfileRef
 from crawler.social.youtube import check_youtube
 
 ADAPTERS = {

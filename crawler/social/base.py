@@ -25,7 +25,7 @@ from typing import Generator
 
 from selectolax.lexbor import LexborHTMLParser
 
-from decay.times import to_iso
+from foundation.times import to_iso
 
 STATUSES = ("alive", "missing", "suspended", "unknown")
 RECENT_DAYS = 90          # "posts in the last 90 days"
@@ -128,19 +128,6 @@ def same_account(result: CheckResult, url: str, how: str) -> None:
     in the evidence (``{"same_as": url, "how": ...}``); the analysis treats every URL of one account as one profile."""
     result.same_as = url
     result.evidence.append({"same_as": url, "how": how})
-
-
-# What an answer says when the crawler reached nobody (``describe_failure`` in crawler/spiders/site.py): the host name
-# did not resolve, nothing answered the connection, or no route.  A 404, a 410 or a suspended page is an answer, not this.
-NETWORK_ERRORS = ("dns lookup failed", "connection refused", "cannot connect", "timeout: no answer", "no route to host",
-                  "network is unreachable", "could not contact dns servers", "dnslookuperror", "cannotresolvehosterror",
-                  "unknownhosterror", "norouteerror", "connectionrefusederror", "tcptimedouterror")
-
-
-def network_error(answer: str | None) -> bool:
-    """Did this answer (an ``Answer.describe()`` text, as recorded in the evidence) fail before any server answered?"""
-    a = (answer or "").strip().lower()
-    return bool(a) and not a.startswith("http ") and any(e in a for e in NETWORK_ERRORS)
 
 
 def excerpt(text: str | None, words: int = EXCERPT_WORDS) -> str | None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from crawler.social.base import ask, Ask, Check, CheckResult, plausible, same_account, summarise_posts
-from crawler.social.feed import _iso_date
+from crawler.social.feed import iso_date
 
 API = "https://public.api.bsky.app"
 FEED_LIMIT = 100
@@ -69,7 +69,7 @@ def check_bluesky(profile, now: datetime, keep: int) -> Check:
     own = [it["post"] for it in items if not it.get("reason") and (it["post"].get("author") or {}).get("did") in (None, did)]
     for post in own:
         rec = post.get("record") or {}
-        d = plausible(_iso_date(rec.get("createdAt")), now) or plausible(_iso_date(post.get("indexedAt")), now)
+        d = plausible(iso_date(rec.get("createdAt")), now) or plausible(iso_date(post.get("indexedAt")), now)
         if d is None:
             continue
         rkey = str(post.get("uri", "")).rsplit("/", 1)[-1]

@@ -41,7 +41,7 @@ def _from_struct(t) -> datetime | None:
         return None
 
 
-def _iso_date(s) -> datetime | None:
+def iso_date(s) -> datetime | None:
     if not isinstance(s, str) or not s.strip():
         return None
     try:
@@ -94,7 +94,7 @@ def _json_feed(data: dict, now: datetime) -> FeedRead:
         if not isinstance(it, dict):
             continue
         r.total += 1
-        date = plausible(_iso_date(it.get("date_published")) or _iso_date(it.get("date_modified")), now)
+        date = plausible(iso_date(it.get("date_published")) or iso_date(it.get("date_modified")), now)
         if date is None:
             r.undated += 1
             continue

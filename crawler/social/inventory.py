@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from crawler.social.platforms import ProfileRef, from_config, identify
+from foundation.profiles import ProfileRef, from_config, identify
 
 LINK_KINDS = ("a", "area", "link", "sameas")   # sameas: JSON-LD sameAs values, recorded by the crawl as links
 

@@ -19,6 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.social.base import ask, Ask, Check, CheckResult, excerpt, finish, plausible
 from crawler.social.feed import FEED_TYPES, apply_feed, read_feed
+from crawler.social.feed import iso_date
 
 def _links(html: str | None) -> list[str]:
     """The web links of an HTML fragment of the API (a bio, a profile field), entities decoded."""
@@ -97,6 +98,5 @@ def check_mastodon(profile, now: datetime, keep: int) -> Check:
 
 
 def _day(s) -> datetime | None:
-    from crawler.social.feed import _iso_date
 
-    return _iso_date(s) if isinstance(s, str) else None
+    return iso_date(s) if isinstance(s, str) else None

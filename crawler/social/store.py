@@ -15,7 +15,8 @@ from pathlib import Path
 from crawler.social.base import CheckResult
 from crawler.social.inventory import Inventory
 from crawler.store import pid_alive, utcnow
-from decay.schema import insert_sql, open_db
+from foundation.schema import insert_sql, open_db
+from foundation import __version__
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
@@ -33,7 +34,6 @@ def mark_dead(conn: sqlite3.Connection) -> None:
 
 
 def begin(conn: sqlite3.Connection, pid: int) -> int:
-    from decay import __version__
 
     mark_dead(conn)
     with conn:

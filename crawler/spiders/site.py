@@ -22,11 +22,13 @@ from pathlib import Path
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload, UsageError
-from crawler.items import Fetch, NewRequest
+from foundation.facts import Fetch, NewRequest
 from crawler.settings import EXTERNAL_TIMEOUT, apply_config
 from crawler.worker import WorkerDied, make_store
-from decay.config import ConfigError, load_config
-from decay.testing import PAUSE_AT, pause_point
+from foundation.config import ConfigError, load_config
+from foundation.testing import PAUSE_AT, pause_point
+from crawler.revalidate import PassSettings, revalidate
+from crawler.store import MainDatabase, staging_path
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +208,6 @@ class SiteSpider(scrapy.Spider):
 
     async def _revalidate(self, plan: list) -> list[NewRequest]:
         """The re-validation pass (crawler/revalidate.py); returns the requests to make once it is over."""
-        from crawler.revalidate import PassSettings, revalidate
 
         held: list[NewRequest] = []
         answers: list[tuple] = []
@@ -229,7 +230,7 @@ class SiteSpider(scrapy.Spider):
                 send()
             if PAUSE_AT == "revalidate" and counters is not None and counters.done == 3:
                 send()
-                pause_point("revalidate")   # test-only (decay/testing.py): killed in the middle of the pass
+                pause_point("revalidate")   # test-only (foundation/testing.py): killed in the middle of the pass
 
         t = time.monotonic()
         try:
@@ -390,7 +391,6 @@ class SiteSpider(scrapy.Spider):
             if self.summary.get("sitemaps_skipped"):   # sitemaps over max_sitemaps / max_sitemap_depth
                 self.crawler.stats.set_value("decay/sitemaps_skipped", self.summary["sitemaps_skipped"])
         except (WorkerDied, RuntimeError) as e:
-            from crawler.store import MainDatabase, staging_path  # the store process is gone: record the end ourselves
 
             stopped = getattr(self.store, "stopped", None)   # killed by the graceful stop's deadline (decay.api)
             if stopped:

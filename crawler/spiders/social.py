@@ -38,11 +38,11 @@ from crawler.social import check
 from crawler.social.base import Answer, Ask, CheckResult
 from crawler.social.closed import LOGIN_PATHS
 from crawler.social.inventory import Entry, Inventory, build
-from crawler.social.platforms import PLATFORM_NAMES, map_base, unmap_base
+from foundation.profiles import PLATFORM_NAMES, map_base, unmap_base
 from crawler.social.store import abort, begin, commit, connect
 from crawler.spiders.site import describe_failure
-from decay.config import ConfigError, load_config
-from decay.urls import origin_of
+from foundation.config import ConfigError, load_config
+from foundation.urls import origin_of
 
 logger = logging.getLogger(__name__)
 MAX_REDIRECTS = 5

@@ -23,6 +23,11 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from decay.demo.social import config_toml
+from decay import api, words
+from decay.demo.routes import routes
+from decay.demo.social import social_routes
+from decay.localserver import LocalSite
 
 SITE_DIR = Path(__file__).parent / "site"
 ORIGIN = "https://www.harbourside.example"
@@ -104,7 +109,6 @@ def _toml_str(s: str) -> str:
 
 
 def social_config(site_url: str) -> str:
-    from decay.demo.social import config_toml
 
     return config_toml(site_url)
 
@@ -311,10 +315,6 @@ def findings(db: Path, crawl_id: int | None) -> list[str]:
 # --------------------------------------------------------------------------- the demo
 def run_demo(db: Path, port: int = 0, keep_serving: bool = False, verbose: bool = False) -> int:
     """Serve the demo site on 127.0.0.1, crawl it into db, print what was found; the exit status."""
-    from decay import api, words
-    from decay.demo.routes import routes
-    from decay.demo.social import social_routes
-    from decay.localserver import LocalSite
 
     db = Path(db).resolve()
     with tempfile.TemporaryDirectory(prefix="decay-demo-") as tmp:

@@ -25,7 +25,7 @@ from itertools import accumulate
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 from w3lib.encoding import html_to_unicode
 
-from crawler.items import DateSignal, RawLink
+from foundation.facts import DateSignal, RawLink
 
 MAX_SIGNALS = 60          # date signals kept per page
 MAX_SIGNAL_CHARS = 200    # characters kept per signal value
@@ -291,7 +291,7 @@ def _jsonld(text: str, facts: PageFacts) -> None:
         pass
 
 
-class _Regions:
+class Regions:
     """Which region of the page each element is in, decided once per region root and memoised by node."""
 
     def __init__(self, tree: LexborHTMLParser) -> None:
@@ -426,7 +426,7 @@ def extract_html(body: bytes, content_type: str | None = None, url: str = "", da
         facts.error = "unparseable HTML: no document element"
         return facts
 
-    regions = _Regions(tree)
+    regions = Regions(tree)
     if url and dates:
         _url_dates(facts, url, "path")
     # <meta>, <base>, <h1> and the date-bearing elements, in one pass
@@ -517,7 +517,7 @@ def _date_meta(key: str) -> int:
     return r
 
 
-def _links(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
+def _links(tree: LexborHTMLParser, facts: PageFacts, regions: Regions) -> None:
     links = facts.links
     region_of = regions.region
     for node in tree.css(LINK_SELECTOR):
@@ -560,7 +560,7 @@ def _links(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
         ))
 
 
-def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions, nodes: list[LexborNode] | None = None) -> None:
+def _dates(tree: LexborHTMLParser, facts: PageFacts, regions: Regions, nodes: list[LexborNode] | None = None) -> None:
     """JSON-LD, microdata, <time> elements and elements whose class says date, found with one query (each
     pass over the tree costs; one pass with all the selectors costs least) and read in document order.
     <time> and dated elements are placed relative to the first <h1>: "main h1+1 entry-date" is the first
@@ -682,7 +682,7 @@ def _url_dates(facts: PageFacts, url: str, name: str) -> None:
         _signal(facts, "url", name, m.group(0).strip("/"), "")
 
 
-def _texts(tree: LexborHTMLParser, facts: PageFacts, regions: _Regions) -> None:
+def _texts(tree: LexborHTMLParser, facts: PageFacts, regions: Regions) -> None:
     """Text by region. Destructive: runs last. Template regions are read and removed innermost first."""
     tree.strip_tags(SKIP_TAGS)
     parts: dict[str, list[str]] = {}

@@ -1,9 +1,9 @@
 """The team's rules: read from the configuration and its rule files, checked, and compiled once.
 
-A rule is declared in the configuration as a ``[[rules]]`` table (``decay.config.Rule``), or in a
+A rule is declared in the configuration as a ``[[rules]]`` table (``foundation.config.Rule``), or in a
 rule file the configuration names (``[checks] rule_files``), so that a brand or legal team can own
 its rules.  :func:`check_rules` finds every problem in every rule (not just the first), each as a
-:class:`~decay.config.ConfigError` naming the file, the rule and the fix; :func:`compile_rules`
+:class:`~foundation.config.ConfigError` naming the file, the rule and the fix; :func:`compile_rules`
 turns valid rules into :class:`CompiledRule` objects the engine runs.
 """
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Callable
 
 import regex
 
-from analysis.findings import SEVERITIES
-from decay.config import Checks, Config, ConfigError, Rule, _build
-from decay import timed_regex
-from decay.urls import URL_PATTERN_TIMEOUT, compile_patterns, url_pattern_problem
+from foundation.catalog import SEVERITIES
+from foundation.settings import Checks, Config, ConfigError, Rule, build
+from foundation import timed_regex
+from foundation.urls import URL_PATTERN_TIMEOUT, compile_patterns, url_pattern_problem
 
 PREFIX = "rules."                       # findings of configured rules are named rules.<id>
 KINDS = ("term", "pattern", "banned_list", "retired_domain", "required", "forbidden_element")
@@ -123,7 +123,7 @@ def load_rules(config: Config) -> tuple[list[tuple[Rule, Path, str]], list[Confi
         for i, item in enumerate(raw):
             label = f'rules[{i}] ("{item["id"]}")' if isinstance(item.get("id"), str) else f"rules[{i}]"
             try:
-                out.append((_build(Rule, item, label, path), path, label))
+                out.append((build(Rule, item, label, path), path, label))
             except ConfigError as e:
                 problems.append(e)
     return out, problems
@@ -175,7 +175,7 @@ def _domain(d: str) -> str | None:
     return d if re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", d) else None
 
 
-def _compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | None, list[ConfigError]]:
+def compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | None, list[ConfigError]]:
     problems: list[ConfigError] = []
 
     def bad(key: str, message: str) -> None:
@@ -306,7 +306,7 @@ def check_rules(config: Config) -> list[ConfigError]:
     rules, problems = load_rules(config)
     seen: dict[str, str] = {}
     for rule, source, label in rules:
-        _, ps = _compile_one(rule, source, label)
+        _, ps = compile_one(rule, source, label)
         problems += ps
         if rule.id in seen:
             problems.append(ConfigError(source, f"{label}.id", f'the id "{rule.id}" is also used by {seen[rule.id]}; ids must be unique'))
@@ -326,7 +326,7 @@ def compile_rules(config: Config) -> RuleSet:
         raise problems[0]
     out = []
     for rule, source, label in rules:
-        c, ps = _compile_one(rule, source, label)
+        c, ps = compile_one(rule, source, label)
         if ps:
             raise ps[0]
         if rule.enabled:

@@ -1,7 +1,7 @@
 """The facts a crawl records, as small dataclasses.
 
 These travel between the Scrapy process and the store process and are
-written, one to one, into the tables described in ``decay/schema.py``.
+written, one to one, into the tables described in ``foundation/schema.py``.
 """
 from __future__ import annotations
 

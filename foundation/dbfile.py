@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from foundation.times import pid_alive, utcnow
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -111,7 +112,6 @@ def mark_dead_processes(conn: sqlite3.Connection) -> dict[str, list[int]]:
     `decay crawl` does not stay 'running' until the next nightly run.  A row whose process still runs (a crawl
     or an analysis going on now) is left alone.  Returns the ids marked, per table.
     """
-    from decay.times import pid_alive, utcnow
 
     reasons = {
         "runs": "the run''s process ended without finishing (killed or crashed); nothing it had not committed was kept",

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
+from foundation.dbfile import check_db_path, mark_dead_processes
+from foundation.catalog import TRIAGE_STATES  # one home for them all (re-exported)
 
 SCHEMA_VERSION = 1
 
@@ -452,9 +454,8 @@ TABLES += [
     ),
 ]
 
-TRIAGE_STATES = ("new", "accepted", "in progress", "done", "dismissed", "snoozed")
 
-# ---------------------------------------------------------------------------- history (what changed, run by run; decay/history.py)
+# ---------------------------------------------------------------------------- history (what changed, run by run; crawler/changes.py, analysis/findings.py, decay/prune.py)
 TABLES += [
     Table(
         "runs", "One row per `decay nightly` run: crawl, analysis, comparison with the previous complete run, summary.", [
@@ -737,12 +738,11 @@ def busy_timeout() -> float:
 def open_db(path: str | Path, create_schema: bool = True, mark_dead: bool = True) -> sqlite_utils.Database:
     """Open (and create or migrate) the database in WAL mode.
 
-    Refuses (decay.dbfile.DatabaseFileError, before writing anything) a path that is not a content-decay
+    Refuses (foundation.dbfile.DatabaseFileError, before writing anything) a path that is not a content-decay
     database, an empty file or nothing yet.  Writers wait for another writer's lock up to busy_timeout()
     seconds.  ``mark_dead``: runs, crawls and analyses left 'running' by a process that has gone are marked
-    interrupted (decay.dbfile.mark_dead_processes).
+    interrupted (foundation.dbfile.mark_dead_processes).
     """
-    from decay.dbfile import check_db_path, mark_dead_processes
 
     path = Path(path)
     check_db_path(path, write=True)

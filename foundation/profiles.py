@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
-from decay.urls import url_id
+from foundation.urls import url_id
+from foundation.urls import normalize
 
 # Platforms, with what content-decay can read of each without logging in.
 OPEN_PLATFORMS = ("mastodon", "bluesky", "youtube", "medium", "substack", "feed")
@@ -167,7 +168,6 @@ def _substack(name: str) -> ProfileRef:
 
 
 def feed_profile(url: str) -> ProfileRef | None:
-    from decay.urls import normalize
 
     n = normalize(url)
     if n is None:

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import regex
 from w3lib.url import safe_url_string
 
-from decay import timed_regex
+from foundation import timed_regex
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 _WS = re.compile(r"[\t\n\r]")
