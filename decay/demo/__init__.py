@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import sqlite3
 import tempfile
+import textwrap
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -195,27 +195,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-
-
-def _parse_date(value: str) -> datetime | None:
-    """Best-effort reading of a raw date signal, only to pick the oldest one to show."""
-    from dateutil import parser
-
-    if not _YEAR.search(value):
-        return None
-    try:
-        d = parser.parse(value, fuzzy=True, default=datetime(2000, 1, 1))
-    except (ValueError, OverflowError, TypeError):
-        m = _YEAR.search(value)
-        d = datetime(int(m.group(0)), 1, 1) if m else None
-    if d is None or not 1990 <= d.year <= 2100:
-        return None
-    return d.replace(tzinfo=None)
-
-
-def findings(db: Path, crawl_id: int | None) -> list[str]:
-    """A short, aligned 'what the crawl found' section, computed from the database."""
+def findings(db: Path, crawl_id: int | None, analysis_id: int | None = None) -> list[str]:
+    """A short, aligned 'what the crawl found' section: the crawl's facts, and the analysis' own results
+    (its link graph for what no link reaches, its page dates for the oldest page)."""
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
@@ -260,26 +242,14 @@ def findings(db: Path, crawl_id: int | None) -> list[str]:
         for i, r in enumerate(conn.execute(f"SELECT url, found_on FROM pages WHERE {where} AND outcome = 'blocked' ORDER BY url", args)):
             rows.append(("Blocked by robots.txt" if i == 0 else "", f"{_short(r['url'])}  (linked from {_short(r['found_on'])})"))
 
-        # Orphans: sitemap entries that no chain of links (or redirects) from the start page reaches.
-        # Computed from the links rather than from pages.found_via, which also depends on timing.
-        pages = {r["url_id"]: r for r in conn.execute(
-            f"SELECT url_id, url, kind, outcome, location, found_via FROM pages WHERE {where}", args)}
-        by_url = {r["url"]: uid for uid, r in pages.items()}
-        edges: dict[int, set[int]] = {}
-        for src, dst in conn.execute("SELECT source_id, target_id FROM links WHERE internal = 1 AND kind IN ('a', 'area', 'meta-refresh')"):
-            edges.setdefault(src, set()).add(dst)
-        for uid, r in pages.items():
-            if r["outcome"] == "redirect" and r["location"] in by_url:
-                edges.setdefault(uid, set()).add(by_url[r["location"]])
-        reached = {uid for uid, r in pages.items() if r["found_via"] == "start"}
-        todo = list(reached)
-        while todo:
-            for nxt in edges.get(todo.pop(), ()):
-                if nxt not in reached:
-                    reached.add(nxt)
-                    todo.append(nxt)
+        # Orphans: pages the analysis' link graph does not reach from the start page (page_graph.reachable),
+        # split by whether a sitemap lists them; redirect hops are not pages of their own.
+        awhere = " AND g.analysis_id = ?" if analysis_id is not None else ""
+        unreached = conn.execute(f"""
+            SELECT p.url_id, p.url FROM page_graph g JOIN pages p ON p.url_id = g.url_id
+            WHERE g.site = ? AND g.reachable = 0 AND p.kind = 'page' AND p.outcome != 'redirect'{awhere}""",
+                                 [SITE_NAME] + ([analysis_id] if analysis_id is not None else [])).fetchall()
         in_sitemaps = {r[0] for r in conn.execute("SELECT url_id FROM sitemap_entries WHERE is_sitemap = 0 AND site = ?", [SITE_NAME])}
-        unreached = [r for uid, r in pages.items() if uid not in reached and r["kind"] == "page"]
         only_sitemaps = sorted(_short(r["url"]) for r in unreached if r["url_id"] in in_sitemaps)
         through = sorted(_short(r["url"]) for r in unreached if r["url_id"] not in in_sitemaps)
         if only_sitemaps:
@@ -287,24 +257,14 @@ def findings(db: Path, crawl_id: int | None) -> list[str]:
         if through:
             rows.append(("Linked only from those", ", ".join(through)))
 
-        oldest = None
-        for r in conn.execute(f"""
-                SELECT p.url_id, p.url, d.value FROM date_signals d JOIN pages p ON p.url_id = d.url_id
-                WHERE {pwhere}""", args):
-            d = _parse_date(r["value"])
-            if d is not None and (oldest is None or d < oldest[0]):
-                oldest = (d, r["url_id"], r["url"])
+        # The oldest date the analysis settled on (page_dates), and its own explanation of where it comes from.
+        oldest = conn.execute(f"""
+            SELECT url, min(coalesce(published_at, updated_at), coalesce(updated_at, published_at)) AS day, explanation
+            FROM page_dates WHERE site = ? AND coalesce(published_at, updated_at) IS NOT NULL{awhere.replace('g.', '')}
+            ORDER BY day, url LIMIT 1""", [SITE_NAME] + ([analysis_id] if analysis_id is not None else [])).fetchone()
         if oldest is not None:
-            rows.append(("Oldest date signal", _short(oldest[2])))
-            values: dict[str, list[str]] = {}
-            for source, value in conn.execute("SELECT source, value FROM date_signals WHERE url_id = ? AND source != 'copyright' ORDER BY ordinal", [oldest[1]]):
-                if _parse_date(value) is not None and source not in values.setdefault(value, []):
-                    values[value].append(source)
-            order = ["jsonld", "meta", "microdata", "time", "url", "class", "text"]
-            ranked = sorted(values.items(), key=lambda kv: (_parse_date(kv[0]) != oldest[0],
-                                                            min(order.index(x) if x in order else 99 for x in kv[1])))
-            shown = ", ".join(f"{v!r} ({'/'.join(src)})" for v, src in ranked[:3])
-            rows.append(("", shown))
+            rows.append(("Oldest date", f"{oldest['day'][:10]}  {_short(oldest['url'])}"))
+            rows += [("", line) for line in textwrap.wrap(oldest["explanation"] or "", 100)]
     finally:
         conn.close()
 
@@ -349,7 +309,7 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False, verbose: bool 
             print(words.format_analysis(analysis, verbose=verbose))
 
             print()
-            print("\n".join(findings(db, summary.get("crawl_id"))))
+            print("\n".join(findings(db, summary.get("crawl_id"), analysis.get("analysis_id"))))
             print()
             print(words.format_cleanup(api.top_cleanup(db, 10), analysis.get("cleanup"), verbose=verbose,
                                        show="decay triage {id} --db " + str(db)))
