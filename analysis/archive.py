@@ -20,6 +20,7 @@ from typing import Callable
 
 from analysis.findings import Finding, as_information
 from analysis.pages import Page
+from foundation.catalog import CATEGORY
 from foundation.urls import path_of, site_origin
 
 RULE = "outdated.old_articles"
@@ -112,7 +113,7 @@ def group_articles(findings: list[Finding], pages: list[Page], current: dict[int
                f"longer ago than {threshold_words(oldest[1])} (oldest {str(oldest[0])[:10]}, newest {str(newest[0])[:10]}): "
                "a historical archive, not pages to fix one by one")
         out.append(Finding(
-            rule=RULE, category="outdated", severity="low", confidence=round(sorted(g["confidence"])[len(g["confidence"]) // 2], 2),
+            rule=RULE, category=CATEGORY[RULE], severity="low", confidence=round(sorted(g["confidence"])[len(g["confidence"]) // 2], 2),
             site=g["site"], subject_url=subject, subject_type="section", title=f"Old articles: {g['words']}",
             message=msg + ".",
             evidence={"section": key, "articles": n, "oldest": {"url": oldest[1], "updated_at": oldest[0], "title": oldest[2]},
@@ -190,7 +191,7 @@ def group_archive_links(findings: list[Finding], articles: set[str],
         origin = site_origin(g["first"])
         subject = origin + (key if key.startswith("/") else "/") + "#broken-links" + ("" if key.startswith("/") else "-" + key.split(":", 1)[-1])
         out.append(Finding(
-            rule=LINK_RULE, category="links", severity="low", confidence=round(max(g["conf"]), 2), site=g["site"],
+            rule=LINK_RULE, category=CATEGORY[LINK_RULE], severity="low", confidence=round(max(g["conf"]), 2), site=g["site"],
             subject_url=subject, subject_type="section", title=f"Broken links in old articles: {g['words']}",
             message=(f"{n} broken link target{'s' if n != 1 else ''} on {m} old dated article{'s' if m != 1 else ''} of "
                      f"{g['words']} (each target, its answer and the articles that link to it are listed)."),

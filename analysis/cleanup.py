@@ -20,80 +20,36 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
-from analysis.findings import SEVERITIES, Finding
+from analysis.findings import Finding
 from analysis.graph import reachable_without
 from analysis.impact import PageImpacts
 from analysis.owners import Owners
+from foundation.catalog import SEVERITIES, TEAM, TEAM_KINDS, lookup, with_role, worst
 from foundation.config import Config
 from foundation.urls import SiteScope, compile_patterns, normalize
 from foundation.profiles import from_config
 
 ACTIONS = ("remove", "redirect", "update", "fix links", "review")
-SEVERITY_WEIGHT = {"critical": 100.0, "high": 40.0, "medium": 15.0, "low": 5.0, "info": 1.0}
-OBSOLETE = {"outdated.stale_page", "outdated.expired_event", "outdated.expired_offer"}
-DEAD = {"links.orphan", "links.orphan_island"}
-FIX_LINKS = {"links.broken_internal", "links.redirect_loop", "links.redirect_chain", "links.to_redirect",
-             "links.broken_external", "social.hijackable_link", "links.broken_in_archive", "links.insecure_own_link", "links.duplicate_url",
-             "links.broken_template", "links.sitemap_broken", "links.sitemap_redirect"}
-REVIEW = {"links.orphan", "links.orphan_island", "links.deep_page", "links.dead_end", "social.dormant_account",
-          "social.unlisted_account", "social.unlinked_account", "outdated.old_articles"}
+SEVERITY_WEIGHT = dict(zip(SEVERITIES, (100.0, 40.0, 15.0, 5.0, 1.0)))   # how much a finding counts, by severity
+# The rules' roles in the list (foundation/catalog.py ROLES): what the list does with their findings.
+OBSOLETE = with_role("obsolete")
+DEAD = with_role("dead")
+FIX_LINKS = with_role("fix links")
+REVIEW = with_role("review")
 FURTHER = 0.5   # each further finding on the same subject counts this much of its weight
-
-# What to do about each rule's finding, in words; {..} names come from the finding's evidence.
-RULE_TODO = {
-    "outdated.stale_page": "check that it is still right and update it (last update {updated_at}), or mark it as an archive so readers know",
-    "outdated.expired_event": "say that the event is over or take the announcement down, and point to what comes next",
-    "outdated.expired_offer": "take down the ended offer or deadline, or replace it with the current one",
-    "outdated.stale_claim": "drop the \"{claim}\" wording, or update the page",
-    "outdated.old_copyright": "update the copyright year (better: let the site template write the current year)",
-    "outdated.old_year_in_title": "update the title and the content, or mark the page as an archive",
-    "outdated.old_articles": "decide once for the {articles} articles: label them as historical (a note in the article template), move them to an archive section, or keep them as they are; then dismiss this item",
-    "links.broken_internal": "correct or remove the links on the {linking_pages} page(s) listed, or bring the target back",
-    "links.redirect_loop": "fix the redirect loop on the server, and correct the links on the {linking_pages} page(s) listed",
-    "links.redirect_chain": "{fix}",
-    "links.to_redirect": "change the links on the {linking_pages} page(s) listed to {link_to_instead}",
-    "links.broken_in_archive": "{fix}",
-    "links.broken_external": "correct or remove the links to it on the {linking_pages} page(s) listed",
-    "links.broken_template": "{fix}",
-    "links.sitemap_broken": "{fix}",
-    "links.sitemap_redirect": "{fix}",
-    "links.insecure_own_link": "{fix}",
-    "links.duplicate_url": "{fix}",
-    "links.orphan": "link it from a relevant live page, or retire it if it is no longer needed",
-    "links.orphan_island": "link it from a live page, or retire it together with the pages that link to it",
-    "links.deep_page": "link it from a page nearer the start page",
-    "links.dead_end": "add links to related pages",
-    "social.hijackable_link": "remove or correct the links to it on the {linking_pages} page(s) listed (someone else could register the name and speak as you)",
-    "social.unavailable_account": "find out why the account is gone or suspended, and remove or correct the links to it",
-    "social.dormant_account": "post again, or close the account and take the links to it down",
-    "social.unlisted_account": "check whether the account is yours: declare it in [[social]], or remove the links to it",
-    "social.unlinked_account": "link the account from the site (the footer, the contact page), or declare it with official = false",
-    "social.inconsistent_identity": "make the account's name, handle and bio link match the organisation's",
-}
-
-
-# The team's own rules (rules.<id>) by kind, and the built-in checks: the message says what is wrong, this what to do.
-KIND_TODO = {
-    "term": "change \"{match}\" where the evidence quotes it",
-    "banned_list": "change \"{match}\" where the evidence quotes it",
-    "pattern": "reword \"{match}\" where the evidence quotes it",
-    "retired_domain": "point the links and embeds at a current address, or remove them",
-    "required": "add what is missing to the page",
-    "forbidden_element": "remove it from the page",
-    "checks.outdated_technology": "update {match} to a supported version (the evidence cites each advisory)",
-    "checks.insecure_form": "make the form send to an https:// address",
-    "checks.mixed_content": "load these over https:// (or from the site itself)",
-    "checks.new_window_opener": 'add rel="noopener" to these links',
-}
 
 
 def _hint(f: Finding) -> str:
     ev = f.evidence if isinstance(f.evidence, dict) else {}
     if f.subject_type == "section" and ev.get("fix"):   # a section's finding says what to do for the whole section
         return str(ev["fix"])
-    template = RULE_TODO.get(f.rule) or KIND_TODO.get(f.rule) or (KIND_TODO.get(ev.get("kind", "")) if f.rule.startswith("rules.") else None)
+    entry = lookup(f.rule)   # what to do, in words, from the catalog; {..} names come from the finding's evidence
+    template = entry.hint if entry else None
+    if template is None and entry is TEAM:   # the team's own rules (rules.<id>): by kind
+        kind = TEAM_KINDS.get(ev.get("kind", ""))
+        template = kind.hint if kind else None
     if template is None:
         return f.message.rstrip(".")
     if ev.get("template"):
@@ -144,6 +100,46 @@ class SiteFacts:
     linked_from_live: set[int] = field(default_factory=set)    # pages that pages reachable from a start page link to
     impacts: dict[int, tuple] = field(default_factory=dict)      # url_id -> (RemovedPage, [Consequence])
     crawl_started_at: str | None = None
+
+
+class CleanupRow(NamedTuple):
+    """One item of the cleanup list: a row of the table cleanup, its fields in the table's column order
+    (README: Database schema, table cleanup)."""
+    id: str
+    rank: int
+    score: float
+    action: str
+    target_url: str | None
+    target_reason: str | None
+    site: str
+    subject_type: str
+    subject_id: int | None
+    subject_url: str
+    title: str | None
+    section: str | None
+    owner: str
+    category: str
+    severity: str
+    confidence: float
+    rules: str
+    findings: str
+    finding_count: int
+    new_findings: int
+    why: str
+    todo: str
+    score_explanation: str
+    protected: str | None
+    link_score: float | None
+    inlinks: int | None
+    linking_pages: int | None
+    traffic: int | None
+    links_that_break: int | None
+    pages_orphaned: int | None
+    impact: str | None
+    material: str
+    first_seen: str
+    analysis_id: int
+    crawl_started_at: str | None
 
 
 def cleanup_id(subject_type: str, subject_url: str) -> str:
@@ -305,8 +301,8 @@ def material(fs: list[Finding]) -> list[str]:
 
 def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, *, suppressed: set[str],
           latest_analysis_findings: set[str], first_seen: dict[str, str], now_iso: str, analysis_id: int,
-          crawl_started_at: str | None) -> list[tuple]:
-    """The cleanup rows (in schema column order), ranked.  ``suppressed``: finding ids people dismissed or
+          crawl_started_at: str | None) -> list[CleanupRow]:
+    """The cleanup rows (named records in schema column order), ranked.  ``suppressed``: finding ids people dismissed or
     snoozed (their problem is unchanged), left out of the list; ``latest_analysis_findings``: ids found for the
     first time by this analysis; ``first_seen``: finding id -> when it was first found."""
     owners = Owners(config.owners)
@@ -362,22 +358,22 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
             }, ensure_ascii=False)
         elif stype == "page":
             breaks = inlinks or 0
-        top_sev = min((f.severity for f in fs), key=SEVERITIES.index)
-        rows.append([
-            cleanup_id(stype, url), 0, score, d.action, d.target_url, d.target_reason, site, stype, uid, url,
-            next((f.title for f in fs if f.title), None), section, owner, fs[0].category, top_sev, d.confidence,
-            ", ".join(sorted({f.rule for f in fs})),
-            json.dumps([{"id": f.id, "rule": f.rule, "severity": f.severity, "confidence": f.confidence, "message": f.message}
-                        for f in fs], ensure_ascii=False),
-            len(fs), sum(1 for f in fs if f.id in latest_analysis_findings),
-            " ".join(_sentence(plain(f.message)) for f in fs[:5]) + (f" (And {len(fs) - 5} more findings.)" if len(fs) > 5 else ""),
-            d.todo,
-            f"score {score:g} = findings {w:.1f} ({w_words}) × importance {imp:.2f} (1 + {imp_words})",
-            protected, link_score, inlinks, linking, visits, breaks, orphaned, impact_json,
-            json.dumps(material(fs) + [f"action:{d.action}"]),
-            min((first_seen.get(f.id, now_iso) for f in fs), default=now_iso), analysis_id, crawl_started_at,
-        ])
-    rows.sort(key=lambda r: (-r[2], ACTIONS.index(r[3]), r[9]))
-    for i, r in enumerate(rows, 1):
-        r[1] = i
-    return [tuple(r) for r in rows]
+        rows.append(CleanupRow(
+            id=cleanup_id(stype, url), rank=0, score=score, action=d.action, target_url=d.target_url,
+            target_reason=d.target_reason, site=site, subject_type=stype, subject_id=uid, subject_url=url,
+            title=next((f.title for f in fs if f.title), None), section=section, owner=owner, category=fs[0].category,
+            severity=worst(f.severity for f in fs), confidence=d.confidence, rules=", ".join(sorted({f.rule for f in fs})),
+            findings=json.dumps([{"id": f.id, "rule": f.rule, "severity": f.severity, "confidence": f.confidence,
+                                  "message": f.message} for f in fs], ensure_ascii=False),
+            finding_count=len(fs), new_findings=sum(1 for f in fs if f.id in latest_analysis_findings),
+            why=" ".join(_sentence(plain(f.message)) for f in fs[:5]) + (f" (And {len(fs) - 5} more findings.)" if len(fs) > 5 else ""),
+            todo=d.todo,
+            score_explanation=f"score {score:g} = findings {w:.1f} ({w_words}) × importance {imp:.2f} (1 + {imp_words})",
+            protected=protected, link_score=link_score, inlinks=inlinks, linking_pages=linking, traffic=visits,
+            links_that_break=breaks, pages_orphaned=orphaned, impact=impact_json,
+            material=json.dumps(material(fs) + [f"action:{d.action}"]),
+            first_seen=min((first_seen.get(f.id, now_iso) for f in fs), default=now_iso), analysis_id=analysis_id,
+            crawl_started_at=crawl_started_at,
+        ))
+    rows.sort(key=lambda r: (-r.score, ACTIONS.index(r.action), r.subject_url))
+    return [r._replace(rank=i) for i, r in enumerate(rows, 1)]

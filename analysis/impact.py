@@ -20,6 +20,7 @@ from typing import Iterable
 
 from analysis.graph import NAV_KINDS, Orphans, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
 from analysis.pages import latest_complete_crawl
+from foundation.catalog import DATED
 from foundation.urls import normalize, url_id
 
 STOP_WORDS = frozenset("a an and the of for in on to with our your at by from is are be new page home".split())
@@ -86,7 +87,7 @@ def _flagged(conn: sqlite3.Connection, g: SiteGraph) -> set[int]:
     """Pages with an open outdated or expired finding (the date analysis' judgment)."""
     try:
         rows = conn.execute("SELECT DISTINCT subject_id FROM findings WHERE status = 'open' AND site = ? "
-                            "AND subject_type = 'page' AND category IN ('outdated', 'expired')", [g.site]).fetchall()
+                            f"AND subject_type = 'page' AND category IN ({', '.join('?' * len(DATED))})", [g.site, *DATED]).fetchall()
     except sqlite3.OperationalError:   # a database no analysis has run on
         return set()
     return {g.index[u] for (u,) in rows if u in g.index}

@@ -40,6 +40,7 @@ from analysis.findings import Finding
 from analysis.twins import TWIN_RULES, twin_findings
 from analysis.graph import (ELEMENT_NAMES, NAV_KINDS, TEMPLATE_POSITIONS, ClickPaths, LinkRef, Orphans, SiteGraph, click_depths,
                             components, find_orphans, link_details, link_scores, load_site_graph)
+from foundation.catalog import categories
 from foundation.failures import network_error
 from foundation.times import parse_iso
 from foundation.config import Links
@@ -47,22 +48,12 @@ from foundation.urls import compile_patterns
 from foundation.urls import SiteScope
 from foundation.urls import url_id
 
-LINK_RULES = {
+LINK_RULES = {   # rule -> category (foundation/catalog.py)
     **TWIN_RULES,   # links to twin URLs: http:// to the own https site, /x/index.html for /x/ (analysis/twins.py)
-    "links.orphan": "orphaned",
-    "links.orphan_island": "orphaned",
-    "links.deep_page": "orphaned",
-    "links.dead_end": "orphaned",
-    "links.broken_internal": "links",
-    "links.redirect_chain": "links",
-    "links.redirect_loop": "links",
-    "links.to_redirect": "links",
-    "links.broken_external": "links",
-    "links.broken_template": "links",
-    "links.reached_only_through_outdated": "links",
-    "links.sitemap_broken": "links",
-    "links.sitemap_redirect": "links",
-    "links.external_unchecked": "links",
+    **categories("links.orphan", "links.orphan_island", "links.deep_page", "links.dead_end", "links.broken_internal",
+                 "links.redirect_chain", "links.redirect_loop", "links.to_redirect", "links.broken_external",
+                 "links.broken_template", "links.reached_only_through_outdated", "links.sitemap_broken",
+                 "links.sitemap_redirect", "links.external_unchecked"),
 }
 TEMPLATE_REGIONS = TEMPLATE_POSITIONS | {"aside"}   # where a link shared by many pages is the site template's
 REGION_NAMES = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar"}

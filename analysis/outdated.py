@@ -18,17 +18,12 @@ from typing import Callable, Iterable
 from analysis.dates import Candidate, PageDates, parse_date
 from analysis.findings import Finding
 from analysis.pages import Page
+from foundation.catalog import categories
 from foundation.config import Outdated, parse_duration
 from foundation.urls import compile_patterns
 
-RULES = {
-    "outdated.stale_page": "outdated",
-    "outdated.expired_event": "expired",
-    "outdated.expired_offer": "expired",
-    "outdated.stale_claim": "outdated",
-    "outdated.old_copyright": "outdated",
-    "outdated.old_year_in_title": "outdated",
-}
+RULES = categories("outdated.stale_page", "outdated.expired_event", "outdated.expired_offer", "outdated.stale_claim",
+                   "outdated.old_copyright", "outdated.old_year_in_title")   # rule -> category (foundation/catalog.py)
 CONTEXT_CHARS = 80
 GRACE = timedelta(days=1)  # an event of yesterday may still be on the page this morning
 
@@ -326,7 +321,7 @@ def stale_page(page: Page, dates: PageDates, ctx: Context) -> Finding | None:
     severity = "medium" if age >= 2 * days else "low"
     where = f"{section} pages" if section != "default" else "pages"
     f = Finding(
-        rule="outdated.stale_page", category="outdated", severity=severity, confidence=dates.confidence,
+        rule="outdated.stale_page", category=RULES["outdated.stale_page"], severity=severity, confidence=dates.confidence,
         site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
         message=(f"Not updated for {human_days(age)} (last update {day(dates.updated_at)}, from {dates.updated_by or dates.updated_source}); "
                  f"{where} are stale after {human_days(days)}."),
@@ -374,7 +369,7 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
         start = roles.get("event_start")
         key = day(last.value)
         found[key] = Finding(
-            rule="outdated.expired_event", category="expired", severity="high", confidence=0.85,
+            rule="outdated.expired_event", category=RULES["outdated.expired_event"], severity="high", confidence=0.85,
             site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
             message=(f"Announces an event ({typ}) that ended {human_days((ctx.now - last.value).days)} ago "
                      f"({day(last.value)}, from structured data {last.name}); the page should say it is over, or go."),
@@ -402,7 +397,7 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
                     found[key].confidence = 0.95
                     continue
                 found[key] = Finding(
-                    rule="outdated.expired_event", category="expired", severity="high", confidence=0.75,
+                    rule="outdated.expired_event", category=RULES["outdated.expired_event"], severity="high", confidence=0.75,
                     site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
                     message=(f"Still invites people to an event on {dm.group(0)}, "
                              f"{human_days((ctx.now - value).days)} ago: \"{sentence(text, at)}\"."),
@@ -433,7 +428,7 @@ def expired_offers(page: Page, candidates: list[Candidate], ctx: Context, englis
         c = max(valid, key=lambda c: c.value)
         key = day(c.value)
         found[key] = Finding(
-            rule="outdated.expired_offer", category="expired", severity="high", confidence=0.85,
+            rule="outdated.expired_offer", category=RULES["outdated.expired_offer"], severity="high", confidence=0.85,
             site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
             message=(f"Offers something valid until {key} ({c.name} in the structured data), "
                      f"which ended {human_days((ctx.now - c.value).days)} ago."),
@@ -455,7 +450,7 @@ def expired_offers(page: Page, candidates: list[Candidate], ctx: Context, englis
                     found[key].confidence = 0.95
                 else:
                     found[key] = Finding(
-                        rule="outdated.expired_offer", category="expired", severity="high", confidence=0.8,
+                        rule="outdated.expired_offer", category=RULES["outdated.expired_offer"], severity="high", confidence=0.8,
                         site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
                         message=(f"\"{phrase} {dm.group(0)}\": that date passed "
                                  f"{human_days((ctx.now - value).days)} ago, but the page still says it."),
@@ -504,7 +499,7 @@ def stale_claims(page: Page, dates: PageDates, ctx: Context, english: bool) -> F
             after = sentence(text, m.end() + 1)
             said = said if not after or after in said else f"{said} {after}"
         f = Finding(
-            rule="outdated.stale_claim", category="outdated", severity="medium", confidence=min(dates.confidence, 0.8),
+            rule="outdated.stale_claim", category=RULES["outdated.stale_claim"], severity="medium", confidence=min(dates.confidence, 0.8),
             site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
             message=(f"Calls something \"{m.group(0)}\" in its {label}, but the page dates from {day(when)} "
                      f"({human_days(age)} ago): \"{said}\"."),
@@ -546,7 +541,7 @@ def old_copyright(pages: list[tuple[Page, tuple[int, str]]], ctx: Context, site:
         behind = ctx.now.year - year
         if len(ps) >= 3 and len(ps) / total >= 0.5:
             findings.append(Finding(
-                rule="outdated.old_copyright", category="outdated", severity="low", confidence=0.9,
+                rule="outdated.old_copyright", category=RULES["outdated.old_copyright"], severity="low", confidence=0.9,
                 site=site, subject_type="site", subject_url=home, key=notice,
                 message=(f"The site template says \"{notice}\" on {len(ps)} of {total} pages: {behind} years behind "
                          f"(a sign nobody maintains the template)."),
@@ -557,7 +552,7 @@ def old_copyright(pages: list[tuple[Page, tuple[int, str]]], ctx: Context, site:
         else:
             for p in ps:
                 findings.append(Finding(
-                    rule="outdated.old_copyright", category="outdated", severity="low", confidence=0.8,
+                    rule="outdated.old_copyright", category=RULES["outdated.old_copyright"], severity="low", confidence=0.8,
                     site=site, subject_url=p.url, subject_id=p.url_id, title=p.title,
                     message=f"Its copyright notice \"{notice}\" is {behind} years behind.",
                     evidence={"notice": notice, "year": year},
@@ -578,7 +573,7 @@ def old_year_in_title(page: Page, dates: PageDates, ctx: Context) -> Finding | N
     reading = ("presents itself as current" if current else
                "may be an archive item (then exempt it) or present itself as current (then update it)")
     f = Finding(
-        rule="outdated.old_year_in_title", category="outdated", severity=severity, confidence=confidence,
+        rule="outdated.old_year_in_title", category=RULES["outdated.old_year_in_title"], severity=severity, confidence=confidence,
         site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title,
         message=f"The title names {year}, {ctx.now.year - year} years ago: \"{page.title}\" {reading}.",
         evidence={"title": page.title, "year": year, "currency_word": current.group(0) if current else None,

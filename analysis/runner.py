@@ -21,6 +21,7 @@ from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.pages import latest_complete_crawl, site_pages, with_texts
 from analysis.roles import assign_roles
 from foundation import __version__
+from foundation.catalog import DATED, RULES
 from foundation.config import Config
 from foundation.schema import insert_sql, open_db
 from foundation.testing import pause_point
@@ -84,7 +85,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
                                           lambda url: outdated.human_days(ctx.threshold(url)[1]))
     # the link graph knows which pages are outdated: a page reached only through them gets an info note
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
-               and f.category in ("outdated", "expired") and f.severity != "info"}
+               and f.category in DATED and f.severity != "info"}
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages)
     res.findings += archive.group_archive_links(sections.group_sections(archive.quiet_by_role(lr.findings, pages)),
@@ -149,7 +150,7 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, clea
             conn.executemany(insert_sql("site_signals"), [row + (analysis_id,) for row in r.signals])
             conn.execute("DELETE FROM page_graph WHERE site = ?", [r.site])
             conn.executemany(insert_sql("page_graph"), [row + (analysis_id,) for row in r.graph_rows])
-        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(outdated.RULES) | {archive.RULE, archive.LINK_RULE} | set(links.LINK_RULES) | rules.rule_ids(conn) | set(social.RULES),
+        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(RULES) | rules.rule_ids(conn),   # every built-in rule, the team's
                                 sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
         conn.execute("DELETE FROM cleanup")
         conn.executemany(insert_sql("cleanup"), cleanup_rows)

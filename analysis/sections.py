@@ -9,7 +9,8 @@ them (how many, the deepest, the list) and each page's own finding is kept as in
 from __future__ import annotations
 
 
-from analysis.findings import SEVERITIES, Finding, as_information
+from analysis.findings import Finding, as_information
+from foundation.catalog import worst
 from foundation.urls import path_of, site_origin
 
 RULES = frozenset(("links.deep_page", "links.dead_end"))
@@ -55,7 +56,7 @@ def group_sections(findings: list[Finding]) -> list[Finding]:
         deepest = max((f.evidence.get("depth") or 0) for f in fs if isinstance(f.evidence, dict)) if rule == "links.deep_page" else 0
         limit = next((f.evidence.get("max_click_depth") for f in fs if isinstance(f.evidence, dict) and f.evidence.get("max_click_depth")), "?")
         what, fix = _WORDS[rule]
-        severity = min((f.severity for f in fs), key=SEVERITIES.index)
+        severity = worst(f.severity for f in fs)
         out.append(Finding(
             rule=rule, category=fs[0].category, severity=severity, confidence=max(f.confidence for f in fs), site=site,
             subject_url=origin + key, subject_type="section", title=f"Section {key}",

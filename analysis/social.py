@@ -17,21 +17,15 @@ from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from analysis.findings import Finding
+from foundation.catalog import categories
 from foundation.times import parse_iso
 from foundation.failures import network_error
 from foundation.profiles import MAX_NAME, ProfileRef, identify, registrable
 from foundation.config import Config, parse_duration
 
 SOCIAL_SITE = "(social)"
-RULES = {
-    "social.hijackable_link": "social",
-    "social.unavailable_account": "social",
-    "social.dormant_account": "social",
-    "social.unlisted_account": "social",
-    "social.unlinked_account": "social",
-    "social.inconsistent_identity": "social",
-    "social.network_down": "social",
-}
+RULES = categories("social.hijackable_link", "social.unavailable_account", "social.dormant_account", "social.unlisted_account",
+                   "social.unlinked_account", "social.inconsistent_identity", "social.network_down")   # rule -> category (foundation/catalog.py)
 # The social crawl is judged "network down" (the crawler itself reached no platform) when at least NETWORK_DOWN_SHARE of
 # its checks, and at least NETWORK_DOWN_MIN of them, failed before any server answered (DNS, connection refused or
 # timed out: foundation.failures.network_error); an HTTP answer (404, 410, a suspended page) is never such a failure.
@@ -464,7 +458,7 @@ def _network_note(run_id: int, checked: int, failed: list[tuple[Profile, str]], 
            "or connection errors before any platform answered; the crawler had no network? No account is judged from this crawl"
            + (f"; the account findings come from social crawl {earlier[0]} ({(earlier[1] or '')[:10]}), the latest that reached "
               "the platforms." if earlier else "."))
-    return Finding(rule="social.network_down", category="social", severity="info", confidence=0.9, site=SOCIAL_SITE,
+    return Finding(rule="social.network_down", category=RULES["social.network_down"], severity="info", confidence=0.9, site=SOCIAL_SITE,
                    subject_url=NETWORK_SUBJECT, subject_type="social_crawl", title="Social crawl without network", message=msg,
                    evidence={"social_crawl_id": run_id, "checks": checked, "failed_before_any_answer": len(failed),
                              "errors": kinds, "hosts": hosts[:20],

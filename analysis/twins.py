@@ -25,12 +25,10 @@ from typing import Any
 
 from analysis.findings import Finding, as_information
 from analysis.graph import ELEMENT_NAMES
+from foundation.catalog import categories
 from foundation.urls import site_origin, url_id
 
-TWIN_RULES = {
-    "links.insecure_own_link": "links",
-    "links.duplicate_url": "links",
-}
+TWIN_RULES = categories("links.insecure_own_link", "links.duplicate_url")   # rule -> category (foundation/catalog.py)
 
 
 def _kind(twin: str, page: str) -> str:

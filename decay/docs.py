@@ -1,8 +1,8 @@
-"""The generated parts of README.md: the configuration reference and the database schema."""
+"""The generated parts of README.md: the configuration reference, the database schema and what each finding means."""
 from __future__ import annotations
 
 from pathlib import Path
-from foundation import config, schema
+from foundation import catalog, config, schema
 
 
 def reference(what: str) -> str:
@@ -10,6 +10,8 @@ def reference(what: str) -> str:
         return schema.reference_markdown()
     if what == "config":
         return config.reference_markdown()
+    if what == "findings":
+        return catalog.reference_markdown()
     raise ValueError(f"no reference named {what!r}")
 
 

@@ -20,12 +20,13 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from foundation.catalog import TRIAGE_ACCEPTED
 from foundation.schema import open_db
 
 CLEANUP_COLUMNS = ["rank", "id", "action", "subject_url", "title", "owner", "why", "todo", "target_url", "status",
                    "score", "severity", "category", "site", "section", "links_that_break", "pages_orphaned",
                    "triage_state", "triage_note", "triage_who", "triage_at", "snooze_until", "score_explanation"]
-ACCEPTED = ("accepted", "in progress", "done")
+ACCEPTED = TRIAGE_ACCEPTED   # a person agreed to act (foundation/catalog.py)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from foundation.config import Config
-from foundation.schema import TABLES, TRIAGE_STATES, VIEWS
+from foundation.catalog import TRIAGE_LABELS, TRIAGE_STATES
+from foundation.schema import TABLES, VIEWS
 from decay.triage import record_sql
 
 LIST_COLUMNS = ("rank, action, subject_url, {decide}, owner, why, todo, target_url, title, status, score, severity, "
@@ -96,13 +97,11 @@ def _queries(db: str) -> dict[str, dict[str, Any]]:
                    "WHERE d.age_days > CAST(:years AS REAL) * 365 ORDER BY d.updated_at",
         },
     }
-    labels = {"dismissed": "Dismiss", "snoozed": "Snooze", "accepted": "Accept", "in progress": "Start working on",
-              "done": "Mark done", "new": "Reset to new"}
     for state in TRIAGE_STATES:
         name = "triage_" + state.replace(" ", "_")
         extra = " Until: the day it comes back (YYYY-MM-DD)." if state == "snoozed" else ""
         q[name] = {
-            "title": f"{labels[state]} an item",
+            "title": f"{TRIAGE_LABELS[state]} an item",
             "description": f"Set a cleanup item or a finding to '{state}' (id from cleanup_list or findings), with a note.{extra} "
                            "Signed-in users only; every change is kept in triage_log.",
             "sql": record_sql(state),

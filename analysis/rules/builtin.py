@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from foundation.catalog import SEVERITIES
+from foundation.catalog import worst
 from analysis.rules.advisories import NAMES, affected, from_banners, from_generator, from_script_url
 from analysis.rules.page import PageData
 from analysis.rules.text import Hit
@@ -28,10 +28,6 @@ _FORM = re.compile(r"<form\b", re.I)
 
 def _pos(position: str) -> str:
     return position if position in TEMPLATE_POSITIONS else ""
-
-
-def worst(severities) -> str:
-    return min(severities, key=SEVERITIES.index, default="info")
 
 
 def technology(page: PageData) -> list[Hit]:

@@ -21,29 +21,15 @@ from typing import Any
 
 from analysis.findings import Finding
 from analysis.rules import builtin
+from foundation.catalog import RULES, TEAM_KINDS, worst
 from foundation.team_rules import TEMPLATE, CompiledRule, RuleSet
 from analysis.rules.page import PageData, iter_pages
 from analysis.rules.text import MAX_HITS, Hit, Joined, TermIndex, context, search_pattern
 
-FAILED = "rules.rule_failed"
+FAILED = "rules.rule_failed"   # a pattern rule that ran out of time (foundation/catalog.py)
 TEMPLATE_POSITIONS = builtin.TEMPLATE_POSITIONS
 LISTED = 1000           # pages listed in a template finding (the count covers them all)
-CONFIDENCE = {"term": 0.95, "banned_list": 0.9, "pattern": 0.8, "retired_domain": 0.95, "required": 0.8,
-              "forbidden_element": 0.95}
-DEFAULT_MESSAGE = {
-    "term": "Off-brand or retired wording",
-    "banned_list": "Banned wording",
-    "pattern": "Text that matches a forbidden pattern",
-    "retired_domain": "Links to a retired domain (anyone can register it now)",
-    "required": "Required content is missing",
-    "forbidden_element": "A forbidden element or resource",
-}
-BUILTIN_TEXT = {
-    builtin.TECH: "known vulnerabilities",
-    builtin.FORM: "A form sends what people type over plain HTTP",
-    builtin.MIXED: "An HTTPS page loads content over plain HTTP",
-    builtin.OPENER: "Links to other websites open a new window without rel=noopener",
-}
+# The words, confidences, categories and default severities: foundation/catalog.py (TEAM_KINDS, RULES).
 
 
 @dataclass
@@ -340,7 +326,7 @@ class Reporter:
                     rule_ev[k] = v if k != "terms" or len(v) <= 20 else v[:20] + [f"... {len(v) - 20} more"]
             if r.rule.file:
                 rule_ev["file"] = r.rule.file
-            base = r.rule.message or DEFAULT_MESSAGE[r.kind]
+            base = r.rule.message or TEAM_KINDS[r.kind].message
             if r.kind == "required":
                 msg = f"{base}: no {first.text} ({', '.join(sorted(r.regions))})"
             elif r.kind in ("term", "banned_list"):
@@ -351,21 +337,22 @@ class Reporter:
                 msg = f"{base}: {', '.join(doms)} ({shown})"
             else:
                 msg = f"{base}: {shown}"
-            return r.rule.category, r.rule.severity, msg, CONFIDENCE[r.kind], rule_ev
-        severity = builtin.worst(h.extra.get("severity", "medium") for h in hits)
+            return r.rule.category, r.rule.severity, msg, TEAM_KINDS[r.kind].confidence, rule_ev
+        check = RULES[rule]
+        severity = worst(h.extra.get("severity", "medium") for h in hits)
         confidence = max(h.extra.get("confidence", 0.95) for h in hits)
         if rule == builtin.TECH:
             ids = [a["id"] for a in first.extra["advisories"]]
-            msg = (f"{first.text} has {BUILTIN_TEXT[rule]} ({', '.join(ids[:4])}{' ...' if len(ids) > 4 else ''}; "
+            msg = (f"{first.text} has {check.message} ({', '.join(ids[:4])}{' ...' if len(ids) > 4 else ''}; "
                    f"found in the {first.extra['found_in']}): update it")
         elif rule == builtin.FORM:
-            msg = f"{BUILTIN_TEXT[rule]}: {shown}" + (" (with a password field)" if any(h.extra.get("password_field") for h in hits) else "")
+            msg = f"{check.message}: {shown}" + (" (with a password field)" if any(h.extra.get("password_field") for h in hits) else "")
         elif rule == builtin.MIXED:
             active = sum(1 for h in hits if h.extra.get("content") == "active")
-            msg = f"{BUILTIN_TEXT[rule]}: {shown}" + (f" ({active} scripts, stylesheets or frames that browsers block)" if active else "")
+            msg = f"{check.message}: {shown}" + (f" ({active} scripts, stylesheets or frames that browsers block)" if active else "")
         else:
-            msg = f"{BUILTIN_TEXT[rule]}: {shown}"
-        return "security", severity, msg, confidence, {}
+            msg = f"{check.message}: {shown}"
+        return check.category, severity, msg, confidence, {}
 
     def _finding(self, rule: str, key: str, hits: list[Hit], not_kept: int, ph: PageHits) -> Finding:
         category, severity, msg, confidence, rule_ev = self._describe(rule, hits)
@@ -411,7 +398,7 @@ def failure_findings(engine: Engine, site: str, home: str) -> list[Finding]:
                f"on {len(pages)} page{'s' if len(pages) != 1 else ''}" + (" and was stopped for the rest of the analysis" if stopped else "")
                + ": its results are incomplete. Rewrite the pattern without nested repetition such as (a+)+ or (a|aa)+ "
                "(`decay rules check` tests it).")
-        out.append(Finding(rule=FAILED, category="quality", severity="medium", confidence=1.0, site=site, subject_type="rule",
+        out.append(Finding(rule=FAILED, category=RULES[FAILED].category, severity=RULES[FAILED].severity, confidence=1.0, site=site, subject_type="rule",
                            subject_url=home, title=f"Rule {r.rule.id}", message=msg, key=r.rule.id,
                            evidence={"rule": r.id, "rule_file": str(r.source), "pattern": r.rule.pattern,
                                      "timeout_s": engine.checks.pattern_timeout, "stopped": stopped,
