@@ -196,7 +196,7 @@ def demo(db: Path, port: int, keep_serving: bool, verbose: bool) -> None:
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["schema", "config"]))
+@click.argument("what", type=click.Choice(["schema", "config", "findings"]))
 @click.option("--update", "update", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Rewrite this file's generated section (between <!-- BEGIN WHAT --> and <!-- END WHAT -->) instead of printing.")
 def reference(what: str, update: Path | None) -> None:
