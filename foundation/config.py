@@ -53,6 +53,33 @@ from foundation.team_rules import check_rules as _rule_problems
 from foundation.urls import compile_patterns, origin_of, url_pattern_problem
 
 
+def check_choices(obj: Any, where: str, path: Path) -> list[ConfigError]:
+    """Every field that declares its allowed values (foundation.settings.doc(choices=...)) holds one of them, in
+    its declared case (fold: the value is kept folded); arrays of tables inside are checked too.  An empty value
+    is left to the required check."""
+    errors: list[ConfigError] = []
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if subtable(hints[f.name]) is not None:
+            for i, item in enumerate(value):
+                errors += check_choices(item, f"{where}.{f.name}[{i}]", path)
+            continue
+        choices, fold = f.metadata.get("choices"), f.metadata.get("fold")
+        if not choices or not isinstance(value, str) or not value.strip():
+            continue
+        v = value.strip()
+        v = v.lower() if fold == "lower" else v.upper() if fold == "upper" else v
+        if v in choices:
+            if fold:
+                setattr(obj, f.name, v)
+            continue
+        close = difflib.get_close_matches(v, list(choices), n=1)
+        fix = (f'did you mean "{close[0]}"? ' if close else "") + "use one of: " + ", ".join(choices)
+        errors.append(ConfigError(path, f"{where}.{f.name}", f'unknown {f.name.replace("_", " ")} "{value}"; {fix}'))
+    return errors
+
+
 def _check_patterns(patterns: list[str], path: Path, key: str) -> None:
     """Each URL pattern compiles and stays within the crawl's time limit on hostile URLs (foundation.urls.url_pattern_problem)."""
     try:
@@ -94,9 +121,6 @@ def _check_crawl(c: Crawl, path: Path) -> None:
                               ("max_sitemap_depth", c.max_sitemap_depth, 0), ("max_html_depth", c.max_html_depth, 50)):
         if value < least:
             raise ConfigError(path, f"crawl.{key}", f"must be at least {least} (got {value})")
-    if c.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise ConfigError(path, "crawl.log_level", f'"{c.log_level}" is not a log level; use DEBUG, INFO, WARNING or ERROR')
-    c.log_level = c.log_level.upper()
 
 
 def _check_outdated(o: Outdated, path: Path) -> None:
@@ -108,8 +132,6 @@ def _check_outdated(o: Outdated, path: Path) -> None:
     for i, s in enumerate(o.sections):
         _check_patterns(s.patterns, path, f"outdated.sections[{i}].patterns")
     for i, r in enumerate(o.roles):
-        if r.role not in ROLE_NAMES:
-            raise ConfigError(path, f"outdated.roles[{i}].role", f'"{r.role}" is not a page role; use one of ' + ", ".join(ROLE_NAMES))
         _check_patterns(r.patterns, path, f"outdated.roles[{i}].patterns")
     _check_patterns(o.exempt, path, "outdated.exempt")
 
@@ -161,10 +183,6 @@ def _check_nightly(c: Crawl, n: Nightly, path: Path) -> None:
         raise ConfigError(path, "crawl.full_recrawl_every", f'"{c.full_recrawl_every}" is not a duration: write a number and a unit, d, w, m or y, e.g. "7d" ("0d": every crawl is full)')
     if n.keep and parse_duration(n.keep) is None:
         raise ConfigError(path, "nightly.keep", f'"{n.keep}" is not a duration: write a number and a unit, e.g. "180d" or "6m" ("" keeps everything)')
-    levels = ("critical", "high", "medium", "low", "info", "none")
-    if n.alert_severity.lower() not in levels:
-        raise ConfigError(path, "nightly.alert_severity", f'"{n.alert_severity}" is not a severity; use one of: ' + ", ".join(levels))
-    n.alert_severity = n.alert_severity.lower()
     if n.webhook_url and not (n.webhook_url.startswith("env:") or re.match(r"^https?://[^/\s]+", n.webhook_url)):
         raise ConfigError(path, "nightly.webhook_url", f'"{n.webhook_url}" is not an http(s) URL (or env:VARIABLE)')
     if n.webhook_timeout <= 0 or n.webhook_retries < 0:
@@ -180,10 +198,8 @@ def _check_social(profiles: list[SocialProfile], st: SocialSettings, path: Path)
             raise ConfigError(path, f"{where}.handle", "give url or handle, not both")
         if not p.url and not p.handle:
             raise ConfigError(path, where, 'give the profile\'s url (for example: url = "https://mastodon.social/@harbourside"), or platform and handle')
-        if p.platform and p.platform.lower().strip() not in PLATFORM_NAMES:
-            close = difflib.get_close_matches(p.platform.lower(), list(PLATFORM_NAMES), n=1)
-            fix = f"did you mean \"{close[0]}\"?" if close else "use one of: " + ", ".join(sorted(set(PLATFORM_NAMES.values())))
-            raise ConfigError(path, f"{where}.platform", f'unknown platform "{p.platform}"; {fix}')
+        if p.platform and p.platform not in PLATFORM_NAMES:
+            continue   # an unknown platform: reported by check_choices
         ref, why = from_config(p.platform, p.url, p.handle)
         if ref is None:
             raise ConfigError(path, f"{where}.{'url' if p.url else 'handle'}", why)
@@ -252,6 +268,11 @@ def parse_config(data: dict[str, Any], path: Path, check_rules: bool = True) -> 
         else:
             b = attempt(build, cls, raw, key, path)
             built[key] = b if b is not None else cls()
+    for key, value in built.items():   # allowed values declared next to each setting ([[rules]]: foundation/team_rules.py)
+        if key == "rules":
+            continue
+        for i, item in enumerate(value) if isinstance(value, list) else [(None, value)]:
+            errors += check_choices(item, key if i is None else f"{key}[{i}]", path)
     names = [s.name for s in built["sites"]]
     for i, s in enumerate(built["sites"]):
         attempt(_check_site, s, f'sites[{i}] ("{s.name}")', path)
@@ -322,6 +343,8 @@ def reference_markdown() -> str:
             else:
                 dflt = f"`{default}`"
             meaning = f.metadata["help"]
+            if f.metadata.get("choices"):
+                meaning += " One of: " + ", ".join(f"`{c}`" for c in f.metadata["choices"]) + "."
             if f.metadata.get("example"):
                 meaning += f" Example: `{f.name} = {f.metadata['example']}`"
             out.append(f"| `{f.name}` | {type_name(hints[f.name])} | {dflt} | {meaning.replace('|', '&#124;')} |")

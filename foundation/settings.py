@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from foundation import __version__
+from foundation.catalog import SEVERITIES
+from foundation.profiles import PLATFORM_NAMES
 
 
 
@@ -63,8 +65,12 @@ def raise_all(errors: list[ConfigError]) -> None:
         raise ConfigErrors(errors)
 
 
-def doc(help: str, example: str = "", required: bool = False) -> dict[str, Any]:
-    return {"help": help, "example": example, "required": required}
+def doc(help: str, example: str = "", required: bool = False, choices: tuple[str, ...] = (),
+        fold: str | None = None) -> dict[str, Any]:
+    """A field's declaration: its help text, an example, whether it is required, and the values it may take
+    (``choices``: checked by foundation.config.check_choices and listed in the configuration reference;
+    ``fold``: "lower" or "upper", a value is compared and kept in that case)."""
+    return {"help": help, "example": example, "required": required, "choices": tuple(choices), "fold": fold}
 
 
 # --------------------------------------------------------------------------- sections
@@ -90,6 +96,9 @@ class Site:
     check_external_links: bool = field(default=True, metadata=doc("Check that links to other websites still work: each external URL once per crawl, with a HEAD request (no body), obeying their robots.txt and at most external_links_per_host URLs per host ([crawl]).", "true"))
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 @dataclass
 class Crawl:
     obey_robots: bool = field(default=True, metadata=doc("Obey robots.txt. Turn off only for a site you own and have permission to crawl regardless.", "true"))
@@ -109,7 +118,7 @@ class Crawl:
     max_sitemap_depth: int = field(default=5, metadata=doc("Sitemap indexes nested deeper than this (an index listing an index listing ...) are not read; they are recorded in the sitemaps table with the reason. A sitemap named in robots.txt or sitemaps is at depth 0.", "5"))
     max_html_depth: int = field(default=2000, metadata=doc("A page whose elements nest deeper than this (measured cheaply before parsing) is read without its structure: title, links and text, no page regions; pages.error says so. Parsing deeply nested HTML takes time that grows faster than its size (200,000 nested <div>: minutes).", "2000"))
     progress_interval: float = field(default=30.0, metadata=doc("When not on a terminal, seconds between progress log lines.", "30"))
-    log_level: str = field(default="WARNING", metadata=doc("Scrapy's log level: DEBUG, INFO, WARNING or ERROR.", '"WARNING"'))
+    log_level: str = field(default="WARNING", metadata=doc("Scrapy's log level (any case).", '"WARNING"', choices=LOG_LEVELS, fold="upper"))
     revalidation_pass: bool = field(default=True, metadata=doc("In an incremental crawl, first ask about every known page with a conditional HEAD request from a lean HTTP client (aiohttp), at the same politeness; pages answered 304 Not Modified are carried over without passing through Scrapy, and every other page is crawled as usual. On an unchanged 20,000-page site the re-crawl takes 7.8 s instead of 27.7 s. Turn it off for a server that answers HEAD requests wrongly (one that ignores the validators is detected and left to the crawl).", "true"))
     full_recrawl_every: str = field(default="7d", metadata=doc("Re-crawls are incremental: pages the previous complete crawl downloaded are re-validated with conditional requests (If-None-Match / If-Modified-Since), and a 304 Not Modified keeps their facts. Every this often (d, w, m, y) a site is downloaded in full instead; `decay crawl --full` forces it; \"0d\" makes every crawl full.", '"7d"'))
 
@@ -132,7 +141,7 @@ ROLE_NAMES = ("home", "listing", "article", "event", "job", "evergreen", "stub",
 
 @dataclass
 class OutdatedRole:
-    role: str = field(default="", metadata=doc("The role these pages have, whatever the page itself suggests: " + ", ".join(ROLE_NAMES) + " (README: Page roles).", '"article"', required=True))
+    role: str = field(default="", metadata=doc("The role these pages have, whatever the page itself suggests (README: Page roles).", '"article"', required=True, choices=ROLE_NAMES))
     patterns: list[str] = field(default_factory=list, metadata=doc("URL patterns of the pages (the syntax of include); the first [[outdated.roles]] entry that matches a page decides.", '["/minutes/*", "/press/*"]', required=True))
 
 
@@ -199,7 +208,7 @@ class Serve:
 @dataclass
 class Nightly:
     summary_dir: str = field(default="", metadata=doc("Folder for the JSON summary of each run (run-N.json). Default: a folder runs/ next to the database. A relative path is relative to the configuration file's folder.", '"output/runs"'))
-    alert_severity: str = field(default="critical", metadata=doc("New findings at or above this severity (critical, high, medium, low, info) are listed first in the summary and make `decay nightly` exit with status 1; \"none\": never.", '"critical"'))
+    alert_severity: str = field(default="critical", metadata=doc("New findings at or above this severity are listed first in the summary and make `decay nightly` exit with status 1; \"none\": never.", '"critical"', choices=SEVERITIES + ("none",), fold="lower"))
     webhook_url: str = field(default="", metadata=doc("Optional: after each run, POST the summary as JSON to this URL (e.g. a chat channel's incoming webhook; the short text is in the field \"text\"). env:VARIABLE reads the URL from the environment. A failed POST is logged, never fatal.", '"env:DECAY_WEBHOOK_URL"'))
     webhook_timeout: float = field(default=10.0, metadata=doc("Seconds to wait for the webhook to answer, per attempt.", "10"))
     webhook_retries: int = field(default=3, metadata=doc("Further attempts after a failed POST (a connection error, a timeout or a 5xx/429 answer), waiting 1, 2, 4, ... seconds between them.", "3"))
@@ -244,7 +253,7 @@ class Checks:
 @dataclass
 class SocialProfile:
     url: str = field(default="", metadata=doc("The profile's URL (x.com/..., twitter.com/..., a Mastodon server's /@name, bsky.app/profile/..., youtube.com/@... or /channel/..., facebook.com/..., instagram.com/..., linkedin.com/company/..., tiktok.com/@..., medium.com/@..., NAME.substack.com), or for platform = \"feed\" the URL of a feed (RSS, Atom, JSON Feed: a blog, a podcast). Give url, or platform and handle.", '"https://mastodon.social/@harbourside"'))
-    platform: str = field(default="", metadata=doc("x (or twitter), facebook, instagram, linkedin, tiktok, youtube, mastodon, bluesky, medium, substack or feed. Optional with a url (it is recognised); required with a handle.", '"mastodon"'))
+    platform: str = field(default="", metadata=doc("The platform (twitter is x; fediverse and activitypub are mastodon; bsky is bluesky; rss, atom, blog, podcast and jsonfeed are feed). Optional with a url (it is recognised); required with a handle.", '"mastodon"', choices=tuple(PLATFORM_NAMES), fold="lower"))
     handle: str = field(default="", metadata=doc("The handle, instead of url: \"@name\" (x, instagram, tiktok, youtube), \"@name@server\" (mastodon), \"name.bsky.social\" (bluesky), \"company/name\" (linkedin), a channel id \"UC...\" (youtube).", '"@harbourside@mastodon.social"'))
     owner: str = field(default="", metadata=doc("Who looks after the account (a team, a person, an e-mail address); shown in its findings.", '"Comms team"'))
     official: bool = field(default=True, metadata=doc("true: the organisation's own account, which its sites should link to (social.unlinked_account) and whose name should match [organisation] (social.inconsistent_identity). false: an account it knows about but does not speak through (a partner's, a retired one kept on purpose).", "true"))
