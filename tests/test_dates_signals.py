@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from analysis.dates import PageInput, page_candidates, resolve
-from foundation.reading.page import MAX_SIGNALS, extract_html
+from foundation.reading.dates import MAX_SIGNALS
+from foundation.reading.page import extract_html
 from foundation.facts import DateSignal
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)

@@ -10,7 +10,8 @@ import pytest
 from analysis.dates import PageInput, learn_site_trust, page_candidates, parse_date, resolve
 from analysis.dates.candidates import MAX_EXTERNAL, MAX_SIGNAL_CANDIDATES
 from analysis.dates.parse import MAX_CHARS, parse_date_local
-from foundation.reading.page import MAX_SIGNALS, extract_html
+from foundation.reading.dates import MAX_SIGNALS
+from foundation.reading.page import extract_html
 from foundation.facts import DateSignal
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)

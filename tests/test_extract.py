@@ -1,7 +1,8 @@
 """Single-pass HTML fact extraction: regions, links, texts and raw date signals."""
 from __future__ import annotations
 
-from foundation.reading.page import MAX_SIGNALS, extract_html
+from foundation.reading.dates import MAX_SIGNALS
+from foundation.reading.page import extract_html
 
 PAGE = b"""<!DOCTYPE html><html lang="en-GB"><head>
 <meta charset="utf-8"><title>  Annual   report
