@@ -4,8 +4,8 @@ Shows, per site, the URLs requested, ok, redirects, HTTP errors, failures, URLs 
 last seconds and bytes received.  Not on a terminal (cron, CI), it logs one line per site every
 ``[crawl] progress_interval`` seconds.
 
-The counts are the recorder's (``Recorder.stats``, asked at each refresh): the rows it recorded, counted as
-the final summary counts them (``crawler.recorder.site_counts``), so the live table and the last line agree.
+The counts are the recorder's (message ``stats``, asked at each refresh): the rows it recorded, counted as
+the final summary counts them (``crawler.record.finish.site_counts``), so the live table and the last line agree.
 Only "queued" and the bytes are the downloader's.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Progress:
         self.last: tuple[float, int] | None = None
         self.rate = 0.0
         self.started = time.monotonic()
-        self.stats: dict[str, dict[str, int]] = {}   # site -> the recorder's counts (Recorder.stats)
+        self.stats: dict[str, dict[str, int]] = {}   # site -> the recorder's counts (message stats)
         self._asking = False
 
     @classmethod
@@ -72,8 +72,8 @@ class Progress:
         if isinstance(stats, dict):
             self.stats = stats
         store = getattr(self.spider, "store", None)
-        if store is not None and store.in_flight == 0 and hasattr(self.spider, "_nudge"):
-            self.spider._nudge()   # this question may have been the last thing the engine waited for
+        if store is not None and store.in_flight == 0 and hasattr(self.spider, "nudge"):
+            self.spider.nudge()   # this question may have been the last thing the engine waited for
 
     def _rate(self) -> float:
         now = time.monotonic()

@@ -25,6 +25,8 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
+    # If-None-Match / If-Modified-Since of an incremental re-crawl, where Scrapy's HttpCacheMiddleware sets its own
+    "crawler.conditional.ConditionalRequestMiddleware": 900,
 }
 SPIDER_MIDDLEWARES_BASE: dict[str, int] = {}
 EXTENSIONS_BASE = {
@@ -40,7 +42,9 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"   # the frontier requests
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
 EXTERNAL_TIMEOUT = 10.0   # seconds: a link check to another website does not hold the crawl for long
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # breadth first within a depth
-CONCURRENT_ITEMS = 1          # see ../shared/PERFORMANCE-NOTES.md: ~100 asyncio tasks per response otherwise
+# Scrapy's Scraper starts CONCURRENT_ITEMS (default 100) workers over each response's callback output; the callbacks
+# here return nothing (the store process answers), so one is enough, and ~100 asyncio tasks per response are saved
+CONCURRENT_ITEMS = 1
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20_000_000   # responses waiting for the store process (bounds memory)
 
 ROBOTSTXT_OBEY = True

@@ -3,8 +3,9 @@
 Scrapy's own machinery (scheduling, downloading, middlewares) keeps one core
 busy; parsing pages and writing SQLite would need as much again.  So the
 spider hands each response to a second process over a socket pair and awaits
-the answer: the links to follow.  That process owns the
-:class:`~crawler.recorder.Recorder`, hence every database write (one writer).
+the answer: the links to follow.  That process owns the recorder
+(:class:`~crawler.record.router.Router`), hence every database write (one writer).  The messages it
+accepts are the router's table (``crawler.record.router.MESSAGES``), plus ``init``, which creates it.
 
 ``DECAY_WORKER=0`` runs the recorder inside the Scrapy process instead (same
 code, one core): handy for debugging.
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import traceback
 from typing import Any, Callable
-from crawler.recorder import Recorder
+from crawler.record.router import Router
 from crawler.store import OwnerGone
 from foundation.times import utcnow
 
@@ -54,7 +55,7 @@ def serve(sock: socket.socket, parent: int | None = None) -> None:
     threading.Thread(target=_import_quietly, args=("scrapy.utils.sitemap",), daemon=True).start()
 
     rf = sock.makefile("rb", buffering=1 << 16)
-    recorder: Recorder | None = None
+    recorder: Router | None = None
     errors: list[str] = []   # one line per failed request
 
     def send(msg: Any) -> bool:
@@ -76,20 +77,20 @@ def serve(sock: socket.socket, parent: int | None = None) -> None:
         rid, method, args = pickle.loads(data)
         try:
             if method == "init":
-                recorder = Recorder(*args)
+                recorder = Router(*args)
                 if parent is not None:
-                    recorder.main.owner_alive = lambda: os.getppid() == parent
+                    recorder.ctx.main.owner_alive = lambda: os.getppid() == parent
                 result: Any = recorder.crawl_id
             elif recorder is None:
                 raise RuntimeError("init must come first")
             elif method == "finish":
                 result = _finish(recorder, args, errors)
             else:
-                result = getattr(recorder, method)(*args)
+                result = recorder.handle(method, *args)
             ok = send((rid, True, result))
         except OwnerGone as e:
             _mark(recorder, "interrupted", str(e))
-            recorder.staging.remove()
+            recorder.ctx.staging.remove()
             return
         except Exception as e:
             if method != "init":
@@ -99,7 +100,7 @@ def serve(sock: socket.socket, parent: int | None = None) -> None:
             break
     if recorder is not None and not recorder.finished:
         try:
-            recorder.finish("interrupted", "the crawl process ended before the crawl finished (killed?); facts not merged")
+            recorder.handle("finish", "interrupted", "the crawl process ended before the crawl finished (killed?); facts not merged")
         except Exception:
             traceback.print_exc()
 
@@ -108,8 +109,8 @@ def _one_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}".splitlines()[0][:500]
 
 
-def _finish(recorder, args: tuple, errors: list[str]) -> dict:
-    """recorder.finish, except that a crawl with failed requests is failed, not complete, and a merge that cannot
+def _finish(recorder: Router, args: tuple, errors: list[str]) -> dict:
+    """The recorder's finish, except that a crawl with failed requests is failed, not complete, and a merge that cannot
     write the database ends the crawl failed with that reason."""
     import sqlite3
 
@@ -119,21 +120,21 @@ def _finish(recorder, args: tuple, errors: list[str]) -> dict:
         reason = (f"the store process could not record {len(errors)} answer(s), so pages or links could be missing "
                   f"(first: {errors[0]}); nothing was merged, the previous results are intact")
     try:
-        return recorder.finish(status, reason)
+        return recorder.handle("finish", status, reason)
     except sqlite3.Error as e:
         why = f"the crawl's facts could not be merged: {_one_line(e)}"
         _mark(recorder, "failed", why)
         return {"crawl_id": recorder.crawl_id, "status": "failed", "reason": why, "sites": []}
 
 
-def _mark(recorder, status: str, reason: str) -> None:
+def _mark(recorder: Router | None, status: str, reason: str) -> None:
     """Record the end of the crawl in its crawls row, if the database lets us (else the next command marks it)."""
 
     if recorder is None:
         return
-    recorder.finished = True
+    recorder.ctx.finished = True
     try:
-        recorder.main.update_crawl(recorder.crawl_id, status=status, reason=reason, finished_at=utcnow(), pid=None)
+        recorder.ctx.main.update_crawl(recorder.crawl_id, status=status, reason=reason, finished_at=utcnow(), pid=None)
     except Exception:  # noqa: BLE001 - the crawl process is gone or the database locked: the row's pid is dead anyway
         pass
 
@@ -279,7 +280,7 @@ class InProcessStore:
     in_flight = 0
 
     def __init__(self) -> None:
-        self.recorder = None
+        self.recorder: Router | None = None
         self.dead = None
         self.errors: list[str] = []
         self.on_error: Callable[[str], None] = lambda message: logger.error("%s", message)
@@ -293,16 +294,15 @@ class InProcessStore:
 
     async def call(self, method: str, *args: Any) -> Any:
         if method == "init":
-
-            self.recorder = Recorder(*args)
+            self.recorder = Router(*args)
             return self.recorder.crawl_id
         if method == "finish":
             return _finish(self.recorder, args, self.errors)
-        return getattr(self.recorder, method)(*args)
+        return self.recorder.handle(method, *args)
 
     def submit(self, method: str, args: tuple, on_result: Callback) -> None:
         try:
-            result = getattr(self.recorder, method)(*args)
+            result = self.recorder.handle(method, *args)
         except Exception as e:
             self.errors.append(f"{method}: {_one_line(e)}")
             self.on_error("recorder error:\n" + traceback.format_exc())
@@ -311,7 +311,7 @@ class InProcessStore:
 
     async def close(self) -> None:
         if self.recorder is not None and not self.recorder.finished:
-            self.recorder.finish("interrupted", "the crawl ended before it finished")
+            self.recorder.handle("finish", "interrupted", "the crawl ended before it finished")
 
 
 def make_store() -> ProcessStore | InProcessStore:

@@ -9,7 +9,7 @@ import re
 import time
 
 from crawler.progress import render_line, site_rows
-from crawler.recorder import site_counts
+from crawler.record.finish import site_counts
 from decay.localserver import status
 from tests.conftest import crawl, query, write_config
 

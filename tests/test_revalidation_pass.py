@@ -204,7 +204,7 @@ def test_the_pass_obeys_tonights_robots_txt(pass_site):
 def test_answers_in_any_order_give_the_depths_of_a_breadth_first_crawl(pass_site):
     """The recorder settles answered pages in discovery order, waiting for late answers, so a shortcut answered
     last still decides the depths below it (d1 via l1_0, then e1), not the longer route answered first."""
-    from crawler.recorder import Recorder
+    from crawler.record.router import Router
     from foundation.config import load_config
 
     root, paths, make, db = pass_site
@@ -215,15 +215,15 @@ def test_answers_in_any_order_give_the_depths_of_a_breadth_first_crawl(pass_site
     depths = {u: row[0] for u, row in routes(db, 1).items()}
     assert (depths[f"{PROD}/d1.html"], depths[f"{PROD}/e1.html"]) == (2, 3)
 
-    rec = Recorder(load_config(cfg), db)
-    plan = rec.revalidation_plan()
-    requests = rec.start()
+    rec = Router(load_config(cfg), db)
+    plan = rec.handle("revalidation_plan")
+    requests = rec.handle("start")
     shortcut = next(c for c in plan if c.fetch_url.endswith("/l1_0.html"))
     for c in [c for c in plan if c is not shortcut] + [shortcut]:     # the shortcut's answer comes last
-        requests += rec.revalidated([(c.url_id, ("2026-11-24T05:00:00+00:00", 1.0, {}))])
-    requests += rec.revalidation_done({"hosts": []})
+        requests += rec.handle("revalidated", [(c.url_id, ("2026-11-24T05:00:00+00:00", 1.0, {}))])
+    requests += rec.handle("revalidation_done", {"hosts": []})
     assert not [r for r in requests if r.kind == "page"]               # every page settled by its 304
-    assert rec.finish("complete")["status"] == "complete"
+    assert rec.handle("finish", "complete")["status"] == "complete"
     second = routes(db, 2)
     assert {u: row[0] for u, row in second.items()} == depths
     assert all(row[7] == 1 for row in second.values())

@@ -89,6 +89,22 @@ def describe_failure(failure, timeout: float, max_mb: float | None = None) -> tu
     return "failed", f"{type(exc).__name__}: {msg}"[:500]
 
 
+def wake_engine(engine) -> None:
+    """Have Scrapy's engine run its loop now (start requests, or notice it is idle), not at its next heartbeat (5 s).
+
+    Scrapy offers no public call for this.  ``engine.crawl(request)`` does it after scheduling a request, and
+    ``unpause()`` does not; but the store process's last answer may bring no request at all, and the spider
+    then only needs the engine to see that nothing is left (the spider_idle signal).  So this is the one place
+    that reaches into the engine's private slot: ``engine._slot.nextcall``, the CallLaterOnce the engine's own
+    methods schedule (Scrapy 2.x).  Should a Scrapy version not have it, nothing breaks: the heartbeat gets
+    there, seconds later.
+    """
+    slot = getattr(engine, "_slot", None)
+    nextcall = getattr(slot, "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule()
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -179,17 +195,8 @@ class SiteSpider(scrapy.Spider):
         c = self.counters.get(nr.site)
         if c is not None:
             c.scheduled += 1
-        headers = None
-        if nr.validators:
-            # incremental re-crawl: the server answers 304 Not Modified (no body) when the page has not changed
-            etag, last_modified = nr.validators
-            headers = {}
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-        return scrapy.Request(nr.fetch_url, method=method, callback=cb, errback=self.on_error, priority=nr.priority, meta=meta,
-                              headers=headers)
+        # nr.validators (incremental re-crawls) become If-None-Match / If-Modified-Since in crawler/conditional.py
+        return scrapy.Request(nr.fetch_url, method=method, callback=cb, errback=self.on_error, priority=nr.priority, meta=meta)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         await self.store.start()
@@ -308,15 +315,13 @@ class SiteSpider(scrapy.Spider):
         if self._paused and in_flight < RESUME_BELOW:
             self._paused = False
             engine.unpause()
-            self._nudge()
+            self.nudge()
         elif not requests and in_flight == 0:
-            self._nudge()  # perhaps the last answer: let the engine notice it is idle now, not at its next heartbeat
+            self.nudge()  # perhaps the last answer: let the engine notice it is idle now, not at its next heartbeat
 
-    def _nudge(self) -> None:
-        slot = getattr(self.crawler.engine, "_slot", None)
-        nextcall = getattr(slot, "nextcall", None)
-        if nextcall is not None:
-            nextcall.schedule()
+    def nudge(self) -> None:
+        """Let the engine look for work, or notice it is idle, now (after an answer of the store process)."""
+        wake_engine(self.crawler.engine)
 
     def _store_died(self, message: str) -> None:
         if getattr(self.store, "stopped", None):
