@@ -1,4 +1,4 @@
-"""Why the crawler parses with lxml directly: the cost per page of the alternatives, on the real flink pages.
+"""Why the crawler parses with Lexbor (selectolax): the cost per page of the alternatives, on the real flink pages.
 
     python benchmarks/parsers.py [SITE_DIR]
 
@@ -6,7 +6,8 @@ Prints milliseconds per page (best of 5 rounds, interleaved) for:
 content-decay's extract_html (every fact: links with regions, texts, date signals),
 the parsers alone (Lexbor through selectolax, lxml, BeautifulSoup with lxml),
 the links alone with lxml's iterlinks and with BeautifulSoup,
-and htmldate's find_date (one date per page) for scale.
+and htmldate's find_date (one date per page) for scale.  BeautifulSoup and htmldate are not dependencies of
+content-decay (README: Libraries, and why): their rows appear when they are installed.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import time
 from pathlib import Path
 
 import lxml.html
-from bs4 import BeautifulSoup
 from selectolax.lexbor import LexborHTMLParser
 
 from foundation.reading.page import extract_html
@@ -33,11 +33,16 @@ def main() -> None:
         "Lexbor (selectolax): parse only": lambda b: LexborHTMLParser(b),
         "lxml.html: parse only": lambda b: lxml.html.fromstring(b),
         "lxml.html: parse + iterlinks": lambda b: list(lxml.html.fromstring(b).iterlinks()),
-        "BeautifulSoup(lxml): parse only": lambda b: BeautifulSoup(b, "lxml"),
-        "BeautifulSoup(lxml): parse + links with text": lambda b: [
-            (e.get("href") or e.get("src"), e.get_text(" ", strip=True))
-            for e in BeautifulSoup(b, "lxml").find_all(["a", "link", "img", "script", "iframe", "area"])],
     }
+    try:
+        from bs4 import BeautifulSoup
+
+        cases["BeautifulSoup(lxml): parse only"] = lambda b: BeautifulSoup(b, "lxml")
+        cases["BeautifulSoup(lxml): parse + links with text"] = lambda b: [
+            (e.get("href") or e.get("src"), e.get_text(" ", strip=True))
+            for e in BeautifulSoup(b, "lxml").find_all(["a", "link", "img", "script", "iframe", "area"])]
+    except ImportError:
+        print("(beautifulsoup4 is not installed: pip install beautifulsoup4 to compare it)", file=sys.stderr)
     try:
         from htmldate import find_date
 

@@ -2,9 +2,14 @@
 
 Scrapy's reactor cannot be restarted inside one process, so every crawl runs
 `decay crawl` in a subprocess against a LocalSite started here (port 0).
+
+The marker ``crawl`` is put here on every test that runs `decay` (or Scrapy) in a subprocess, itself, through a
+helper of the tests or through one of its fixtures (see _runs_decay): `pytest -m "not crawl"` is the fast loop
+(the unit tests alone), plain `pytest` runs everything (README: Development).
 """
 from __future__ import annotations
 
+import inspect
 import os
 import sqlite3
 import subprocess
@@ -104,3 +109,53 @@ def flink_crawled(tmp_path_factory):
     result = crawl(flink_config(tmp / "flink.toml", site.url), db)
     yield {"root": root, "db": db, "result": result, "site": site, "tmp": tmp}
     site.stop()
+
+
+# ---------------------------------------------------------------------------- the fast loop: the marker `crawl`
+_RUNNERS = {"run_decay", "crawl", "DECAY", "flink_crawled"}   # this module's ways of running decay
+
+
+def _names(code) -> tuple[set[str], set[str]]:
+    """The global names and the string constants a function's code (and the code nested in it) uses."""
+    names, consts = set(code.co_names), set()
+    for c in code.co_consts:
+        if inspect.iscode(c):
+            n, k = _names(c)
+            names |= n
+            consts |= k
+        elif isinstance(c, str):
+            consts.add(c)
+    return names, consts
+
+
+def _runs_decay(fn, seen: set) -> bool:
+    """Does this function run decay: one of _RUNNERS of this module, a subprocess given "decay" or "scrapy", or a
+    helper of the tests (a function of a tests module) that does?"""
+    fn = inspect.unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None or code in seen:
+        return False
+    seen.add(code)
+    names, consts = _names(code)
+    known = getattr(fn, "__globals__", {})
+    this = globals()
+    if any(n in _RUNNERS and (known.get(n) == this.get(n) or "tests.conftest" in names) for n in names):
+        return True   # this module's helpers, imported at the top of a test module or in the test itself
+    if "subprocess" in names:   # subprocess.run([DECAY, ...]), [SCRAPY, ...], Path(sys.executable).parent / "decay"
+        words = consts | {str(v) for n in names if isinstance(v := known.get(n), (str, Path))}
+        if any(w in ("decay", "scrapy") or w.endswith(("/decay", "/scrapy")) for w in words):
+            return True
+    return any(_runs_decay(obj, seen) for n in names
+               if inspect.isfunction(obj := known.get(n)) and (obj.__module__ or "").startswith("tests"))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fn = getattr(item, "function", None)
+        if fn is None or item.get_closest_marker("crawl"):
+            continue
+        seen: set = set()
+        fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        if "flink_crawled" in item.fixturenames or _runs_decay(fn, seen) or any(
+                _runs_decay(d.func, seen) for defs in fixtures.values() for d in defs):
+            item.add_marker(pytest.mark.crawl)
