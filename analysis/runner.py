@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from analysis import archive, cleanup, links, outdated, rules, sections, social
-from analysis.dates import learn_site_trust, page_candidates, resolve
+from analysis.dates import learn_site_trust, page_candidates, resolve, stored_iso
 from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.pages import latest_complete_crawl, site_pages, with_texts
 from analysis.roles import assign_roles
@@ -59,8 +59,8 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
         cands = page_candidates(page.date_input, now=now, trust=trust)
         dates = resolve(cands, now=now, trust=trust)
         age = (now - dates.updated_at).days if dates.updated_at else None
-        res.page_dates.append((page.url_id, page.url, page.site, to_iso(dates.published_at), dates.published_source,
-                               to_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
+        res.page_dates.append((page.url_id, page.url, page.site, stored_iso(dates.published_at), dates.published_source,
+                               stored_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
                                dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
         res.evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
                              int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))

@@ -58,7 +58,7 @@ JUDGMENT_TABLES: list[Table] = [
             ("url_id", I, "urls.id of the page."),
             ("url", T, "The page."),
             ("site", T, "Site name."),
-            ("published_at", T, "Publication date (UTC, ISO 8601); empty when no evidence says."),
+            ("published_at", T, "Publication date (ISO 8601 in the time zone the page wrote it in, so that its first ten characters are the day the page shows; +00:00 when it named none); empty when no evidence says."),
             ("published_source", T, "The evidence that decided it, e.g. jsonld:datePublished."),
             ("updated_at", T, "Last update; equals published_at when nothing says the page changed since; empty when unknown."),
             ("updated_source", T, "The evidence that decided it."),

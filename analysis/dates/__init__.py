@@ -12,8 +12,8 @@ is the request time or the deploy time, a sitemap with one lastmod for every URL
 from analysis.dates.candidates import page_candidates
 from analysis.dates.model import Candidate, PageDates, PageInput, SiteTrust
 from analysis.dates.parse import parse_date
-from analysis.dates.resolve import resolve
+from analysis.dates.resolve import resolve, stored_iso
 from analysis.dates.trust import learn_site_trust
 
 __all__ = ["Candidate", "PageDates", "PageInput", "SiteTrust", "learn_site_trust", "page_candidates", "parse_date",
-           "resolve"]
+           "resolve", "stored_iso"]

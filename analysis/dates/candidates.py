@@ -14,7 +14,7 @@ from functools import lru_cache
 from analysis.dates.model import Candidate, PageInput, SiteTrust
 from analysis.dates.parse import UTC, parse_date, parse_date_relative
 from analysis.dates.roles import role_of
-from analysis.dates.validate import judge
+from analysis.dates.validate import judge, judge_page
 
 MAX_SIGNAL_CANDIDATES = 200   # from the page's own signals
 MAX_EXTERNAL = 20             # sitemap lastmods, feed dates
@@ -80,4 +80,5 @@ def page_candidates(page: PageInput, *, now: datetime, trust: SiteTrust | None =
     for name, raw in page.feed_dates[:MAX_EXTERNAL]:
         if raw:
             out.append(_candidate("feed", name, raw, "feed entry", page, now, trust, server_date))
+    judge_page(out)
     return out

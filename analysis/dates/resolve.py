@@ -34,11 +34,22 @@ STRONG_MODIFIED = 5.0  # ... and for the last update: a trusted sitemap or Last-
 LISTING_ITEMS = 3     # one kind of element this many times, with different days, is a list of other pages' dates
 LISTING_WEIGHT = 3.0
 SHOWN_DAY_WEIGHT = 6.0  # a day-precise date this strong decides the day a UTC timestamp is shown on
+BYLINE_DAY = True       # ... and a visible one (a byline, a <time> shown to readers) this strong:
+BYLINE_WEIGHT = 3.0     # readers see the site's local day, not the UTC day of its structured data
+_VISIBLE = ("time", "class", "text")
 _UTC = timezone.utc
 
 
 def _day(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%d")
+
+
+def stored_iso(dt: datetime | None) -> str | None:
+    """A resolved date as ``page_dates`` stores it: ISO 8601 in the time zone the page wrote it in, so that its
+    first ten characters are the day the page shows its readers (converted to UTC, an article published
+    2023-11-08 at 19:30 in New York would be stored as the 9th); '+00:00' when the page named no zone.
+    The same instant either way."""
+    return dt.isoformat(timespec="seconds") if dt is not None else None
 
 
 def _at(c: Candidate) -> datetime:
@@ -80,7 +91,11 @@ def _utc_days(usable: list[Candidate], weight: dict[int, float]) -> None:
     for c in usable:
         if c.precision == "day" or (c.precision == "time" and c.local is not None and c.local.tzinfo is not _UTC):
             k = _key(c)
-            strongest[k] = max(strongest.get(k, 0.0), weight.get(id(c), 0.0))
+            w = weight.get(id(c), 0.0)
+            if BYLINE_DAY and c.source in _VISIBLE and w >= BYLINE_WEIGHT and position(c)[0] not in ("aside", "nav",
+                                                                                                       "footer"):
+                w = max(w, SHOWN_DAY_WEIGHT)   # what the page shows its readers decides the day
+            strongest[k] = max(strongest.get(k, 0.0), w)
     if not strongest:
         return
     for c in usable:
