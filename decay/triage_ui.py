@@ -26,6 +26,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from decay import triage as tr
+from foundation.catalog import SEVERITIES
 
 TEMPLATES = Path(__file__).parent / "templates"
 PERMISSION = "decay-triage"
@@ -45,7 +46,6 @@ DECISIONS = {   # button value -> (triage state, label, past tense)
     "done": ("done", "Done", "marked done"),
     "new": ("new", "Reopen", "reopened"),
 }
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 LIST_COLUMNS = ("rank, id, action, subject_url, title, owner, why, todo, target_url, severity, category, site, rules, "
                 "finding_count, new_findings, first_seen, status, triage_state, triage_who, triage_at, triage_note, "
                 "snooze_until, links_that_break, pages_orphaned, subject_type, section")
@@ -215,7 +215,7 @@ async def _options(db) -> dict[str, list[str]]:
         out[col] = [r[0] for r in await db.execute(f"SELECT DISTINCT {col} FROM cleanup WHERE {col} IS NOT NULL "
                                                    f"AND {col} != '' ORDER BY {col}")]
     present = {r[0] for r in await db.execute("SELECT DISTINCT severity FROM cleanup")}
-    out["severity"] = [s for s in SEVERITY_ORDER if s in present]
+    out["severity"] = [s for s in SEVERITIES if s in present]
     out["rule"] = [r[0] for r in await db.execute(
         "SELECT DISTINCT json_extract(j.value, '$.rule') AS r FROM cleanup, json_each(cleanup.findings) j "
         "WHERE r IS NOT NULL ORDER BY r")]
