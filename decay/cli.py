@@ -1,18 +1,46 @@
-"""The `decay` command line. Each command wraps one function of decay.api with the same parameter names."""
+"""The `decay` command line: each command is a thin wrapper over the function of decay.api with its name and its
+parameter names (tests/test_cli_api.py checks them all): parse, call, print what decay.report makes of the result,
+exit with the command's status.  Project modules are imported inside the commands, so that `decay --help` answers
+at once (this is the only module allowed to do that: tests/test_floors.py)."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
 import click
 
 from decay import __version__
-from foundation.config import ConfigError
+from foundation.catalog import TRIAGE_STATES
+
+# Options that only choose how the command line shows the API's result (JSON or text; rule ids or plain words):
+# the API function returns the same data either way, so it has no such parameter.  tests/test_cli_api.py reads this.
+SHOWN_ONLY = {"analyse": {"verbose"}, "impact": {"as_json"}, "nightly": {"as_json"}, "rules test": {"as_json"}}
 
 
 def fail(message: str, code: int = 2) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def note(message: str) -> None:
+    click.echo(f"note: {message}", err=True)
+
+
+@contextlib.contextmanager
+def _refusals():
+    """The API's refusals as the command's message and exit status (a wrong configuration: 2)."""
+    from decay.api_common import CommandError
+    from foundation.config import ConfigError
+
+    try:
+        yield
+    except CommandError as e:
+        for n in e.notes:
+            note(n)
+        fail(str(e), e.exit_code)
+    except ConfigError as e:
+        fail(str(e))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,17 +90,13 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
     content-decay database (nothing crawled); 4 another run (crawl, analyse,
     nightly, prune) holds the database's lock (nothing crawled).
     """
-    from decay import api
+    from decay import api_runs as api
+    from decay import report
 
-    cfg = _load(config)
-    names = [s.name for s in cfg.sites]
-    unknown = [s for s in sites if s not in names]
-    if unknown:
-        fail(f"{config}: no site named {', '.join(unknown)}; the configured sites are: {', '.join(names)}")
-    with _run_lock(db or cfg.database_path, write=True):
-        summary = api.crawl(cfg, db=db, sites=list(sites) or None, full=full, only=only)
-    click.echo(api.format_crawl_summary(summary))
-    step = api.crawl_next_step(summary, config, db=db)   # none after a failed crawl: nothing new to browse
+    with _refusals():
+        summary = api.crawl(config, db=db, sites=sites, full=full, only=only)
+    click.echo(report.format_crawl_summary(summary))
+    step = report.crawl_next_step(summary, config, db=db)   # none after a failed crawl: nothing new to browse
     if step:
         click.echo(step)
     sys.exit(api.crawl_exit_status(summary))
@@ -103,28 +127,20 @@ def analyse(config: Path | None, db: Path | None, now: str | None, top: int, ver
     the database is missing or not a content-decay database; 4 another run
     holds the database's lock (nothing was done).
     """
-    from decay import api, words
+    from decay import api_runs as api
+    from decay import report
 
-    if config is None and db is None:
-        fail("give the configuration (-c/--config FILE) or the database (-d/--db PATH)")
-    if config is not None:
-        cfg = _load(config)
-    else:
-        _db_path(db, None)
-        cfg, note = _config_of_db(db)
-        click.echo(f"note: {note}", err=True)
-    try:
-        with _run_lock(db or cfg.database_path, write=True, must_exist=True):
-            summary = api.analyse(cfg, db=db, now=now)
-    except (ValueError, FileNotFoundError) as e:
-        fail(str(e))
-    click.echo(words.format_analysis(summary, verbose=verbose))
+    with _refusals():
+        summary = api.analyse(config, db=db, now=now, top=top)
+    for n in summary["notes"]:
+        note(n)
+    click.echo(report.format_analysis(summary, verbose=verbose))
     if top:
         click.echo("")
         show = "decay triage {id} " + (f"-c {config}" if config is not None and db is None else f"--db {summary['db']}")
-        click.echo(words.format_cleanup(api.top_cleanup(summary["db"], top), summary.get("cleanup"), verbose=verbose, show=show))
+        click.echo(report.format_cleanup(summary["top"], summary.get("cleanup"), verbose=verbose, show=show))
     click.echo("")
-    click.echo(f"browse and triage it: {api.serve_command(config, db=db)}")
+    click.echo(f"browse and triage it: {report.serve_command(config, db=db)}")
 
 
 @cli.command()
@@ -147,18 +163,14 @@ def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json:
     never a page chosen by common words).
     Reads the latest complete crawl; changes nothing.
     """
+    from decay import api_runs as api
     import json
 
-    from decay import api
+    from decay import report
 
-    cfg = _load(config) if config is not None else None
-    if db is not None or cfg is not None:
-        _db_path(db, config, write=False)
-    try:
-        report = api.impact(list(urls), db=db, config=cfg)
-    except (ValueError, FileNotFoundError) as e:
-        fail(str(e))
-    click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else api.format_impact(report))
+    with _refusals():
+        result = api.impact(urls, db=db, config=config)
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else report.format_impact(result))
 
 
 @cli.command()
@@ -167,14 +179,12 @@ def impact(urls: tuple[str, ...], db: Path | None, config: Path | None, as_json:
 def check(config: Path) -> None:
     """Check a configuration file without crawling: unknown keys, wrong types, missing values, bad URLs and patterns,
     and an [output] database path that is not a content-decay database (or cannot be written)."""
-    from foundation.dbfile import DatabaseFileError, check_db_path
+    from decay import api_config as api
+    from decay import report
 
-    cfg = _load(config)
-    try:
-        check_db_path(cfg.database_path)
-    except DatabaseFileError as e:
-        fail(f"{config}: output.database: {e}")
-    click.echo(f"{config}: ok ({len(cfg.sites)} site(s): {', '.join(s.name for s in cfg.sites)}; database {cfg.database_path})")
+    with _refusals():
+        result = api.check(config)
+    click.echo(report.format_check(result))
 
 
 @cli.command()
@@ -190,9 +200,10 @@ def demo(db: Path, port: int, keep_serving: bool, verbose: bool) -> None:
     package: no network needed), crawls it into output/decay.db, runs the
     analysis, prints a summary, and says how to browse the results.
     """
-    from decay import demo as demo_mod
-
-    sys.exit(demo_mod.run_demo(db=db, port=port, keep_serving=keep_serving, verbose=verbose))
+    from decay import api_runs as api
+    with _refusals():
+        status = api.demo(db=db, port=port, keep_serving=keep_serving, verbose=verbose)
+    sys.exit(status)
 
 
 @cli.command()
@@ -201,92 +212,13 @@ def demo(db: Path, port: int, keep_serving: bool, verbose: bool) -> None:
               help="Rewrite this file's generated section (between <!-- BEGIN WHAT --> and <!-- END WHAT -->) instead of printing.")
 def reference(what: str, update: Path | None) -> None:
     """Print the database schema or the configuration reference, as in README.md (both are generated from the code)."""
-    from decay import docs
-
-    text = docs.reference(what)
+    from decay import api_config as api
+    with _refusals():
+        text = api.reference(what, update=update)
     if update is None:
         click.echo(text, nl=False)
         return
-    try:
-        docs.update_section(update, what, text)
-    except ValueError as e:
-        fail(str(e))
     click.echo(f"{update}: {what} reference updated")
-
-
-def _config_of_db(db: Path):
-    """For decay analyse --db without --config: the configuration the latest complete crawl recorded, when that
-    file still loads, else the default settings for the sites that crawl recorded; and a one-line note saying which."""
-    import json
-    import sqlite3
-
-    from foundation.config import Config, Crawl, Organisation, Output, Site, load_config
-
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        row = conn.execute("SELECT id, config FROM crawls WHERE status = 'complete' ORDER BY id DESC LIMIT 1").fetchone()
-        sites = conn.execute("SELECT site, start_urls FROM crawl_sites WHERE crawl_id = ?", [row[0]]).fetchall() if row else []
-    except sqlite3.Error:
-        row, sites = None, []
-    finally:
-        conn.close()
-    if row and row[1] and Path(row[1]).is_file():
-        try:
-            return load_config(row[1]), f"no --config: using {row[1]}, the configuration the crawl recorded"
-        except ConfigError:
-            pass
-    cfg = Config(path=Path(db).parent / "(no configuration)", organisation=Organisation(),
-                 sites=[Site(name=name, start_urls=json.loads(urls or "[]")) for name, urls in sites],
-                 crawl=Crawl(), output=Output(database=str(Path(db).resolve())))
-    return cfg, ("no --config: judged with the default thresholds (no [outdated] sections, [[rules]] or [[owners]]); "
-                 "give -c FILE to use yours")
-
-
-def _db_path(db: Path | None, config: Path | None, write: bool = True) -> Path:
-    from foundation.dbfile import DatabaseFileError, check_db_path
-
-    if db is None and config is None:
-        fail("give the database (--db PATH) or the configuration (--config FILE)")
-    path = db if db is not None else _load(config).database_path
-    if not path.exists() and not path.is_symlink():
-        fail(f"{path}: no database there; run decay crawl and decay analyse first (or give --db)")
-    try:
-        check_db_path(path, write=write)
-    except DatabaseFileError as e:
-        fail(str(e))
-    return path
-
-
-class _run_lock:
-    """The database's run lock (decay/lock.py, the one decay nightly takes) around a command that writes it: a
-    second crawl or analysis of the same database exits 4 at once, nothing done.  Checks the path first (exit 2)."""
-
-    def __init__(self, db_path: Path, write: bool = True, must_exist: bool = False) -> None:
-        self.db_path, self.write, self.must_exist = Path(db_path), write, must_exist
-        self.lock = None
-
-    def __enter__(self):
-        from foundation.dbfile import DatabaseFileError, check_db_path
-        from decay.lock import LockHeld, RunLock
-        from decay.nightly import EXIT_LOCKED
-
-        if self.must_exist and not self.db_path.exists():
-            return self   # the command says what is missing (nothing to lock, nothing to do)
-        try:
-            check_db_path(self.db_path, write=self.write)
-        except DatabaseFileError as e:
-            fail(str(e))
-        try:
-            self.lock = RunLock(self.db_path).acquire()
-        except LockHeld as e:
-            fail(str(e), EXIT_LOCKED)
-        except OSError as e:
-            fail(f"{self.db_path}: could not take the lock {self.db_path.name}.lock next to it: {e.strerror or e}")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.lock is not None:
-            self.lock.release()
 
 
 DB_OPTION = click.option("--db", "-d", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -297,7 +229,7 @@ CONFIG_OPTION = click.option("--config", "-c", "config", type=click.Path(dir_oka
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option("--state", type=click.Choice(["new", "accepted", "in progress", "done", "dismissed", "snoozed"]), default=None,
+@click.option("--state", type=click.Choice(TRIAGE_STATES), default=None,
               help="The decision. Without --state, show the item and every decision made about it.")
 @click.option("--note", default="", help="Why, in your words (kept with the decision and in triage_log).")
 @click.option("--until", default=None, metavar="YYYY-MM-DD", help="For --state snoozed: the day the item comes back.")
@@ -320,19 +252,18 @@ def triage(ids: tuple[str, ...], state: str | None, note: str, until: str | None
 
       decay triage 3f2a9c --config org.toml
     """
-    from decay import triage as tr
+    from decay import api_results as api
+    from decay import report
 
-    path = _db_path(db, config)
-    try:
-        if state is None:
-            for i in ids:
-                click.echo(tr.format_history(tr.history(path, i)))
-            return
-        done = tr.record(path, list(ids), state, note=note, who=who, until=until)
-    except tr.TriageError as e:
-        fail(str(e))
-    for fid, item, subject in done:
-        click.echo(f"{fid}  {state}{' until ' + until if until else ''}  ({item}: {subject})")
+    if state is None:   # one item at a time: each history is printed before the next id is looked up
+        for i in ids:
+            with _refusals():
+                result = api.triage([i], db=db, config=config)
+            click.echo(report.format_history(result["history"][0]))
+        return
+    with _refusals():
+        result = api.triage(ids, state=state, note=note, until=until, who=who, db=db, config=config)
+    click.echo(report.format_triage(result["recorded"], state, until))
 
 
 @cli.command()
@@ -353,45 +284,34 @@ def serve(db: Path | None, config: Path | None, host: str | None, port: int | No
     (Dashboards menu), and triage queries that only users who signed in
     ([[serve.users]]) can run; everyone else can read only.
     """
+    from decay import api_results as api
     import os
 
-    from decay import serve as sv
-
-    if hash_password:
-        click.echo("note: decay serve --hash-password is deprecated; use decay serve-password", err=True)
+    with _refusals():
+        plan = api.serve(db=db, config=config, host=host, port=port, hash_password=hash_password,
+                         metadata_only=metadata_only)
+    if plan.hash_password:
+        for n in plan.notes:
+            note(n)
         _hash_password()
         return
-    cfg = _load(config) if config is not None else None
-    path = _db_path(db, config)
-    missing = sv.check_plugins()
-    if missing:
-        fail("missing packages: " + ", ".join(missing) + "; reinstall content-decay (pip install -e .)")
-    meta = sv.write_metadata(path, cfg, path.with_name(path.stem + "-datasette.json"))
     if metadata_only:
-        click.echo(str(meta))
-        for name in sv.password_environment(cfg):
-            click.echo(f"note: the metadata names no password hash; datasette needs {name} set to the hash of "
-                       "[[serve.users]] to let that user sign in (decay serve sets it itself)", err=True)
+        click.echo(str(plan.metadata))
+    for n in plan.notes:
+        note(n)
+    if metadata_only:
         return
-    if cfg is not None:
-        for u in cfg.serve.users:
-            if u.password_hash.startswith("env:") and not os.environ.get(u.password_hash[4:]):
-                fail(f"{config}: serve.users ({u.name}).password_hash: the environment variable {u.password_hash[4:]} is not set")
-    host = host or (cfg.serve.host if cfg else "127.0.0.1")
-    port = port if port is not None else (cfg.serve.port if cfg else 8001)
-    if cfg is None or not cfg.serve.users:
-        click.echo("note: no [[serve.users]] in the configuration: nobody can sign in to triage (decay triage still works)", err=True)
-    args = sv.datasette_args(path, meta, host, port)
-    os.environ.update(sv.password_environment(cfg))   # the hashes reach datasette-auth-passwords here, never its metadata
+    os.environ.update(plan.env)   # the hashes reach datasette-auth-passwords here, never its metadata
     sys.stdout.flush()
-    os.execv(args[0], args)   # decay.serve_run prints the address (the real port when --port 0)
+    os.execv(plan.args[0], plan.args)   # decay.serve_run prints the address (the real port when --port 0)
 
 
 def _hash_password() -> None:
-    from datasette_auth_passwords.utils import hash_password as hp
+    from decay import api_results as api
 
     pw = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    click.echo(hp(pw))
+    with _refusals():
+        click.echo(api.serve_password(password=pw))
 
 
 @cli.command("serve-password")
@@ -419,9 +339,9 @@ def export() -> None:
 @CONFIG_OPTION
 def export_cleanup(fmt: str, owner: str | None, everything: bool, output: Path | None, db: Path | None, config: Path | None) -> None:
     """This morning's cleanup list (what cleanup_list shows as visible), most urgent first."""
-    from decay import export as ex
-
-    text = ex.format_cleanup(ex.cleanup_rows(_db_path(db, config), owner=owner, everything=everything), fmt)
+    from decay import api_results as api
+    with _refusals():
+        text = api.export_cleanup(fmt=fmt, owner=owner, everything=everything, output=output, db=db, config=config)
     _emit(text, output)
 
 
@@ -432,16 +352,17 @@ def export_cleanup(fmt: str, owner: str | None, everything: bool, output: Path |
 @CONFIG_OPTION
 def export_redirects(fmt: str, output: Path | None, db: Path | None, config: Path | None) -> None:
     """A redirect map of the redirect actions people accepted (triage state accepted, in progress or done)."""
-    from decay import export as ex
-
-    _emit(ex.format_redirects(ex.redirect_rows(_db_path(db, config)), fmt), output)
+    from decay import api_results as api
+    with _refusals():
+        text = api.export_redirects(fmt=fmt, output=output, db=db, config=config)
+    _emit(text, output)
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """The exported document on standard output, or where the API wrote it."""
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
 
 
@@ -473,25 +394,22 @@ def nightly(config: Path, db: Path | None, full: bool, now: str | None, no_webho
     (SIGTERM, Ctrl-C); 7 the run failed (a crash, or a database locked by
     another program for longer than the busy timeout).
     """
+    from decay import api_runs as api
     import json
 
-    from decay import api
-    from decay import nightly as nightly_mod
+    from decay import report
 
-    cfg = _load(config)
-    try:
-        summary = nightly_mod.nightly(cfg, db=db, full=full, now=now, webhook=not no_webhook, prune=not no_prune)
-    except ValueError as e:   # --now
-        fail(str(e))
-    if summary["exit_code"] == nightly_mod.EXIT_LOCKED:
-        fail(summary["reason"], nightly_mod.EXIT_LOCKED)
-    if summary["exit_code"] == nightly_mod.EXIT_FAILED:
-        fail(f"nightly failed: {summary.get('reason')}", nightly_mod.EXIT_FAILED)
+    with _refusals():
+        summary = api.nightly(config, db=db, full=full, now=now, no_webhook=no_webhook, no_prune=no_prune)
+    if summary["exit_code"] == api.EXIT_LOCKED:
+        fail(summary["reason"], api.EXIT_LOCKED)
+    if summary["exit_code"] == api.NIGHTLY_FAILED:
+        fail(f"nightly failed: {summary.get('reason')}", api.NIGHTLY_FAILED)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(summary.get("text") or nightly_mod.format_summary(summary))
-        click.echo(f"browse and triage it: {api.serve_command(config, db=db)}")
+        click.echo(summary.get("text") or report.format_nightly(summary))
+        click.echo(f"browse and triage it: {report.serve_command(config, db=db)}")
     sys.exit(summary["exit_code"])
 
 
@@ -514,32 +432,12 @@ def prune(keep: str, config: Path | None, db: Path | None, dry_run: bool, vacuum
     decisions), never triage.  Takes the nightly lock (exit 4 if a run holds
     it).
     """
-    from foundation.config import parse_duration
-    from decay.prune import prune as prune_db
-    from decay.lock import LockHeld, RunLock
-    from decay.nightly import EXIT_LOCKED, summary_dir_of
+    from decay import api_runs as api
+    from decay import report
 
-    days = parse_duration(keep)
-    if days is None:
-        fail(f'--keep: "{keep}" is not a duration: write a number and a unit, e.g. 180d, 6m or 1y')
-    cfg = _load(config) if config is not None else None
-    if db is None and cfg is None:
-        fail("give the database (--db PATH) or the configuration (--config FILE)")
-    db_path = Path(db) if db else cfg.database_path
-    if not db_path.exists() and not db_path.is_symlink():
-        fail(f"{db_path}: no database there")
-    _db_path(db_path, None, write=True)
-    try:
-        with RunLock(db_path, what=f"decay prune --keep {keep}"):
-            rep = prune_db(db_path, days, dry_run=dry_run, vacuum=vacuum,
-                           summary_dir=summary_dir_of(cfg, db_path) if cfg else db_path.parent / "runs")
-    except LockHeld as e:
-        fail(str(e), EXIT_LOCKED)
-    verb = "would delete" if dry_run else "deleted"
-    counts = ", ".join(f"{n} {t}" for t, n in rep.deleted.items() if n) or "nothing"
-    click.echo(f"{db_path}: older than {rep.cutoff}: {verb} {counts}"
-               + (f"; removed {len(rep.files)} file(s)" if rep.files else "")
-               + f" (kept crawls {', '.join(map(str, rep.kept_crawls)) or 'none'}) in {rep.seconds:.1f} s")
+    with _refusals():
+        result = api.prune(keep, config=config, db=db, dry_run=dry_run, vacuum=vacuum)
+    click.echo(report.format_prune(result))
 
 
 @cli.group()
@@ -562,19 +460,18 @@ def rules_check(config: Path) -> None:
 
     Exit status: 0 all rules are fine; 1 at least one rule has a problem; 2 the configuration itself is wrong.
     """
-    from decay import api
+    from decay import api_rules as api
+    from decay import report
 
-    try:
-        report = api.rules_check(config)
-    except ConfigError as e:
-        fail(str(e))
-    for p in report["problems"]:
-        click.echo(f"error: {p}", err=True)
-    checks = ", ".join(f"{cid.split('.', 1)[1]} {'on' if on else 'off'}" for cid, on in report["checks"].items())
-    if report["problems"]:
-        click.echo(f"{config}: {len(report['problems'])} problem(s) in {report['rules']} rule(s)", err=True)
+    with _refusals():
+        result = api.rules_check(config)
+    errors, closing = report.format_rules_check(config, result)
+    for line in errors:
+        click.echo(line, err=True)
+    if result["problems"]:
+        click.echo(closing, err=True)
         sys.exit(1)
-    click.echo(f"{config}: ok ({report['rules']} rule(s), {report['enabled']} enabled; built-in checks: {checks})")
+    click.echo(closing)
 
 
 @rules.command("test")
@@ -594,37 +491,25 @@ def rules_test(rule_id: str, target: str, config: Path, url: str | None, as_json
     checks.mixed_content, checks.new_window_opener).  Each match is shown with
     the region it was found in and its surroundings, as a finding would show it.
     """
+    from decay import api_rules as api
     import json
 
-    from decay import api
+    from decay import report
 
-    cfg = _load(config)
-    try:
-        report = api.rules_test(rule_id, target, cfg, url=url)
-    except (ValueError, FileNotFoundError, OSError) as e:
-        fail(str(e))
-    from analysis.rules.tool import format_test
-
-    click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else format_test(report))
-
-
-def _load(config: Path):
-    from foundation.config import load_config
-
-    try:
-        return load_config(config)
-    except ConfigError as e:
-        fail(str(e))
+    with _refusals():
+        result = api.rules_test(rule_id, target, config, url=url)
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else report.format_test(result))
 
 
 def main() -> None:
     try:
         cli(standalone_mode=True)
-    except ConfigError as e:  # raised below a command: same clear message, no traceback
-        fail(str(e))
     except Exception as e:  # noqa: BLE001
+        from foundation.config import ConfigError
         from foundation.dbfile import DatabaseFileError
 
+        if isinstance(e, ConfigError):   # raised below a command: same clear message, no traceback
+            fail(str(e))
         if isinstance(e, DatabaseFileError):   # raised by open_db below a command: exit 2, nothing written
             fail(str(e))
         import sqlite3

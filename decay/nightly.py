@@ -38,7 +38,7 @@ from decay.lock import LockHeld, RunLock
 from foundation.testing import pause_point
 from foundation.times import utcnow
 from crawler.store import pid_alive
-from decay import api
+from decay import steps
 from foundation.dbfile import check_db_path
 from foundation.schema import check_schema_version, open_db
 from crawler.store import mark_dead_crawls, remove_stale_staging
@@ -149,7 +149,7 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
         exit_code = EXIT_OK
         reason = None
         try:
-            crawl_summary = api.crawl(cfg, db=db_path, full=full)
+            crawl_summary = steps.crawl(cfg, db=db_path, full=full)
         except Interrupted:
             raise
         except Exception as e:  # noqa: BLE001 - a crawl that cannot run is a failed crawl, reported
@@ -173,7 +173,7 @@ def nightly(config: str | Path | Config, db: str | Path | None = None, full: boo
                                                       if s.get("status") != "complete")
             # 2. analyse
             try:
-                a = api.analyse(cfg, db=db_path, now=now)
+                a = steps.analyse(cfg, db=db_path, now=now)
                 analysis_id = a["analysis_id"]
                 _log(f"analysis {analysis_id}: {a['open']} open findings ({a['new']} new, {a['resolved']} resolved)")
             except Interrupted:

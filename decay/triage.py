@@ -14,7 +14,8 @@ import sqlite3
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from foundation.schema import TRIAGE_STATES, open_db
+from foundation.catalog import TRIAGE_STATES
+from foundation.schema import open_db
 
 RECORD_SQL = """INSERT INTO triage (id, item, state, snooze_until, note, who, updated_at, action, material, subject_url)
 SELECT x.id, x.item, {state}, {until}, nullif(:note, ''), :_actor_id, :_now_datetime_utc, x.action, x.material, x.subject_url
@@ -129,24 +130,3 @@ def history(db_path: Path, given: str) -> dict:
     log = conn.execute("SELECT state, snooze_until, note, who, at FROM triage_log WHERE item_id = ? ORDER BY id", [fid]).fetchall()
     return {"id": fid, "item": item, "subject": subject, "list": dict(row) if row else None,
             "finding": dict(finding) if finding else None, "log": [dict(r) for r in log]}
-
-
-def format_history(h: dict) -> str:
-    lines = [f"{h['id']}  {h['item']}  {h['subject']}"]
-    if h["list"]:
-        r = h["list"]
-        lines.append(f"  in the cleanup list: rank {r['rank']}, {r['action']}, status: {r['status']}")
-        lines.append(f"  why: {r['why']}")
-        lines.append(f"  to do: {r['todo']}")
-    elif h["finding"]:
-        f = h["finding"]
-        lines.append(f"  finding {f['rule']} ({f['severity']}, {f['status']}): {f['message']}")
-    else:
-        lines.append("  no longer in the cleanup list or the findings")
-    if not h["log"]:
-        lines.append("  no decision yet")
-    for e in h["log"]:
-        until = f" until {e['snooze_until']}" if e["snooze_until"] else ""
-        note = f": {e['note']}" if e["note"] else ""
-        lines.append(f"  {e['at']}  {e['who']}  {e['state']}{until}{note}")
-    return "\n".join(lines)

@@ -70,27 +70,3 @@ def test(config: Config, rule_id: str, target: str, url: str | None = None, time
             "matches": [h.as_evidence() for h in ph.hits],
             "findings": [{"severity": f.severity, "message": f.message} for f in reporter.findings()],
             "failed": bool(engine.failures.get(rid))}
-
-
-def format_test(report: dict[str, Any]) -> str:
-    lines = [f"{report['rule']} ({report['kind']}) on {report['page']}"]
-    if not report["applies"]:
-        lines.append("  note: the rule's include/exclude patterns leave this URL out (give --url to test as another URL); shown anyway:")
-    if report["failed"]:
-        lines.append("  the rule ran out of time on this page (pattern_timeout): it would be reported as failing")
-    if not report["matches"]:
-        lines.append("  no match")
-    for m in report["matches"]:
-        where = m["region"] + (f" ({m['position']})" if m.get("position") else "")
-        if m["region"] == "missing":
-            lines.append(f"  missing: no {m['text']} in {', '.join(m.get('looked_in', []))}")
-            continue
-        line = f"  [{where}] {m.get('context') or m['text']}"
-        if m.get("replacement"):
-            line += f'  -> write "{m["replacement"]}"'
-        lines.append(line)
-    if report["hits"] > 1:
-        lines.append(f"  {report['hits']} hits")
-    for f in report["findings"]:
-        lines.append(f"  finding [{f['severity']}]: {f['message']}")
-    return "\n".join(lines)

@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from decay.demo.social import config_toml
-from decay import api, words
+from decay import report, steps, words
 from decay.demo.routes import routes
 from decay.demo.social import social_routes
 from decay.localserver import LocalSite
@@ -292,29 +292,29 @@ def run_demo(db: Path, port: int = 0, keep_serving: bool = False, verbose: bool 
             print(f"Crawling it into {db} ...")
             config_path = write_config(tmp_path / "harbourside.toml", site.url, db)
             try:
-                summary = api.crawl(config_path, db=db)
+                summary = steps.crawl(config_path, db=db)
             except Exception as e:  # a broken installation, a database that cannot be written, ...
                 print(f"error: the demo crawl failed: {type(e).__name__}: {e}")
                 return 1
             print()
-            print(api.format_crawl_summary(summary))
-            ok = api.crawl_exit_status(summary) == api.EXIT_OK
+            print(report.format_crawl_summary(summary))
+            ok = steps.crawl_exit_status(summary) == steps.EXIT_OK
             if not ok:
                 print("error: the demo crawl did not complete")
                 return 1
 
             print()
             print("Analysing it ...")
-            analysis = api.analyse(config_path, db=db)
+            analysis = steps.analyse(config_path, db=db)
             print(words.format_analysis(analysis, verbose=verbose))
 
             print()
             print("\n".join(findings(db, summary.get("crawl_id"), analysis.get("analysis_id"))))
             print()
-            print(words.format_cleanup(api.top_cleanup(db, 10), analysis.get("cleanup"), verbose=verbose,
+            print(words.format_cleanup(steps.top_cleanup(db, 10), analysis.get("cleanup"), verbose=verbose,
                                        show="decay triage {id} --db " + str(db)))
             print()
-            print(f"Browse and triage the results:  {api.serve_command(db=db)}")
+            print(f"Browse and triage the results:  {report.serve_command(db=db)}")
             print("(then open http://127.0.0.1:8001/-/triage in your browser: this morning's cleanup list)")
 
             if keep_serving:
