@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import networkx as nx
+import numpy as np
 
+from analysis.graph_csr import Adjacency, LinkRows, bfs_depths, mask_of, pagerank, read_link_rows
 from foundation.urls import path_of, url_id
 
 NAV_KINDS = frozenset(("a", "area", "meta-refresh"))
@@ -64,13 +66,18 @@ class Node:
 
 @dataclass
 class SiteGraph:
-    """A site's URLs, the navigational edges between them, and the counts taken while reading the links."""
+    """A site's URLs, the navigational edges between them, and the counts taken while reading the links.
+
+    The edges are arrays (``adj``: analysis.graph_csr): ``succ(n)``, ``pred(n)``, ``linkers(n)`` and
+    ``is_linked`` answer the per-page questions; ``graph`` builds a networkx DiGraph of the same edges
+    when a small question wants one (it is not built on the analysis path).
+    """
 
     site: str
     crawl_id: int
     nodes: list[Node]
     index: dict[int, int]              # url_id -> node
-    graph: nx.DiGraph
+    adj: Adjacency
     start_urls: list[str]
     starts: list[int]                  # start pages, redirected start URLs resolved to where they lead
     truncated: bool                    # max_pages stopped the crawl: pages it did not reach may link anywhere
@@ -81,6 +88,19 @@ class SiteGraph:
     outlinks_internal: list[int] = field(default_factory=list)
     redirect_sources: dict[int, list[int]] = field(default_factory=dict)  # redirect node -> pages that link to it
     redirected_from: dict[int, list[int]] = field(default_factory=dict)   # node -> redirects whose chain ends there
+    _nx: nx.DiGraph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The edges as a networkx DiGraph (built on first use; predecessors in the arrays' order)."""
+        if self._nx is None:
+            d = nx.DiGraph()
+            d.add_nodes_from(range(len(self.nodes)))
+            a = self.adj
+            targets = np.repeat(np.arange(a.n, dtype=np.int64), np.diff(a.pred_ptr))
+            d.add_edges_from(zip(a.pred_idx.tolist(), targets.tolist()))
+            self._nx = d
+        return self._nx
 
     def current(self, n: int) -> bool:
         return self.nodes[n].crawl_id == self.crawl_id
@@ -89,13 +109,27 @@ class SiteGraph:
         """A page that can be orphaned, deep or a dead end: a live HTML page, now or when last seen."""
         return self.nodes[n].is_live_page
 
+    def succ(self, n: int) -> list[int]:
+        """Where n's navigational links lead (each once)."""
+        a = self.adj
+        return a.succ_idx[a.succ_ptr[n]:a.succ_ptr[n + 1]].tolist()
+
+    def pred(self, n: int) -> list[int]:
+        """The pages with a navigational link to n (each once), in the order networkx would list them."""
+        a = self.adj
+        return a.pred_idx[a.pred_ptr[n]:a.pred_ptr[n + 1]].tolist()
+
     def linkers(self, n: int) -> list[int]:
         """Pages of the latest crawl with a navigational link to n (directly or through a redirect), n itself excluded."""
-        return [p for p in self.graph.pred[n] if p != n]
+        return [p for p in self.pred(n) if p != n]
+
+    def linker_count(self, n: int) -> int:
+        """len(linkers(n)), without the list (the graph has no self loops)."""
+        return int(self.adj.pred_ptr[n + 1] - self.adj.pred_ptr[n])
 
     def is_linked(self, n: int, ignoring: set[int] | frozenset[int] = frozenset()) -> bool:
         """Does any page (other than n and those in ``ignoring``) link to n?  Stops at the first one."""
-        return any(p != n and p not in ignoring for p in self.graph.pred[n])
+        return any(p != n and p not in ignoring for p in self.pred(n))
 
     def node_of(self, url: str) -> int | None:
         return self.index.get(url_id(url))
@@ -109,12 +143,13 @@ class SiteGraph:
 def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings: dict[str, float] | None = None) -> SiteGraph:
     """Read the site's URLs, links, redirects, sitemap entries and start URLs of crawl ``crawl_id`` (read only).
 
-    ``timings`` receives the seconds spent reading (load) and building the networkx graph (graph).
+    ``timings`` receives the seconds spent reading (load) and building the graph's arrays (graph).
     """
     started = time.perf_counter()
     nodes: list[Node] = []
     index: dict[int, int] = {}
     finals: list[tuple[int, str]] = []
+    same: dict = {}   # one str object for the values many pages share (kind, outcome, dates of a crawl)
     for (uid, url, kind, outcome, status, is_html, cid, title, via, found_on, fetched_at, final_url) in conn.execute(
             """SELECT url_id, url, kind, outcome, status, is_html, crawl_id, title, found_via, found_on, fetched_at, final_url
                FROM pages WHERE site = ? AND coalesce(kind, '') != 'external'
@@ -122,7 +157,11 @@ def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings:
         index[uid] = len(nodes)
         if outcome == "redirect" and final_url:
             finals.append((len(nodes), final_url))
-        nodes.append(Node(uid, url, kind, outcome, status, bool(is_html), cid, title, via, found_on, fetched_at))
+        nodes.append(Node(uid, url, same.setdefault(kind, kind), same.setdefault(outcome, outcome), status, bool(is_html), cid,
+                          title, same.setdefault(via, via), found_on, same.setdefault(fetched_at, fetched_at)))
+        if len(same) > 10_000:
+            same.clear()
+    del same
     redirected_from: dict[int, list[int]] = {}
     for n, final_url in finals:
         f = index.get(url_id(final_url))
@@ -140,14 +179,13 @@ def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings:
                 if m is not None and m not in starts:
                     starts.append(m)
 
-    g = SiteGraph(site, crawl_id, nodes, index, nx.DiGraph(), start_urls, starts, bool(row and row[1]),
-                  redirected_from=redirected_from)
-    adjacency = _read_links(conn, g)
+    url_ids = np.fromiter((node.url_id for node in nodes), dtype=np.int64, count=len(nodes))
+    rows = read_link_rows(conn, site, crawl_id, UNCOUNTED_KINDS, url_ids, index)
     read = time.perf_counter()
-    g.graph.add_nodes_from(range(len(nodes)))
-    g.graph.add_edges_from((s, t) for s, targets in enumerate(adjacency) for t in targets)
-    del adjacency
-    _add_refresh_edges(conn, g)
+    adj, counts = _edges(conn, site, crawl_id, nodes, index, rows)
+    del rows
+    g = SiteGraph(site, crawl_id, nodes, index, adj, start_urls, starts, bool(row and row[1]), redirected_from=redirected_from)
+    g.inlinks, g.inlinks_main, g.linking_pages, g.outlinks_internal, g.redirect_sources = counts
     built = time.perf_counter()
 
     for uid, sitemap in conn.execute(
@@ -165,72 +203,59 @@ def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings:
     return g
 
 
-def _add_refresh_edges(conn: sqlite3.Connection, g: SiteGraph) -> None:
-    """A meta-refresh stub (a Hugo alias, a moved page) sends its visitors on: pages.refresh_url is an
-    edge even when its link row is missing (a refresh the link extraction did not keep)."""
+def _edges(conn: sqlite3.Connection, site: str, crawl_id: int, nodes: list[Node], index: dict[int, int],
+           rows: LinkRows) -> tuple[Adjacency, tuple]:
+    """The per-URL counts and the distinct navigational edges, from the link rows (numpy, no loop per link).
+
+    inlinks: rows naming the URL; inlinks_main: those in main content; linking_pages: distinct pages
+    naming it; outlinks_internal: a page's navigational rows to the site.  An edge goes where a
+    redirect ends (the redirect keeps who linked to it, ``redirect_sources``), never back to its page.
+    """
+    n = len(nodes)
+    final = np.fromiter(((-1 if node.final is None else node.final) for node in nodes), dtype=np.int64, count=n)
+    s, t = rows.source.astype(np.int64), rows.target.astype(np.int64)
+    outlinks = np.bincount(s[rows.nav], minlength=n)
+    known = t >= 0
+    inlinks = np.bincount(t[known], minlength=n)
+    inlinks_main = np.bincount(t[known & rows.main], minlength=n)
+    linking = np.bincount(np.unique(s[known] * n + t[known]) % n, minlength=n) if n else np.zeros(0, np.int64)
+    nav = known & rows.nav
+    s, t = s[nav], t[nav]
+    del known, nav
+    ends = final[t]
+    through = ends >= 0
+    redirect_sources: dict[int, list[int]] = {}
+    for r, p in zip(t[through].tolist(), s[through].tolist()):
+        redirect_sources.setdefault(r, []).append(p)
+    t = np.where(through, ends, t)
+    del ends, through
+    keep = t != s
+    pairs = np.unique(s[keep] * n + t[keep]) if n else np.zeros(0, np.int64)
+    del s, t, keep
+    # a meta-refresh stub sends its visitors on: pages.refresh_url is an edge even without its link row
+    extra: list[tuple[int, int]] = []
     for uid, target in conn.execute(
             """SELECT url_id, refresh_url FROM pages WHERE site = ? AND crawl_id = ? AND outcome = 'ok'
-                 AND refresh_url IS NOT NULL AND coalesce(kind, '') != 'external'""", [g.site, g.crawl_id]):
-        s, t = g.index.get(uid), g.index.get(url_id(target))
-        if s is None or t is None:
+                 AND refresh_url IS NOT NULL AND coalesce(kind, '') != 'external'""", [site, crawl_id]):
+        a, b = index.get(uid), index.get(url_id(target))
+        if a is None or b is None:
             continue
-        if g.nodes[t].final is not None:
-            t = g.nodes[t].final
-        if t != s and not g.graph.has_edge(s, t):
-            g.graph.add_edge(s, t)
-
-
-def _read_links(conn: sqlite3.Connection, g: SiteGraph) -> list[list[int]]:
-    """One pass over the links of the latest crawl's pages: the counts per URL, and each page's distinct targets.
-
-    Rows arrive grouped by source page (CROSS JOIN makes SQLite loop over the pages outside and read
-    each page's links by the primary key inside), so "have we counted this page for this target yet"
-    is one comparison with a per-target stamp instead of a set per page.
-    """
-    n = len(g.nodes)
-    index, nodes = g.index, g.nodes
-    inlinks, inlinks_main, linking, outlinks = [0] * n, [0] * n, [0] * n, [0] * n
-    last_linker, last_edge = [-1] * n, [-1] * n
-    adjacency: list[list[int]] = [[] for _ in range(n)]
-    redirect_sources = g.redirect_sources
-    marks = ", ".join("?" * len(UNCOUNTED_KINDS))
-    rows = conn.execute(
-        f"""SELECT l.source_id, l.target_id, l.kind, l.position FROM pages p CROSS JOIN links l ON l.source_id = p.url_id
-            WHERE p.site = ? AND p.crawl_id = ? AND p.outcome = 'ok' AND coalesce(p.kind, '') != 'external'
-              AND l.internal = 1 AND l.kind NOT IN ({marks})""",
-        [g.site, g.crawl_id, *UNCOUNTED_KINDS])
-    prev_source, s = None, -1
-    for source_id, target_id, kind, position in rows:
-        if source_id == target_id:
-            continue
-        if source_id != prev_source:
-            prev_source, s = source_id, index[source_id]
-        if kind in NAV_KINDS:
-            outlinks[s] += 1
-        t = index.get(target_id)
-        if t is None:
-            continue
-        inlinks[t] += 1
-        if position == "main":
-            inlinks_main[t] += 1
-        if last_linker[t] != s:
-            last_linker[t] = s
-            linking[t] += 1
-        if kind not in NAV_KINDS:
-            continue
-        final = nodes[t].final
-        if final is not None:
-            redirect_sources.setdefault(t, []).append(s)
-            t = final
-            if t == s:
-                continue
-        if last_edge[t] != s:
-            last_edge[t] = s
-            adjacency[s].append(t)
-    g.inlinks, g.inlinks_main, g.linking_pages, g.outlinks_internal = inlinks, inlinks_main, linking, outlinks
-    return adjacency
-
-
+        if nodes[b].final is not None:
+            b = nodes[b].final
+        if b != a:
+            extra.append((a, b))
+    rank = np.zeros(len(pairs), dtype=np.int64)
+    if extra:
+        have = set(pairs[np.isin(pairs, [a * n + b for a, b in extra])].tolist())
+        added: list[int] = []
+        for a, b in extra:
+            if a * n + b not in have:
+                have.add(a * n + b)
+                added.append(a * n + b)
+        pairs = np.concatenate([pairs, np.asarray(added, dtype=np.int64)])
+        rank = np.concatenate([rank, np.arange(1, len(added) + 1, dtype=np.int64)])   # after the links, in the order found
+    adj = Adjacency.build(n, pairs // n if n else pairs, pairs % n if n else pairs, rank)
+    return adj, (inlinks.tolist(), inlinks_main.tolist(), linking.tolist(), outlinks.tolist(), redirect_sources)
 @dataclass(slots=True)
 class LinkRef:
     """One link, as a person checks it: on which page, with which text, where on the page, which element."""
@@ -274,39 +299,66 @@ def link_details(conn: sqlite3.Connection, g: SiteGraph, target_ids: Iterable[in
 
 
 # ---------------------------------------------------------------------------- algorithms
-def click_depths(g: SiteGraph) -> dict[int, int]:
-    """Fewest clicks from a start page to each node it leads to (networkx breadth-first search).
+def depth_array(g: SiteGraph) -> np.ndarray:
+    """Breadth-first depth of every node from the start pages (-1: not reached), before redirects get theirs."""
+    return bfs_depths(g.adj, g.starts)
+
+
+def click_depths(g: SiteGraph, depth: np.ndarray | None = None) -> dict[int, int]:
+    """Fewest clicks from a start page to each node it leads to (breadth-first search on the arrays).
 
     A redirect gets the depth of the link that names it: the visitor clicked once and landed further on.
     """
-    depth: dict[int, int] = {}
-    if g.starts:
-        for d, layer in enumerate(nx.bfs_layers(g.graph, g.starts)):
-            for n in layer:
-                depth[n] = d
+    if depth is None:
+        depth = depth_array(g)
+    reached = np.flatnonzero(depth >= 0)
+    out: dict[int, int] = dict(zip(reached.tolist(), depth[reached].tolist()))
     for r, sources in g.redirect_sources.items():
-        ds = [depth[s] + 1 for s in sources if s in depth]
-        if ds and r not in depth:
-            depth[r] = min(ds)
+        ds = [out[s] + 1 for s in sources if s in out]
+        if ds and r not in out:
+            out[r] = min(ds)
     for u in g.start_urls:   # a start URL that redirects is still where visits start
         n = g.index.get(url_id(u))
         if n is not None:
-            depth[n] = 0
-    return depth
+            out[n] = 0
+    return out
+
+
+def reachable_mask(g: SiteGraph, stop_at, removed=frozenset(), sources=None) -> np.ndarray:
+    """reachable_without, as a mask over the nodes."""
+    n = len(g.nodes)
+    if sources is None:
+        sources = [s for s in g.starts if s not in removed]
+    if not sources:
+        return np.zeros(n, dtype=bool)
+    stop = set(stop_at) - set(g.starts)   # visits start at a start page whatever its state
+    depth = bfs_depths(g.adj, sources, stop=mask_of(n, stop) if stop else None, removed=mask_of(n, removed) if removed else None)
+    return depth >= 0
 
 
 def reachable_without(g: SiteGraph, stop_at: set[int], removed: set[int] = frozenset()) -> set[int]:
     """Nodes a visitor reaches from the start pages when the pages in ``stop_at`` are reached but not
     followed any further (their links do not count), and the pages in ``removed`` do not exist."""
-    sources = [s for s in g.starts if s not in removed]
-    if not sources:
-        return set()
-    stop = set(stop_at) - set(g.starts)   # visits start at a start page whatever its state
-    view = g.graph
-    if stop or removed:
-        view = nx.subgraph_view(g.graph, filter_node=(lambda n: n not in removed) if removed else nx.filters.no_filter,
-                                filter_edge=(lambda u, v: u not in stop) if stop else nx.filters.no_filter)
-    return {n for layer in nx.bfs_layers(view, sources) for n in layer}
+    return set(np.flatnonzero(reachable_mask(g, stop_at, removed)).tolist())
+
+
+def pagerank_array(g: SiteGraph) -> np.ndarray:
+    """networkx's PageRank (weight None, 200 iterations at most), computed on the arrays."""
+    return pagerank(g.adj, max_iter=200)
+
+
+def score_list(pr: np.ndarray) -> list[float]:
+    """PageRank values on link_scores' 0..100 logarithmic scale, in node order."""
+    if not len(pr):
+        return []
+    values = pr.tolist()
+    lo, hi = min(values), max(values)
+    if hi <= lo:
+        return [0.0] * len(values)
+    log = math.log
+    llo = log(lo)
+    span = log(hi) - llo
+    return [round(100 * (log(v) - llo) / span, 1) for v in values]
 
 
 def link_scores(g: SiteGraph) -> dict[int, float]:
@@ -316,14 +368,7 @@ def link_scores(g: SiteGraph) -> dict[int, float]:
     article); a linear scale would show 100 for the home page and 0 for everything else.  On the
     logarithmic scale 0 is a page nothing links to and 100 the page the links favour most.
     """
-    if g.graph.number_of_nodes() == 0:
-        return {}
-    pr = nx.pagerank(g.graph, weight=None, max_iter=200)
-    lo, hi = min(pr.values()), max(pr.values())
-    if hi <= lo:
-        return {n: 0.0 for n in pr}
-    span = math.log(hi) - math.log(lo)
-    return {n: round(100 * (math.log(v) - math.log(lo)) / span, 1) for n, v in pr.items()}
+    return dict(enumerate(score_list(pagerank_array(g))))
 
 
 class ClickPaths:
@@ -341,7 +386,7 @@ class ClickPaths:
             m = path[-1]
             if m not in self.parent:
                 d = self.depths[m]
-                self.parent[m] = next((p for p in self.g.graph.pred[m] if self.depths.get(p) == d - 1), None)
+                self.parent[m] = next((p for p in self.g.pred(m) if self.depths.get(p) == d - 1), None)
             if self.parent[m] is None:
                 break
             path.append(self.parent[m])
@@ -402,24 +447,31 @@ def find_orphans(g: SiteGraph, flagged: set[int], removed: set[int] = frozenset(
         n = g.index.get(url_id(u))
         if n is not None and is_site_root(u) and g.nodes[n].final is not None:
             home_roots.add(g.nodes[n].final)
+    size = len(g.nodes)
     sources = roots_of(g, removed)
-    view = g.graph if not removed else nx.subgraph_view(g.graph, filter_node=lambda n: n not in removed)
-    reachable = {n for layer in nx.bfs_layers(view, sources) for n in layer} if sources else set()
-    living = reachable_without(g, flagged, removed)
-    from_starts = reachable_without(g, set(), removed)
-    orphans, islands, through = set(), set(), set()
-    for n in range(len(g.nodes)):
-        if n in removed or n in home_roots or not g.is_candidate(n):
-            continue
-        if not g.is_linked(n, removed):
-            orphans.add(n)
-        elif not any(p in reachable for p in g.graph.pred[n] if p != n and p not in removed):
-            islands.add(n)
-        elif n in from_starts and n not in living and g.current(n):
-            through.add(n)
-    return Orphans(orphans, islands, living, reachable, through)
+    gone = mask_of(size, removed)
+    reachable = reachable_mask(g, set(), removed, sources=sources) if sources else np.zeros(size, dtype=bool)
+    living = reachable_mask(g, flagged, removed)
+    from_starts = reachable_mask(g, set(), removed)
+    a = g.adj
+    targets = np.repeat(np.arange(size, dtype=np.int64), np.diff(a.pred_ptr))
+    counted = ~gone[a.pred_idx]   # predecessors that still exist (the graph has no self loops)
+    linked = np.bincount(targets[counted], minlength=size) > 0
+    from_reachable = np.bincount(targets[counted & reachable[a.pred_idx]], minlength=size) > 0
+    del targets, counted
+    current = np.fromiter((node.crawl_id == g.crawl_id for node in g.nodes), dtype=bool, count=size)
+    candidate = np.fromiter((node.is_live_page for node in g.nodes), dtype=bool, count=size)
+    candidate &= ~gone
+    candidate[list(home_roots)] = False
+    orphans = set(np.flatnonzero(candidate & ~linked).tolist())
+    islands = set(np.flatnonzero(candidate & linked & ~from_reachable).tolist())
+    through = set(np.flatnonzero(candidate & linked & from_reachable & from_starts & ~living & current).tolist())
+    return Orphans(orphans, islands, set(np.flatnonzero(living).tolist()), set(np.flatnonzero(reachable).tolist()), through)
 
 
 def components(g: SiteGraph, members: set[int]) -> list[set[int]]:
     """The groups of pages among ``members`` that link to each other (weakly connected components)."""
-    return [set(c) for c in nx.weakly_connected_components(g.graph.subgraph(members))]
+    sub = nx.DiGraph()
+    sub.add_nodes_from(members)
+    sub.add_edges_from((m, t) for m in members for t in g.succ(m) if t in members)
+    return [set(c) for c in nx.weakly_connected_components(sub)]

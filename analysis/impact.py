@@ -173,7 +173,7 @@ class PageImpacts:
                                links_that_break=[d for d in _breaking_links(g, n, redirects[n], refs)],
                                redirects_that_break=[g.nodes[r].url for r in redirects[n]],
                                sitemaps=sorted(set(g.sitemaps.get(n, []))), redirect_to=self.rank.best(n))
-            orphaned = [Consequence(g.nodes[m].url, g.nodes[m].title, [node.url]) for m in sorted(g.graph.succ[n])
+            orphaned = [Consequence(g.nodes[m].url, g.nodes[m].title, [node.url]) for m in sorted(g.succ(n))
                         if m != n and g.is_candidate(m) and g.current(m) and not g.is_linked(m, {n})]
             out[n] = (page, orphaned)
         return out

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from analysis.findings import Finding
-from analysis.graph import Orphans, SiteGraph, click_depths, find_orphans, link_scores, load_site_graph
+from analysis.graph import (Orphans, SiteGraph, click_depths, depth_array, find_orphans, load_site_graph, pagerank_array,
+                            score_list)
 from analysis.links_broken import Broken, broken_internal, broken_link_findings
 from analysis.links_common import LINK_RULES, Context
 from analysis.links_external import broken_external, external_unchecked_finding
@@ -72,10 +73,10 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
     timings: dict[str, float] = {}
     g = load_site_graph(conn, site_cfg.name, crawl_id, timings=timings)
     t = time.perf_counter()
-    scores = link_scores(g)
+    scores = score_list(pagerank_array(g))
     timings["pagerank"] = time.perf_counter() - t
     t = time.perf_counter()
-    depths = click_depths(g)
+    depths = click_depths(g, depth_array(g))
     flagged_nodes = {g.index[u] for u in flagged if u in g.index}
     orphans = find_orphans(g, flagged_nodes)
     timings["depth"] = time.perf_counter() - t
@@ -123,11 +124,12 @@ def _home(site_cfg) -> str:
     return urls[0]
 
 
-def page_graph_rows(g: SiteGraph, depths: dict[int, int], scores: dict[int, float]) -> list[tuple]:
-    rows = []
-    for n, node in enumerate(g.nodes):
-        depth = depths.get(n)
-        score = None if node.final is not None else scores.get(n)
-        rows.append((node.url_id, node.url, g.site, g.inlinks[n], g.inlinks_main[n], g.linking_pages[n], depth, score,
-                     int(depth is not None), g.outlinks_internal[n]))
-    return rows
+def page_graph_rows(g: SiteGraph, depths: dict[int, int], scores: dict[int, float] | list[float]) -> list[tuple]:
+    """One row per node; ``scores``: link_scores' dict or score_list's list (one score per node)."""
+    get = depths.get
+    site = g.site
+    return [(node.url_id, node.url, site, inl, main, linking, depth, None if node.final is not None else score,
+             int(depth is not None), out)
+            for node, inl, main, linking, depth, score, out in zip(
+                g.nodes, g.inlinks, g.inlinks_main, g.linking_pages, map(get, range(len(g.nodes))),
+                scores if isinstance(scores, list) else map(scores.get, range(len(g.nodes))), g.outlinks_internal)]

@@ -160,7 +160,7 @@ def deep_page_findings(ctx: Context) -> list[Finding]:
         if d <= limit or not g.is_candidate(n) or not g.current(n) or ctx.exempt(g.nodes[n].url):
             continue
         path = [g.nodes[m].url for m in paths.path(n)]
-        evidence = {"depth": d, "max_click_depth": limit, "path": path, "linking_pages": len(g.linkers(n))}
+        evidence = {"depth": d, "max_click_depth": limit, "path": path, "linking_pages": g.linker_count(n)}
         message = (f"Deep page: {d} clicks from the start page (the limit is {limit}); "
                    f"link it from a page nearer the start.")
         out.append(ctx.finding("links.deep_page", n, "low", 0.9, message, evidence))

@@ -1,0 +1,197 @@
+"""The link graph as compressed sparse arrays: read straight from SQLite, walked with numpy.
+
+A site of a million pages has some 30 million links.  As a networkx graph of Python ints that is about
+10 KB a page and minutes of work; as arrays it is a few bytes a link: ``succ_ptr``/``succ_idx`` list
+each node's successors (CSR), ``pred_ptr``/``pred_idx`` each node's predecessors (CSC), node numbers
+int32.  The rows cross from SQLite to Python once per *page*, not once per link: SQLite concatenates
+each page's target ids (``group_concat``) and numpy parses them in bulk, because a Python tuple per link
+row costs more than everything else together (benchmarks/graph_bench.py).
+
+PageRank is networkx's own power iteration (``_pagerank_scipy``) on the same sparse matrix, with the
+same damping, tolerance, dangling-node handling and arithmetic, so its numbers are networkx's.
+Breadth-first search is a frontier search over the CSR arrays: one numpy step per layer.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sparse
+
+NAV_SQL = "('a', 'area', 'meta-refresh')"
+
+
+@dataclass
+class LinkRows:
+    """The counted link rows of the latest crawl's pages, one entry per row (self links left out)."""
+    source: np.ndarray     # node of the linking page (int32)
+    target: np.ndarray     # node of the target, -1 when the target is not a node of the graph (int32)
+    nav: np.ndarray        # a navigational element (<a>, <area>, meta refresh) (bool)
+    main: np.ndarray       # in the page's main content (bool)
+
+
+def read_link_rows(conn: sqlite3.Connection, site: str, crawl_id: int, uncounted: tuple[str, ...],
+                   url_ids: np.ndarray, index: dict[int, int]) -> LinkRows:
+    """One pass over the links of the latest crawl's pages (internal, not of an ``uncounted`` kind).
+
+    ``url_ids``: the url id of each node, in node order.  One row per page crosses into Python: its
+    target ids as decimal text and its flags as one digit per link, parsed by numpy.
+    """
+    marks = ", ".join("?" * len(uncounted))
+    sources: list[int] = []
+    counts: list[int] = []
+    targets: list[str] = []
+    flags: list[str] = []
+    for source_id, n_links, target_text, flag_text in conn.execute(
+            f"""SELECT p.url_id, count(*), group_concat(l.target_id), group_concat((l.kind IN {NAV_SQL}) + 2 * (l.position = 'main'), '')
+                FROM pages p CROSS JOIN links l ON l.source_id = p.url_id
+                WHERE p.site = ? AND p.crawl_id = ? AND p.outcome = 'ok' AND coalesce(p.kind, '') != 'external'
+                  AND l.internal = 1 AND l.kind NOT IN ({marks}) AND l.target_id != l.source_id
+                GROUP BY p.url_id""", [site, crawl_id, *uncounted]):
+        sources.append(index[source_id])
+        counts.append(n_links)
+        targets.append(target_text)
+        flags.append(flag_text)
+    total = sum(counts)
+    source = np.repeat(np.asarray(sources, dtype=np.int32), np.asarray(counts, dtype=np.int64))
+    target_ids = _parse_ints(targets, total)
+    del targets
+    digits = np.frombuffer("".join(flags).encode("ascii"), dtype=np.uint8) - 48
+    del flags
+    return LinkRows(source, nodes_of(target_ids, url_ids), (digits & 1).astype(bool), (digits & 2).astype(bool))
+
+
+def _parse_ints(texts: list[str], total: int) -> np.ndarray:
+    """Comma-separated decimal integers, many strings at a time, as one int64 array."""
+    out = np.empty(total, dtype=np.int64)
+    at, i = 0, 0
+    while i < len(texts):
+        chunk = texts[i:i + 20_000]
+        i += len(chunk)
+        values = np.fromstring(",".join(chunk), dtype=np.int64, sep=",")   # text mode: exact for 64-bit ints
+        out[at:at + len(values)] = values
+        at += len(values)
+    assert at == total, (at, total)
+    return out
+
+
+def nodes_of(ids: np.ndarray, url_ids: np.ndarray) -> np.ndarray:
+    """The node of each url id (int32), -1 for the ids that are not nodes."""
+    if not len(url_ids):
+        return np.full(len(ids), -1, dtype=np.int32)
+    order = np.argsort(url_ids, kind="stable")
+    ordered = url_ids[order]
+    pos = np.searchsorted(ordered, ids)
+    pos[pos == len(ordered)] = 0
+    found = ordered[pos] == ids
+    return np.where(found, order[pos], -1).astype(np.int32)
+
+
+@dataclass
+class Adjacency:
+    """Distinct directed edges as CSR (successors) and CSC (predecessors) arrays over n nodes."""
+    n: int
+    succ_ptr: np.ndarray
+    succ_idx: np.ndarray
+    pred_ptr: np.ndarray
+    pred_idx: np.ndarray
+
+    @classmethod
+    def build(cls, n: int, sources: np.ndarray, targets: np.ndarray, rank: np.ndarray | None = None) -> "Adjacency":
+        """Edges (distinct pairs expected).  Predecessors are listed by ``rank`` then source node: the order
+        networkx keeps them in (the order the edges were added)."""
+        sources = sources.astype(np.int32, copy=False)
+        targets = targets.astype(np.int32, copy=False)
+        order = np.lexsort((targets, sources))
+        succ_idx = targets[order]
+        succ_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(sources, minlength=n), out=succ_ptr[1:])
+        keys = (sources,) if rank is None else (sources, rank)
+        order = np.lexsort((*keys, targets))
+        pred_idx = sources[order]
+        pred_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(targets, minlength=n), out=pred_ptr[1:])
+        return cls(n, succ_ptr, succ_idx, pred_ptr, pred_idx)
+
+    @property
+    def edges(self) -> int:
+        return len(self.succ_idx)
+
+    def out_degree(self) -> np.ndarray:
+        return np.diff(self.succ_ptr)
+
+    def in_degree(self) -> np.ndarray:
+        return np.diff(self.pred_ptr)
+
+
+def gather(ptr: np.ndarray, idx: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """The neighbours of all these nodes, concatenated (CSR rows ``nodes``)."""
+    if not len(nodes):
+        return np.empty(0, dtype=idx.dtype)
+    starts, ends = ptr[nodes], ptr[nodes + 1]
+    lens = ends - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.empty(0, dtype=idx.dtype)
+    offsets = np.cumsum(lens) - lens
+    return idx[np.repeat(starts - offsets, lens) + np.arange(total)]
+
+
+def bfs_depths(adj: Adjacency, sources, stop: np.ndarray | None = None, removed: np.ndarray | None = None) -> np.ndarray:
+    """Breadth-first layers from ``sources``: the depth of each node (int32), -1 where it is not reached.
+
+    ``stop``: nodes reached but not followed any further (a mask); ``removed``: nodes that do not exist.
+    """
+    depth = np.full(adj.n, -1, dtype=np.int32)
+    frontier = np.unique(np.asarray(list(sources), dtype=np.int64)).astype(np.int32)
+    if removed is not None and len(frontier):
+        frontier = frontier[~removed[frontier]]
+    depth[frontier] = 0
+    d = 0
+    while len(frontier):
+        expand = frontier if stop is None else frontier[~stop[frontier]]
+        nxt = gather(adj.succ_ptr, adj.succ_idx, expand)
+        nxt = nxt[depth[nxt] < 0]
+        if removed is not None:
+            nxt = nxt[~removed[nxt]]
+        nxt = np.unique(nxt)
+        d += 1
+        depth[nxt] = d
+        frontier = nxt
+    return depth
+
+
+def mask_of(n: int, nodes) -> np.ndarray:
+    m = np.zeros(n, dtype=bool)
+    if nodes:
+        m[np.fromiter(nodes, dtype=np.int64)] = True
+    return m
+
+
+def pagerank(adj: Adjacency, alpha: float = 0.85, max_iter: int = 200, tol: float = 1.0e-6) -> np.ndarray:
+    """networkx's ``pagerank(G, weight=None)`` (its scipy power iteration, step for step) on the CSR arrays.
+
+    Uniform personalization and dangling weights, as networkx's defaults; raises networkx's
+    PowerIterationFailedConvergence like it does.
+    """
+    N = adj.n
+    if N == 0:
+        return np.empty(0)
+    out = adj.out_degree().astype(float)
+    S = np.zeros(N)
+    S[out != 0] = 1.0 / out[out != 0]
+    data = np.repeat(S, np.diff(adj.succ_ptr))
+    A = sparse.csr_array((data, adj.succ_idx, adj.succ_ptr), shape=(N, N))
+    x = np.repeat(1.0 / N, N)
+    p = np.repeat(1.0 / N, N)
+    dangling_weights = p
+    is_dangling = np.where(S == 0)[0]
+    for _ in range(max_iter):
+        xlast = x
+        x = alpha * (x @ A + sum(x[is_dangling]) * dangling_weights) + (1 - alpha) * p
+        err = np.absolute(x - xlast).sum()
+        if err < N * tol:
+            return x
+    raise nx.PowerIterationFailedConvergence(max_iter)
