@@ -1,11 +1,10 @@
-"""decay.api on the configuration: check it, print the generated references (schema, configuration, findings)."""
+"""decay.api on the configuration: check it without crawling."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from foundation.config import Config
 from foundation.dbfile import DatabaseFileError, check_db_path
-from decay import docs
 from decay.api_common import CommandError, config_of, where
 
 
@@ -18,15 +17,3 @@ def check(config: str | Path | Config) -> dict:
     except DatabaseFileError as e:
         raise CommandError(f"{where(config)}: output.database: {e}") from None
     return {"config": str(where(config)), "sites": [s.name for s in cfg.sites], "database": str(cfg.database_path)}
-
-
-def reference(what: str, update: str | Path | None = None) -> str:
-    """The database schema, the configuration reference or the findings' meanings, as in README.md; with
-    ``update``, also rewrites that file's generated section.  Returns the reference."""
-    text = docs.reference(what)
-    if update is not None:
-        try:
-            docs.update_section(Path(update), what, text)
-        except ValueError as e:
-            raise CommandError(str(e)) from None
-    return text

@@ -212,7 +212,7 @@ def demo(db: Path, port: int, keep_serving: bool, verbose: bool) -> None:
               help="Rewrite this file's generated section (between <!-- BEGIN WHAT --> and <!-- END WHAT -->) instead of printing.")
 def reference(what: str, update: Path | None) -> None:
     """Print the database schema or the configuration reference, as in README.md (both are generated from the code)."""
-    from decay import api_config as api
+    from decay import api_docs as api
     with _refusals():
         text = api.reference(what, update=update)
     if update is None:
