@@ -57,22 +57,37 @@ def presented_as_current(conn: sqlite3.Connection, site: str, crawl_id: int, pag
     out: dict[int, str] = {}
     if not articles:
         return out
-    nav_sources: dict[int, set[int]] = {}
-    for source, target, position in conn.execute(
-            "SELECT l.source_id, l.target_id, l.position FROM links l JOIN pages p ON p.url_id = l.source_id "
-            "WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.internal = 1 "
-            "AND l.position IN ('nav', 'header', 'main', 'body')", [site, crawl_id]):
-        if target not in articles or source == target:
-            continue
-        if source in homes and target not in out:
-            out[target] = f"the home page {homes[source]}"
-        elif position in ("nav", "header"):
-            nav_sources.setdefault(target, set()).add(source)
-    content = sum(1 for p in pages if p.role not in ("stub", "error"))
-    least = max(3, int(SITE_WIDE * content))
-    for target, sources in nav_sources.items():
-        if target not in out and len(sources) >= least:
-            out[target] = f"the site's navigation (on {len(sources)} pages)"
+    # counted by SQLite (a large site's links are not read into Python): the home pages' links to articles,
+    # in the order of the pages and their links; then, per article, the other pages that link to it from
+    # their navigation or header (a home page's links already made it current)
+    with conn:
+        for name, ids in (("current_articles", articles), ("current_homes", homes)):
+            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (id INTEGER PRIMARY KEY)")
+            conn.execute(f"DELETE FROM temp.{name}")
+            conn.executemany(f"INSERT INTO temp.{name} (id) VALUES (?)", ((i,) for i in ids))
+    try:
+        for source, target in conn.execute(
+                "SELECT l.source_id, l.target_id FROM temp.current_homes h JOIN pages p ON p.url_id = h.id "
+                "JOIN links l ON l.source_id = h.id JOIN temp.current_articles a ON a.id = l.target_id "
+                "WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.internal = 1 "
+                "AND l.position IN ('nav', 'header', 'main', 'body') AND l.target_id != l.source_id "
+                "ORDER BY l.source_id, l.ordinal", [site, crawl_id]):
+            if target not in out:
+                out[target] = f"the home page {homes[source]}"
+        content = sum(1 for p in pages if p.role not in ("stub", "error"))
+        least = max(3, int(SITE_WIDE * content))
+        for target, sources in conn.execute(
+                "SELECT l.target_id, count(DISTINCT l.source_id) FROM pages p CROSS JOIN links l ON l.source_id = p.url_id "
+                "JOIN temp.current_articles a ON a.id = l.target_id "
+                "WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.internal = 1 "
+                "AND l.position IN ('nav', 'header') AND l.target_id != l.source_id "
+                "AND l.source_id NOT IN (SELECT id FROM temp.current_homes) GROUP BY l.target_id", [site, crawl_id]):
+            if target not in out and sources >= least:
+                out[target] = f"the site's navigation (on {sources} pages)"
+    finally:
+        with conn:
+            conn.execute("DELETE FROM temp.current_articles")
+            conn.execute("DELETE FROM temp.current_homes")
     return out
 
 

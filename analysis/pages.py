@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from sys import intern
 from typing import Iterator
 
 from analysis.dates import PageInput
@@ -57,7 +58,8 @@ def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int) -> list[Page]
             [site, crawl_id]):
         p = pages.get(url_id)
         if p is not None:
-            p.date_input.signals.append(DateSignal(source, name, value, context or ""))
+            # a site repeats its sources, keys and contexts on every page: one string each (memory at scale)
+            p.date_input.signals.append(DateSignal(intern(source), intern(name), value, intern(context or "")))
     for url_id, lastmod in conn.execute(
             "SELECT url_id, lastmod FROM sitemap_entries WHERE site = ? AND is_sitemap = 0 AND lastmod IS NOT NULL", [site]):
         p = pages.get(url_id)

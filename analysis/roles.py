@@ -107,21 +107,12 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
     # a page whose main content mostly links to dated articles (and is none itself) is a listing: at least
     # LISTING_MIN_ARTICLE_LINKS of them, and LISTING_MIN_SHARE of the pages its main content links to
     if undecided:
-        articles = {p.url_id for p in pages if p.role == "article"}
-        targets: dict[int, set[int]] = {}
-        if articles:
-            wanted = {p.url_id for p in undecided}
-            for source, target in conn.execute(
-                    "SELECT l.source_id, l.target_id FROM links l JOIN pages p ON p.url_id = l.source_id "
-                    "WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.position = 'main' "
-                    "AND l.internal = 1", [site, crawl_id]):
-                if source in wanted and target != source:
-                    targets.setdefault(source, set()).add(target)
+        counts = _article_links(conn, site, crawl_id, [p.url_id for p in undecided],
+                                [p.url_id for p in pages if p.role == "article"])
         for p in undecided:
-            linked = targets.get(p.url_id, set())
-            n = len(linked & articles)
-            if n >= LISTING_MIN_ARTICLE_LINKS and n >= LISTING_MIN_SHARE * len(linked):
-                p.role, p.role_reason = "listing", f"its main content links to {n} dated articles (of {len(linked)} pages it links to)"
+            linked, n = counts.get(p.url_id, (0, 0))
+            if n >= LISTING_MIN_ARTICLE_LINKS and n >= LISTING_MIN_SHARE * linked:
+                p.role, p.role_reason = "listing", f"its main content links to {n} dated articles (of {linked} pages it links to)"
             else:
                 p.role, p.role_reason = "evergreen", "no sign of a listing, dated article, event, job or redirect"
 
@@ -132,6 +123,32 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
                 p.role, p.role_reason = role, f"set by [[outdated.roles]] pattern {pat}"
                 break
     return Counter(p.role for p in by_id.values())
+
+
+def _article_links(conn: sqlite3.Connection, site: str, crawl_id: int, sources: list[int],
+                   articles: list[int]) -> dict[int, tuple[int, int]]:
+    """For each of ``sources``: (the pages its main content links to, how many of them are ``articles``),
+    itself not counted.  Counted by SQLite over those pages' own links only (a site of a million pages has
+    tens of millions of links: they are not read into Python)."""
+    if not sources or not articles:
+        return {}
+    with conn:
+        for name, ids in (("role_sources", sources), ("role_articles", articles)):
+            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (id INTEGER PRIMARY KEY)")
+            conn.execute(f"DELETE FROM temp.{name}")
+            conn.executemany(f"INSERT OR IGNORE INTO temp.{name} (id) VALUES (?)", ((i,) for i in ids))
+    try:
+        return {source: (linked, n) for source, linked, n in conn.execute(
+            """SELECT l.source_id, count(DISTINCT l.target_id), count(DISTINCT a.id)
+               FROM temp.role_sources s JOIN pages p ON p.url_id = s.id JOIN links l ON l.source_id = s.id
+               LEFT JOIN temp.role_articles a ON a.id = l.target_id
+               WHERE p.site = ? AND p.crawl_id = ? AND l.kind IN ('a', 'area') AND l.position = 'main'
+                 AND l.internal = 1 AND l.target_id != l.source_id
+               GROUP BY l.source_id""", [site, crawl_id])}
+    finally:
+        with conn:
+            conn.execute("DELETE FROM temp.role_sources")
+            conn.execute("DELETE FROM temp.role_articles")
 
 
 def _first_pass(p: Page, starts: set[str], fact: tuple, feed_urls: set[str]) -> tuple[str, str]:

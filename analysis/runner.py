@@ -4,6 +4,10 @@ Everything is computed first (reading only), then written in one short
 transaction: an analysis that fails or is interrupted leaves the previous
 judgments as they were, and the database is locked for writing only for the
 seconds the write takes.
+
+The bulk of the judgments (each page's dates and every date candidate: millions of rows for a site of a
+million pages) is not held in memory: it is staged in TEMP tables of the analysis' own connection as it
+is computed (``stage``), and copied into the judgments tables by the write.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from analysis.roles import assign_roles
 from foundation import __version__
 from foundation.catalog import DATED, RULES
 from foundation.config import Config
-from foundation.schema import insert_sql, open_db
+from foundation.schema import TABLES_BY_NAME, insert_sql, open_db
 from foundation.testing import pause_point
 from foundation.times import to_iso
 from foundation.urls import SiteScope
@@ -34,13 +38,32 @@ class SiteResult:
     site: str
     crawl_id: int
     pages: int = 0
-    page_dates: list[tuple] = field(default_factory=list)
-    evidence: list[tuple] = field(default_factory=list)
     signals: list[tuple] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     graph_rows: list[tuple] = field(default_factory=list)
     roles: list[tuple] = field(default_factory=list)
     facts: cleanup.SiteFacts | None = None
+
+
+STAGED = {"page_dates": "staged_page_dates", "date_evidence": "staged_date_evidence"}
+STAGE_ROWS = 20_000   # page_dates and date_evidence rows are staged in batches of this many
+
+
+def stage_tables(conn) -> None:
+    """Empty TEMP tables (this connection's only) for the page_dates and date_evidence rows being computed."""
+    for name, temp in STAGED.items():
+        cols = [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
+        conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+        conn.execute(f"CREATE TEMP TABLE {temp} AS SELECT {', '.join(cols)} FROM main.[{name}] WHERE 0")
+    conn.commit()
+
+
+def _stage(conn, name: str, rows: list[tuple]) -> None:
+    if rows:
+        cols = [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
+        with conn:
+            conn.executemany(f"INSERT INTO temp.{STAGED[name]} VALUES ({', '.join('?' * len(cols))})", rows)
+        rows.clear()
 
 
 def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context) -> SiteResult:
@@ -55,15 +78,21 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
     copyrights = []
     now = ctx.now
+    page_dates: list[tuple] = []
+    evidence: list[tuple] = []
     for page in with_texts(conn, pages):
         cands = page_candidates(page.date_input, now=now, trust=trust)
+        page.date_input = None   # judged: its signals are not read again (memory, on a large site)
         dates = resolve(cands, now=now, trust=trust)
         age = (now - dates.updated_at).days if dates.updated_at else None
-        res.page_dates.append((page.url_id, page.url, page.site, stored_iso(dates.published_at), dates.published_source,
-                               stored_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
-                               dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
-        res.evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
-                             int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
+        page_dates.append((page.url_id, page.url, page.site, stored_iso(dates.published_at), dates.published_source,
+                           stored_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
+                           dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
+        evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
+                         int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
+        if len(evidence) >= STAGE_ROWS:
+            _stage(conn, "page_dates", page_dates)
+            _stage(conn, "date_evidence", evidence)
         if page.role in ("stub", "error"):   # a redirect or a not-found page: not content to judge by its dates
             continue
         english = outdated.is_english(page, page.main_text)
@@ -76,6 +105,8 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
         cp = outdated.copyright_years(cands)
         if cp is not None:
             copyrights.append((page, cp))
+    _stage(conn, "page_dates", page_dates)
+    _stage(conn, "date_evidence", evidence)
     home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
     res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
     # old dated articles: one archive decision per section, unless the site still presents one as current
@@ -145,11 +176,15 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, clea
             conn.execute("DELETE FROM page_roles WHERE site = ?", [r.site])
             conn.executemany(insert_sql("page_roles"), [row + (analysis_id,) for row in r.roles])
             conn.execute("DELETE FROM site_signals WHERE site = ?", [r.site])
-            conn.executemany(insert_sql("page_dates"), [row + (analysis_id,) for row in r.page_dates])
-            conn.executemany(insert_sql("date_evidence"), r.evidence)
             conn.executemany(insert_sql("site_signals"), [row + (analysis_id,) for row in r.signals])
             conn.execute("DELETE FROM page_graph WHERE site = ?", [r.site])
             conn.executemany(insert_sql("page_graph"), [row + (analysis_id,) for row in r.graph_rows])
+        # the staged rows of every site (a site's deletes above touch only its own pages' rows)
+        for name, temp in STAGED.items():
+            cols = ", ".join(c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id")
+            extra = ", analysis_id" if "analysis_id" in TABLES_BY_NAME[name].column_names else ""
+            conn.execute(f"INSERT INTO main.[{name}] ({cols}{extra}) SELECT {cols}{extra and ', ?'} FROM temp.{temp}",
+                         [analysis_id] if extra else [])
         counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(RULES) | rules.rule_ids(conn),   # every built-in rule, the team's
                                 sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
         conn.execute("DELETE FROM cleanup")
@@ -180,6 +215,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     analysis_id = cur.lastrowid
     try:
         ctx = outdated.Context.from_config(config.outdated, now)
+        stage_tables(conn)
         results, skipped = [], []
         for site_cfg in config.sites:
             crawl_id = latest_complete_crawl(conn, site_cfg.name)

@@ -18,6 +18,9 @@ from foundation.urls import normalize, resolve
 # links.position -> the region names of rules
 POSITION = {"main": "content", "body": "content", "nav": "nav", "header": "header", "aside": "aside",
             "footer": "footer", "head": "head"}
+# the same in SQL (links are the bulk of what the rules read: mapped by SQLite, not per link in Python)
+POSITION_SQL = ("CASE l.position " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in POSITION.items())
+                + " ELSE 'content' END")
 CODE_SELECTOR = "pre, code, kbd, samp"
 
 
@@ -158,12 +161,12 @@ def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: boo
             if not p.texts and p.title:
                 p.texts["title"] = [p.title]
         if links:
-            for source, kind, rel, anchor, position, internal, new_window, url in conn.execute(
-                    f"""SELECT l.source_id, l.kind, l.rel, l.anchor, l.position, l.internal, l.new_window, u.url
+            for source, kind, url, rel, anchor, position, internal, new_window in conn.execute(
+                    f"""SELECT l.source_id, l.kind, u.url, coalesce(l.rel, ''), coalesce(l.anchor, ''), {POSITION_SQL},
+                               l.internal, l.new_window
                         FROM links l JOIN urls u ON u.id = l.target_id WHERE l.source_id IN ({marks})
                         ORDER BY l.source_id, l.ordinal""", ids):
-                pages[source].links.append(Link(kind, url, rel or "", anchor or "", POSITION.get(position, "content"),
-                                                bool(internal), bool(new_window)))
+                pages[source].links.append(Link(kind, url, rel, anchor, position, internal == 1, new_window == 1))
         if bodies:
             hashes = {r[4] for r in chunk if r[4]}
             blobs = {}
