@@ -75,6 +75,7 @@ class Engine:
         self.required = [i for i, r in enumerate(self.rules) if r.kind == "required"]
         self.needs_links = bool(self.domain_rules or self.link_rules or self.builtins
                                 or any(self.rules[i].regions & {"alt", "link_urls"} for i in text_kinds))
+        self.alt_links = any("alt" in self.rules[i].regions for i in text_kinds)
         self.needs_bodies = bool(self.selector_rules or self.split_rules or builtin.TECH in self.builtins
                                  or builtin.FORM in self.builtins or any("html" in self.rules[i].regions for i in text_kinds))
         self.timeouts: Counter = Counter()
@@ -201,15 +202,7 @@ class Engine:
             return
         for lk in page.links:
             if self.domain_rules:
-                host = lk.url.split("/", 3)[2].split(":", 1)[0].split("@")[-1] if "://" in lk.url else ""
-                retired = self.host_cache.get(host)
-                if retired is None:
-                    parts = host.split(".")
-                    retired = [(ri, ".".join(parts[k:])) for k in range(len(parts) - 1)
-                               for ri in self.domain_rules.get(".".join(parts[k:]), ())]
-                    if len(self.host_cache) < 100_000:
-                        self.host_cache[host] = retired
-                for ri, domain in retired:
+                for ri, domain in self._retired(lk.url):
                     r = self.rules[ri]
                     if applies[ri] and lk.position in r.regions:
                         shown = f'<{lk.kind}> "{lk.anchor}" → {lk.url}' if lk.anchor else f"<{lk.kind}> {lk.url}"
@@ -232,6 +225,36 @@ class Engine:
                         shown = f'<{lk.kind}> "{lk.anchor}" → {lk.url}' if lk.anchor else f"<{lk.kind}> {lk.url}"
                         self._add(out, Hit(r.id, lk.position, lk.url, shown,
                                            lk.position if lk.position in TEMPLATE_POSITIONS else "", extra={"element": lk.kind}))
+
+    def _retired(self, url: str) -> list[tuple[int, str]]:
+        """(rule, retired domain) for each retired_domain rule whose domain is the URL's host or a parent of it."""
+        host = url.split("/", 3)[2].split(":", 1)[0].split("@")[-1] if "://" in url else ""
+        retired = self.host_cache.get(host)
+        if retired is None:
+            parts = host.split(".")
+            retired = [(ri, ".".join(parts[k:])) for k in range(len(parts) - 1)
+                       for ri in self.domain_rules.get(".".join(parts[k:]), ())]
+            if len(self.host_cache) < 100_000:
+                self.host_cache[host] = retired
+        return retired
+
+    def link_targets(self, conn: sqlite3.Connection) -> list[int] | None:
+        """The url ids whose links a rule or check can hit beyond the links every page gets (scripts, forms, links
+        opening a new window: ``page.LINKS_FOR_CHECKS``): plain-http URLs (mixed content, insecure forms), URLs on
+        a retired domain or matching a rule's url pattern.  Each distinct URL is judged once here, and only
+        those links are read per page (a large site has tens of millions of links, nearly all of them
+        irrelevant to the rules).  None when every link is needed (a rule reads link URLs as text).  The images and
+        areas with an alt text are read too when a rule reads alt texts (``alt_links``)."""
+        if any("link_urls" in self.rules[i].regions for i in (*self.text_rules, *self.pattern_rules)):
+            return None
+        out = []
+        for uid, url in conn.execute("SELECT id, url FROM urls"):
+            if url is None:
+                continue
+            if (url.startswith("http:") or (self.domain_rules and self._retired(url))
+                    or any(self.rules[ri].url(url) for ri in self.link_rules)):
+                out.append(uid)
+        return out
 
     def _selectors(self, page: PageData, applies: list[bool], out: PageHits, present: set[int]) -> None:
         todo = [ri for ri in self.selector_rules if applies[ri] and self.may_match[ri](page.html)]
@@ -415,7 +438,9 @@ def run_site(conn: sqlite3.Connection, ruleset: RuleSet, site: str, crawl_id: in
         return RulesResult([])
     reporter = Reporter(engine, site, home)
     n = 0
-    for page in iter_pages(conn, site, crawl_id, links=engine.needs_links, bodies=engine.needs_bodies):
+    targets = engine.link_targets(conn) if engine.needs_links else None
+    for page in iter_pages(conn, site, crawl_id, links=engine.needs_links, bodies=engine.needs_bodies, link_targets=targets,
+                           alt_links=engine.alt_links):
         reporter.add(engine.page(page))
         n += 1
     findings = reporter.findings() + failure_findings(engine, site, home)

@@ -141,9 +141,25 @@ def _set_texts(p: PageData, main, body, nav, header, aside, footer) -> None:
         p.texts["title"] = [p.title]
 
 
+# the links every page gets when the rules read only some (Engine.link_targets): what the built-in checks
+# look at (scripts, forms, links to other websites opening a new window), whatever their target
+LINKS_FOR_CHECKS = "(l.kind IN ('script', 'form') OR (l.new_window = 1 AND coalesce(l.internal, 0) != 1 AND l.kind IN ('a', 'area')))"
+
+
 def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: bool, bodies: bool,
-               batch: int = 500) -> Iterator[PageData]:
-    """The HTML pages that answered 2xx in the site's latest complete crawl, with what the rules need."""
+               batch: int = 500, link_targets: list[int] | None = None, alt_links: bool = True) -> Iterator[PageData]:
+    """The HTML pages that answered 2xx in the site's latest complete crawl, with what the rules need.
+
+    ``link_targets``: read only the links to these url ids and ``LINKS_FOR_CHECKS`` (None: every link), and with
+    ``alt_links`` the images and areas that have an alt text (the rules' "alt" region)."""
+    where = ""
+    if links and link_targets is not None:
+        with conn:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS rule_link_targets (id INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.rule_link_targets")
+            conn.executemany("INSERT OR IGNORE INTO temp.rule_link_targets (id) VALUES (?)", ((i,) for i in link_targets))
+        alt = " OR (l.kind IN ('img', 'area') AND coalesce(l.anchor, '') != '')" if alt_links else ""
+        where = f"AND ({LINKS_FOR_CHECKS}{alt} OR l.target_id IN (SELECT id FROM temp.rule_link_targets))"
     rows = conn.execute(
         """SELECT url_id, url, title, generator, body_hash, content_type FROM pages
            WHERE site = ? AND crawl_id = ? AND is_html = 1 AND status BETWEEN 200 AND 299 ORDER BY url_id""",
@@ -164,7 +180,7 @@ def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: boo
             for source, kind, url, rel, anchor, position, internal, new_window in conn.execute(
                     f"""SELECT l.source_id, l.kind, u.url, coalesce(l.rel, ''), coalesce(l.anchor, ''), {POSITION_SQL},
                                l.internal, l.new_window
-                        FROM links l JOIN urls u ON u.id = l.target_id WHERE l.source_id IN ({marks})
+                        FROM links l JOIN urls u ON u.id = l.target_id WHERE l.source_id IN ({marks}) {where}
                         ORDER BY l.source_id, l.ordinal""", ids):
                 pages[source].links.append(Link(kind, url, rel, anchor, position, internal == 1, new_window == 1))
         if bodies:
