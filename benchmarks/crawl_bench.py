@@ -123,6 +123,16 @@ def decay_pages(run_dir: Path, log: Path) -> int:
         return db.execute("SELECT count(*) FROM pages WHERE is_html = 1 AND status = 200").fetchone()[0]
 
 
+# --baseline DIR: the same crawl by another checkout of content-decay (a git worktree of an older commit), run
+# with that tree first on the Python path (the store process it spawns inherits it): today's code side by side
+BASELINE: dict[str, Path] = {}
+
+
+def base_command(server_url: str, run_dir: Path, n_pages: int) -> list[str]:
+    cmd = decay_command(server_url, run_dir, n_pages)
+    return [sys.executable, "-c", "import sys; from decay.cli import main; sys.argv[0] = 'decay'; sys.exit(main())", *cmd[1:]]
+
+
 def bare_command(server_url: str, run_dir: Path, n_pages: int) -> list[str]:
     return [sys.executable, str(BENCH_DIR / "bare_crawlspider.py"), f"{server_url}/index.html"]
 
@@ -166,6 +176,7 @@ class Tool:
 
 TOOLS = [
     Tool("decay", "content-decay", decay_command, decay_pages),
+    Tool("base", "decay --baseline", base_command, decay_pages),
     Tool("bare", "bare CrawlSpider", bare_command, bare_pages),
     Tool("wget", "wget --spider -r", wget_command, wget_pages),
 ]
@@ -200,6 +211,8 @@ def run_tool(tool: Tool, run: int, server_url: str, work_dir: Path, n_pages: int
     log = run_dir / "output.log"
     # A dumb terminal, and output into a file: no live display, as under cron.
     env = os.environ | {"TERM": "dumb"}
+    if tool.name == "base":
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASELINE["dir"]), env.get("PYTHONPATH")]))
     m = run_measured(tool.command(server_url, run_dir, n_pages), log, cwd=run_dir, env=env)
     if m.returncode != 0:
         print(f"  {tool.label} exited with status {m.returncode}; the end of its output ({log}):\n{tail(log)}")
@@ -292,12 +305,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--site-dir", type=Path, default=None,
                     help="where to generate (or find) the site (default /tmp/decay-bench-site-PAGES)")
     ap.add_argument("--runs", type=int, default=1, help="runs of each tool; the table shows the median run (default 1)")
-    ap.add_argument("--only", default=",".join(t.name for t in TOOLS),
+    ap.add_argument("--only", default=",".join(t.name for t in TOOLS if t.name != "base"),
                     help="comma-separated tools to run, among: " + ", ".join(t.name for t in TOOLS))
     ap.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the working directory (databases, logs) and print where")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="another checkout of content-decay (e.g. `git worktree add /tmp/base COMMIT`): adds the tool "
+                         "'base', the same crawl by that code, alternating with 'decay' in every round")
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
+    if args.baseline is not None:
+        BASELINE["dir"] = args.baseline.resolve()
+        if "base" not in names:
+            names.insert(names.index("decay") + 1 if "decay" in names else 0, "base")
+    elif "base" in names:
+        ap.error("--only base needs --baseline DIR")
     unknown = set(names) - {t.name for t in TOOLS}
     if unknown or not names:
         ap.error(f"--only: unknown tool(s) {', '.join(sorted(unknown)) or '(none given)'}; choose among "

@@ -29,7 +29,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from foundation.times import utcnow
@@ -120,24 +120,35 @@ def _origin(url: str) -> str:
 
 async def revalidate(candidates: list[Candidate], settings: PassSettings,
                      on_answer: Callable[[Candidate, tuple | None], None],
-                     should_stop: Callable[[], bool] | None = None) -> list[HostReport]:
+                     should_stop: Callable[[], bool] | None = None,
+                     more: Callable[[], Awaitable[list[Candidate]]] | None = None) -> list[HostReport]:
     """Send a conditional HEAD for each candidate; return what happened, per host.
 
     ``on_answer(candidate, answer)`` is called for every page asked about, as the answer comes: ``answer`` is
     ``(fetched_at, response ms, headers)`` for a 304, None for anything else (the crawl requests the page).
     Pages never asked (robots.txt, a host left to the crawl, a stop) get no call.  ``should_stop()`` is
-    polled between requests (a crawl being shut down).
+    polled between requests (a crawl being shut down).  ``more()``, when given, returns the plan's next batch
+    ([] at the end): the pass asks batch after batch (the next one is fetched while the current one is asked),
+    so the plan is never held whole.
     """
     import aiohttp
 
     hosts: dict[str, _Host] = {}
-    for c in candidates:
-        o = _origin(c.fetch_url)
-        h = hosts.get(o)
-        if h is None:
-            h = hosts[o] = _Host(o, c.site, settings)
-        h.queue.append(c)
-        h.report.candidates += 1
+
+    def enqueue(batch: list[Candidate]) -> list[_Host]:
+        new = []
+        for c in batch:
+            o = _origin(c.fetch_url)
+            h = hosts.get(o)
+            if h is None:
+                h = hosts[o] = _Host(o, c.site, settings)
+                new.append(h)
+            h.report.candidates += 1
+            if h.report.stopped is None:   # a host left to the crawl is asked nothing more
+                h.queue.append(c)
+        return new
+
+    new_hosts = enqueue(candidates)
     if not hosts:
         return []
     stop = should_stop or (lambda: False)
@@ -148,8 +159,6 @@ async def revalidate(candidates: list[Candidate], settings: PassSettings,
     timeout = aiohttp.ClientTimeout(total=settings.timeout)
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
                                      headers=base_headers, skip_auto_headers=("Accept-Encoding",), timeout=timeout) as session:
-        if settings.obey_robots:
-            await asyncio.gather(*(_read_robots(session, h) for h in hosts.values()))
 
         async def wait_turn(h: _Host) -> None:
             if h.delay <= 0:
@@ -216,11 +225,21 @@ async def revalidate(candidates: list[Candidate], settings: PassSettings,
                            "(most pages changed, or the server does not answer conditional HEAD requests): the pass "
                            "saved little, so the crawl asks for the rest")
 
-        tasks = []
-        for h in hosts.values():
-            if h.report.stopped is None:
-                tasks += [worker(h) for _ in range(max(1, min(settings.concurrency_per_host, len(h.queue))))]
-        await asyncio.gather(*tasks)
+        while True:
+            if settings.obey_robots and new_hosts:
+                await asyncio.gather(*(_read_robots(session, h) for h in new_hosts))
+            following = asyncio.ensure_future(more()) if more is not None and not stop() else None
+            tasks = []
+            for h in hosts.values():
+                if h.report.stopped is None and h.queue:
+                    tasks += [worker(h) for _ in range(max(1, min(settings.concurrency_per_host, len(h.queue))))]
+            await asyncio.gather(*tasks)
+            if following is None:
+                break
+            batch = await following
+            if not batch or stop():
+                break
+            new_hosts = enqueue(batch)
     return [h.report for h in hosts.values()]
 
 

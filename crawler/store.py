@@ -168,6 +168,58 @@ class Staging:
             conn.execute("DETACH DATABASE m")
         return n
 
+    # ------------------------------------------------------------------ incremental re-crawls, off the heap
+    def copy_known(self, main_path: Path, sites: list[str]) -> int:
+        """Copy the validators of every page the main database holds the facts of, for these (incremental) sites,
+        into the staging file (``known``: in plan order, the shallowest first, site after site).
+
+        A snapshot taken as the crawl begins, as the lists of pages in memory were, but on disk: the crawl looks
+        pages up by id (``known_page``) and streams the re-validation plan in batches (``known_batch``), so a
+        million known pages cost the store process no memory.  Returns the number of pages.
+        """
+        conn = self.db.conn
+        conn.execute("CREATE TABLE IF NOT EXISTS known (seq INTEGER PRIMARY KEY, url_id INTEGER NOT NULL, site TEXT, "
+                     "url TEXT, etag TEXT, last_modified TEXT)")
+        conn.execute("CREATE TABLE IF NOT EXISTS waiting (url_id INTEGER PRIMARY KEY, answer BLOB)")
+        if not sites:
+            return 0
+        conn.execute("ATTACH DATABASE ? AS m", [str(main_path)])
+        try:
+            with conn:
+                for site in sites:
+                    conn.execute(
+                        "INSERT INTO known (url_id, site, url, etag, last_modified) SELECT url_id, site, url, etag, "
+                        f"last_modified FROM m.pages WHERE {MainDatabase.VALIDATORS_WHERE} "
+                        f"ORDER BY {MainDatabase.VALIDATORS_ORDER}", [site])
+                conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS known_url_id ON known (url_id)")
+        finally:
+            conn.execute("DETACH DATABASE m")
+        return conn.execute("SELECT count(*) FROM known").fetchone()[0]
+
+    def known_page(self, uid: int) -> tuple[str, str | None, str | None] | None:
+        """(URL, ETag, Last-Modified) of a known page (``copy_known``), or None."""
+        return self.db.conn.execute("SELECT url, etag, last_modified FROM known WHERE url_id = ?", [uid]).fetchone()
+
+    def known_batch(self, after: int, n: int) -> list[tuple[int, int, str, str, str | None, str | None]]:
+        """The next n known pages in plan order after position ``after``: (position, url id, site, URL, ETag,
+        Last-Modified)."""
+        return self.db.conn.execute("SELECT seq, url_id, site, url, etag, last_modified FROM known WHERE seq > ? "
+                                    "ORDER BY seq LIMIT ?", [after, n]).fetchall()
+
+    def spill_answers(self, answers: dict[int, bytes | None]) -> None:
+        """Answers of the re-validation pass whose pages are not discovered yet, moved out of memory."""
+        with self.db.conn as conn:
+            conn.executemany("INSERT OR REPLACE INTO waiting (url_id, answer) VALUES (?, ?)", answers.items())
+
+    def take_answer(self, uid: int) -> tuple[bool, bytes | None]:
+        """(found, answer) of a spilled answer, which is removed."""
+        row = self.db.conn.execute("SELECT answer FROM waiting WHERE url_id = ?", [uid]).fetchone()
+        if row is None:
+            return False, None
+        with self.db.conn as conn:
+            conn.execute("DELETE FROM waiting WHERE url_id = ?", [uid])
+        return True, row[0]
+
     def remove(self) -> None:
         try:
             self.db.conn.close()
@@ -231,13 +283,17 @@ class MainDatabase:
                     modes[site.name] = ("incremental", f"conditional requests; last full crawl {since.date().isoformat()}, next one due {nxt}")
         return modes
 
+    VALIDATORS_WHERE = ("site = ? AND kind = 'page' AND outcome = 'ok' AND is_html = 1 "
+                        "AND (etag IS NOT NULL OR last_modified IS NOT NULL)")
+    VALIDATORS_ORDER = "depth IS NULL, depth, url_id"
+
     def validators(self, site: str) -> list[tuple[int, str, str | None, str | None, int | None]]:
         """(url id, URL, ETag, Last-Modified, depth) of every page of the site whose facts the database holds from a
-        download, the shallowest first."""
+        download, the shallowest first.  (A list: for small sites and tests; a crawl copies them into its staging
+        file instead, ``Staging.copy_known``.)"""
         return self.db.execute(
-            "SELECT url_id, url, etag, last_modified, depth FROM pages WHERE site = ? AND kind = 'page' AND outcome = 'ok' "
-            "AND is_html = 1 AND (etag IS NOT NULL OR last_modified IS NOT NULL) ORDER BY depth IS NULL, depth, url_id",
-            [site]).fetchall()
+            f"SELECT url_id, url, etag, last_modified, depth FROM pages WHERE {self.VALIDATORS_WHERE} "
+            f"ORDER BY {self.VALIDATORS_ORDER}", [site]).fetchall()
 
     @property
     def reader(self) -> sqlite3.Connection:

@@ -84,6 +84,8 @@ def serve(sock: socket.socket, parent: int | None = None) -> None:
             elif recorder is None:
                 raise RuntimeError("init must come first")
             elif method == "finish":
+                if _dump_memory is not None:
+                    _dump_memory()
                 result = _finish(recorder, args, errors)
             else:
                 result = recorder.handle(method, *args)
@@ -148,7 +150,33 @@ def _import_quietly(module: str) -> None:
         pass
 
 
+def _trace_memory() -> None:
+    """DECAY_TRACEMALLOC=FILE (benchmarks): trace this process's allocations and, when it ends, write the
+    largest holders by line to FILE when the crawl finishes (before the merge): what grows with the site."""
+    path = os.environ.get("DECAY_TRACEMALLOC")
+    if not path:
+        return
+    import tracemalloc
+
+    tracemalloc.start(1)
+
+    def dump() -> None:
+        snap = tracemalloc.take_snapshot()
+        current, peak = tracemalloc.get_traced_memory()
+        with open(path, "w") as f:
+            f.write(f"traced now {current / 1e6:.1f} MB, peak {peak / 1e6:.1f} MB\n")
+            for stat in snap.statistics("lineno")[:40]:
+                f.write(f"{stat}\n")
+
+    global _dump_memory
+    _dump_memory = dump
+
+
+_dump_memory = None   # set by _trace_memory: called when the crawl finishes, before the merge
+
+
 def main() -> None:
+    _trace_memory()
     # Ctrl-C and SIGTERM are for the crawl process, which then tells us how to finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -12,6 +12,7 @@ until its answer comes, so that pages are settled in the order a crawl would fet
 from __future__ import annotations
 
 import json
+import pickle
 from collections import deque
 
 from crawler.frontier import EXTERNAL_CHECK_KINDS, SiteFrontier, fetch_kind
@@ -28,28 +29,27 @@ TONIGHT_COLUMNS = frozenset((
     "url_id", "url", "site", "kind", "requested_url", "found_via", "found_on", "depth", "fetched_at", "response_ms",
     "method", "crawl_id", "not_modified", "outcome", "headers", "facts_crawl_id"))
 CARRIED_COLUMNS = [c for c in PAGE_COLUMNS if c not in TONIGHT_COLUMNS and c not in HEADER_COLUMNS.values()]
+PLAN_BATCH = 5_000      # known pages per batch of the re-validation plan, streamed from the staging file
+WAITING_MAX = 20_000    # answers of the pass kept in memory until their page is discovered; more go to the staging file
 
 
 class CarryOver:
     def __init__(self, ctx: Context, externals: ExternalChecks) -> None:
         self.ctx = ctx
         self.externals = externals
-        # for incremental sites, the validators (ETag, Last-Modified) of every page the database holds the facts
-        # of, sent as conditional request headers
-        self.validators: dict[int, tuple[str | None, str | None]] = {}
-        self.known: dict[str, list[tuple]] = {}   # site -> (url id, URL, ETag, Last-Modified, depth): for the pass
-        self.known_urls: dict[int, str] = {}      # url id -> URL of those pages: the links of 304 pages lead to them
-        for site, (mode, _why) in ctx.modes.items():
-            if mode == "incremental":
-                rows = ctx.main.validators(site)
-                self.known[site] = rows
-                self.validators.update((uid, (etag, lm)) for uid, _url, etag, lm, _depth in rows)
-                self.known_urls.update((uid, url) for uid, url, _etag, _lm, _depth in rows)
-        # the re-validation pass: the pages it asks about, what it answered so far (url id -> (fetched_at, ms,
-        # headers) for a 304, None for anything else: crawled as usual), and the discovered pages among them, in
-        # discovery order (breadth first): each waits there until its answer has come
-        self.asked: set[int] = set()
+        # for incremental sites, the validators (ETag, Last-Modified) of every page the database holds the facts of,
+        # sent as conditional request headers: copied into the staging file as the crawl begins and looked up by id
+        # there (Staging.known_page), so that memory does not grow with the known pages
+        incremental = [site for site, (mode, _why) in ctx.modes.items() if mode == "incremental"]
+        self.known_pages = ctx.staging.copy_known(ctx.main.path, incremental)
+        self.plan_after = 0                                # the re-validation plan streamed so far (Staging.known_batch)
+        # the re-validation pass: whether it asks about the known pages, what it answered so far (url id ->
+        # (fetched_at, ms, headers) for a 304, None for anything else: crawled as usual) for the pages not discovered
+        # yet (past WAITING_MAX, in the staging file), and the discovered pages among them, in discovery order
+        # (breadth first): each waits there until its answer has come
+        self.asking = False
         self.answers: dict[int, tuple | None] = {}
+        self.spilled = 0                                   # answers in the staging file
         self.queue: deque[NewRequest] = deque()
         self.pass_done = True
         self.draining = False
@@ -60,6 +60,13 @@ class CarryOver:
         self.settled: set[str] = set()                    # see follow_stored_links
         self.settled_depth = 0
 
+    def validators(self, uid: int) -> tuple[str | None, str | None] | None:
+        """(ETag, Last-Modified) of a known page of an incremental site, else None."""
+        if not self.known_pages:
+            return None
+        row = self.ctx.staging.known_page(uid)
+        return None if row is None else (row[1], row[2])
+
     # ------------------------------------------------------------------ discovery
     def discover(self, sf: SiteFrontier, url: str, via: str, found_on: str | None, depth: int | None, kind: str,
                  out: list[NewRequest], uid: int | None = None) -> None:
@@ -68,11 +75,11 @@ class CarryOver:
         if d is None:
             return
         if d.request is not None:
-            if self.validators and kind == "page":
+            if self.known_pages and kind == "page":
                 if uid is None:
                     uid = url_id(url)
-                d.request.validators = self.validators.get(uid)
-                if uid in self.asked:
+                d.request.validators = v = self.validators(uid)
+                if v is not None and self.asking:   # the re-validation pass asks about every known page
                     self.queue.append(d.request)
                     self.drain(out)
                     return
@@ -95,10 +102,10 @@ class CarryOver:
             q = self.queue
             while q:
                 uid = url_id(q[0].url)
-                if uid not in self.answers and not self.pass_done:
+                found, answer = self.take_answer(uid)
+                if not found and not self.pass_done:
                     break
                 nr = q.popleft()
-                answer = self.answers.pop(uid, None)
                 if answer is None:
                     out.append(nr)   # changed, failed, or never asked: the crawl requests it (conditionally)
                     continue
@@ -113,32 +120,67 @@ class CarryOver:
 
     # ------------------------------------------------------------------ the re-validation pass
     def revalidation_plan(self) -> list[Candidate]:
-        """The pages to re-validate before the crawl (crawler/revalidate.py), if the pass is on.
+        """The pages to re-validate before the crawl (crawler/revalidate.py), if the pass is on: the first batch
+        (up to PLAN_BATCH pages); ``revalidation_batch`` gives the next ones, [] at the end.
 
         In the order of their depth in the last crawl, so that answers come roughly in the order the
-        pages are discovered again.
+        pages are discovered again.  Streamed from the staging file, so that neither process holds the plan.
         """
-        if not self.ctx.config.crawl.revalidation_pass:
-            self.known = {}
+        if not self.ctx.config.crawl.revalidation_pass or not self.known_pages:
             return []
-        plan = []
-        for site, rows in self.known.items():
-            scope = self.ctx.site(site).scope
-            plan += [Candidate(uid, site, scope.to_fetch(url), etag, lm) for uid, url, etag, lm, _depth in rows]
-        self.asked = {c.url_id for c in plan}
-        self.pass_done = not plan
-        self.known = {}   # the plan holds what it had; no need to keep both in memory on a large site
-        return plan
+        self.asking = True
+        self.pass_done = False
+        self.plan_after = 0
+        return self.revalidation_batch()
+
+    def revalidation_batch(self) -> list[Candidate]:
+        """The next batch of the plan (after ``revalidation_plan``); [] when it has all been given."""
+        if not self.asking:
+            return []
+        rows = self.ctx.staging.known_batch(self.plan_after, PLAN_BATCH)
+        if not rows:
+            return []
+        self.plan_after = rows[-1][0]
+        scopes: dict[str, object] = {}
+        out = []
+        for _seq, uid, site, url, etag, lm in rows:
+            scope = scopes.get(site)
+            if scope is None:
+                scope = scopes[site] = self.ctx.site(site).scope
+            out.append(Candidate(uid, site, scope.to_fetch(url), etag, lm))
+        return out
 
     def revalidated(self, answers: list[tuple]) -> list[NewRequest]:
         """Answers of the pass, as they come: (url id, (fetched_at, response ms, headers)) for a 304, (url id,
         None) for anything else.  Returns what the crawl should request now."""
-        for uid, answer in answers:
-            if uid in self.asked:
+        if self.asking:
+            for uid, answer in answers:
                 self.answers[uid] = answer
         out: list[NewRequest] = []
         self.drain(out)
+        if len(self.answers) > WAITING_MAX:
+            self.spill()
         return out
+
+    def spill(self) -> None:
+        """The answers still waiting for their page to be discovered, out of memory into the staging file."""
+        self.ctx.staging.spill_answers({uid: None if a is None else pickle.dumps(a, protocol=5)
+                                        for uid, a in self.answers.items()})
+        self.spilled += len(self.answers)
+        self.answers.clear()
+
+    def take_answer(self, uid: int) -> tuple[bool, tuple | None]:
+        """(found, answer) of the pass for a page, removed from the waiting answers."""
+        try:
+            return True, self.answers.pop(uid)
+        except KeyError:
+            pass
+        if not self.spilled:
+            return False, None
+        found, blob = self.ctx.staging.take_answer(uid)
+        if found:
+            self.spilled -= 1
+        return found, None if blob is None else pickle.loads(blob)
 
     def revalidation_done(self, report: dict) -> list[NewRequest]:
         """The pass is over: the pages it did not answer (a host it left to the crawl) are crawled as usual."""
@@ -173,7 +215,7 @@ class CarryOver:
         row = ctx.row_for(f)
         out: list[NewRequest] = []
         uid = row["url_id"]
-        if uid not in self.validators:
+        if self.validators(uid) is None:
             # a 304 to a request that was not conditional: nothing to carry over
             row.update(outcome="http_error", error="304 Not Modified to a request without validators")
             ctx.write_page(row)
@@ -214,7 +256,6 @@ class CarryOver:
         internal_of = self.internal.setdefault(f.site, {})
         state = self.ctx.frontier.state
         unfollowed = self.unfollowed
-        known_urls = self.known_urls
         kinds = kinds.split(",")
         for i, ts in enumerate(targets.split(",")):
             if ts in settled:
@@ -230,7 +271,7 @@ class CarryOver:
                     continue   # a route of unknown length changes nothing for a known URL
             elif tid in unfollowed:
                 continue
-            t = known_urls.get(tid) or main.url_of(tid)
+            t = main.url_of(tid)
             if t is None or not t.startswith(("http://", "https://")):   # mailto:, tel:, javascript: ... are not followed
                 unfollowed.add(tid)
                 continue

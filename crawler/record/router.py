@@ -24,8 +24,9 @@ from foundation.facts import Fetch, NewRequest
 
 # The messages, in the order of a crawl: what the spider may ask, with what, and which room answers.
 MESSAGES = (
-    "revalidation_plan",   # ()                 -> [Candidate]     carry-over: the pages the pass asks about
+    "revalidation_plan",   # ()                 -> [Candidate]     carry-over: the pages the pass asks about (a batch)
     "start",               # ()                 -> [NewRequest]    the start URLs, robots.txt, configured sitemaps
+    "revalidation_batch",  # ()                 -> [Candidate]     carry-over: the plan's next batch ([] at the end)
     "revalidated",         # (answers,)         -> [NewRequest]    carry-over: answers of the pass
     "revalidation_done",   # (report,)          -> [NewRequest]    carry-over: the pass is over
     "page",                # (Fetch, body)      -> [NewRequest]    pages (a 304: carry-over)
@@ -60,6 +61,7 @@ class Router:
         self.routes: dict[str, Callable[..., Any]] = {
             "revalidation_plan": self.carry.revalidation_plan,
             "start": self.start,
+            "revalidation_batch": self.carry.revalidation_batch,
             "revalidated": self.carry.revalidated,
             "revalidation_done": self.carry.revalidation_done,
             "page": self.pages.page,

@@ -239,10 +239,17 @@ class SiteSpider(scrapy.Spider):
                 send()
                 pause_point("revalidate")   # test-only (foundation/testing.py): killed in the middle of the pass
 
+        planned = [len(plan)]   # pages in the plan: its first batch, then the ones the store process streams
+
+        async def more() -> list:
+            batch = await self.store.call("revalidation_batch")
+            planned[0] += len(batch)
+            return batch
+
         t = time.monotonic()
         try:
             reports = await revalidate(plan, PassSettings.from_config(self.config), on_answer=on_answer,
-                                       should_stop=lambda: self._closing or self._store_failed is not None)
+                                       should_stop=lambda: self._closing or self._store_failed is not None, more=more)
             hosts = [r.as_dict() for r in reports]
         except Exception as e:   # a bug of ours: the pages it did not settle are crawled as usual, none is lost
             self.logger.exception("the re-validation pass failed; the pages it did not settle are crawled as usual")
@@ -250,8 +257,8 @@ class SiteSpider(scrapy.Spider):
                      for name in self.site_names]
         send()
         confirmed = settled[0]
-        report = {"pages": len(plan), "seconds": round(time.monotonic() - t, 2), "not_modified": confirmed, "hosts": hosts}
-        self.logger.info("re-validation pass: %d of %d known pages unchanged (304) in %.1f s", confirmed, len(plan),
+        report = {"pages": planned[0], "seconds": round(time.monotonic() - t, 2), "not_modified": confirmed, "hosts": hosts}
+        self.logger.info("re-validation pass: %d of %d known pages unchanged (304) in %.1f s", confirmed, planned[0],
                          report["seconds"])
         if self._closing or self._store_failed:
             return []
