@@ -86,15 +86,142 @@ def median(rows: list[dict], key: str) -> float:
     return vals[(len(vals) - 1) // 2]
 
 
+# --------------------------------------------------------------------------- --known N: the plan of a large site
+# The re-validation plan of N known pages, without crawling N pages: the pages are generated straight into a database
+# (as benchmarks/graph_bench.py generates facts), then, in a fresh process per variant, the recorder of an incremental
+# crawl gives its plan (streamed in batches, or one list for --baseline's code), receives a 304 for every page in plan
+# order, 200 at a time as the spider sends them (only the home page is discovered: the generated pages have no links,
+# so every other answer waits for a discovery that never comes: the worst case), and ends the crawl unmerged.
+KNOWN_SITE = "bench"
+KNOWN_CONFIG = """\
+[organisation]
+name = "Benchmark"
+
+[[sites]]
+name = "bench"
+start_urls = ["{origin}/index.html"]
+aliases = {{ "{origin}" = "http://127.0.0.1:9" }}
+
+[crawl]
+full_recrawl_every = "30d"
+
+[output]
+database = {db}
+"""
+
+
+def generate_known(db: Path, n: int) -> None:
+    from foundation import __version__
+    from foundation.schema import TABLES_BY_NAME, insert_sql, open_db
+    from foundation.urls import url_id
+
+    now = datetime.now().astimezone().isoformat(timespec="seconds")
+    conn = open_db(db).conn
+    conn.execute("INSERT INTO crawls (id, started_at, finished_at, status, sites, version) VALUES (1, ?, ?, 'complete', ?, ?)",
+                 [now, now, json.dumps([KNOWN_SITE]), __version__])
+    conn.execute("INSERT INTO crawl_sites (crawl_id, site, status, start_urls, truncated, mode) VALUES "
+                 "(1, ?, 'complete', '[]', 0, 'full')", [KNOWN_SITE])
+    cols = TABLES_BY_NAME["pages"].column_names
+    sql = insert_sql("pages")
+    with conn:
+        for start in range(0, n, 50_000):
+            rows = []
+            for i in range(start, min(n, start + 50_000)):
+                url = PRODUCTION_ORIGIN + ("/index.html" if i == 0 else f"/section-{i % 40}/page-{i}.html")
+                r = dict.fromkeys(cols)
+                r.update(url_id=url_id(url), url=url, site=KNOWN_SITE, kind="page", outcome="ok", status=200, is_html=1,
+                         method="GET", crawl_id=1, first_crawl_id=1, facts_crawl_id=1, not_modified=0, fetched_at=now,
+                         depth=min(i, 1 + i.bit_length()), etag=f'"{i:08x}-4e2{i % 97:02x}"',
+                         last_modified="Mon, 23 Nov 2026 02:00:00 GMT")
+                rows.append(tuple(r.values()))
+            conn.executemany(sql, rows)
+    conn.close()
+
+
+def child_plan(db: Path, config: Path) -> dict:
+    """One variant's plan of the known pages, in this (fresh) process: seconds and peak memory."""
+    import pickle
+    import time
+
+    from crawler.record.router import Router
+    from foundation.config import load_config
+
+    started = time.perf_counter()
+    rec = Router(load_config(config), db)
+    streamed = "revalidation_batch" in getattr(rec, "routes", {})
+    batch = rec.handle("revalidation_plan")
+    rec.handle("start")
+    message_max = planned = 0
+    headers = {"server": "nginx/1.22.1", "date": "Mon, 23 Nov 2026 02:00:00 GMT", "connection": "keep-alive"}
+    while batch:
+        message_max = max(message_max, len(pickle.dumps(batch, protocol=5)))   # what goes over the socket to Scrapy
+        planned += len(batch)
+        for k in range(0, len(batch), 200):
+            rec.handle("revalidated", [(c.url_id, ("2026-11-24T02:00:00+00:00", 1.0, dict(headers, etag=c.etag)))
+                                       for c in batch[k:k + 200]])
+        batch = rec.handle("revalidation_batch") if streamed else []
+    rec.handle("revalidation_done", {"hosts": []})
+    carry = rec.carry
+    waiting = len(carry.answers) + getattr(carry, "spilled", 0)
+    rec.handle("finish", "interrupted", "benchmark: the plan only")
+    status = Path("/proc/self/status").read_text()
+    hwm = int(status.split("VmHWM:")[1].split()[0])
+    return {"seconds": round(time.perf_counter() - started, 1), "peak_mb": round(hwm / 1024, 1), "planned": planned,
+            "largest_message_mb": round(message_max / 1e6, 1), "waiting_answers": waiting, "streamed": streamed}
+
+
+def known_bench(n: int, baseline: Path | None, runs: int) -> int:
+    import subprocess
+
+    work = Path(tempfile.mkdtemp(prefix="decay-known-bench-"))
+    db = work / "decay.db"
+    print(f"generating {n:,} known pages into {db} ...", flush=True)
+    generate_known(db, n)
+    config = work / "bench.toml"
+    config.write_text(KNOWN_CONFIG.format(origin=PRODUCTION_ORIGIN, db=json.dumps(str(db))))
+    variants = [("decay", None)] + ([("baseline", baseline.resolve())] if baseline else [])
+    results: dict[str, list[dict]] = {name: [] for name, _ in variants}
+    try:
+        for run in range(1, runs + 1):
+            for name, tree in variants:
+                env = os.environ.copy()
+                if tree is not None:
+                    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
+                out = subprocess.run([sys.executable, __file__, "--child-plan", str(db), str(config)], env=env,
+                                     cwd=str(tree or Path(__file__).resolve().parent.parent), capture_output=True, text=True)
+                if out.returncode != 0:
+                    print(out.stderr[-3000:])
+                    return 1
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                results[name].append(r)
+                print(f"run {run}/{runs}: {name:<9} {json.dumps(r)}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nre-validation plan of {n:,} known pages (store process: plan, a 304 for every page, nothing discovered)")
+    print(f"{'code':<10} {'seconds':>8} {'peak MB':>8} {'largest message MB':>19} {'answers waiting':>16}")
+    for name, rows in results.items():
+        print(f"{name:<10} {median(rows, 'seconds'):>8.1f} {median(rows, 'peak_mb'):>8.0f} "
+              f"{median(rows, 'largest_message_mb'):>19.1f} {median(rows, 'waiting_answers'):>16,}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and len(sys.argv) == 4 and sys.argv[1] == "--child-plan":
+        print(json.dumps(child_plan(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=20_000)
+    ap.add_argument("--known", type=int, default=0,
+                    help="instead: the re-validation plan of this many known pages, generated into a database (no crawl)")
+    ap.add_argument("--baseline", type=Path, default=None, help="with --known: also run another checkout's code (a worktree)")
     ap.add_argument("--runs", type=int, default=1, help="re-crawls of each kind, alternating; the table shows medians")
     ap.add_argument("--site-dir", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--changed", type=float, default=0.0, help="share of the pages touched before each incremental re-crawl")
     args = ap.parse_args(argv)
+    if args.known:
+        return known_bench(args.known, args.baseline, args.runs)
     site_dir = args.site_dir or default_site_dir(args.pages)
     print(f"site: {site_dir} ...", end="", flush=True)
     ensure_site(args.pages, site_dir)

@@ -29,7 +29,7 @@ HEADER_COLUMNS = {
 }
 PAGE_COLUMNS = TABLES_BY_NAME["pages"].column_names
 page_tuple = operator.itemgetter(*PAGE_COLUMNS)   # a row dict -> its values in column order
-RESOLVE_CACHE_MAX = 200_000
+RESOLVE_CACHE_MAX = 50_000   # resolved links cached (~450 bytes each), then the cache starts again
 
 
 def outcome_of(f: Fetch) -> str:
@@ -83,6 +83,7 @@ class Context:
         # live progress and the final summary count the same rows the same way (finish.site_counts)
         self.outcomes: dict[int, tuple[str, str]] = {}
         self.outcome_n: dict[str, dict[str, int]] = {}
+        self.outcome_pairs: dict[tuple[str, str], tuple[str, str]] = {}
 
     def site(self, name: str) -> SiteFrontier:
         return self.frontier.sites[name]
@@ -122,6 +123,7 @@ class Context:
     def write_page(self, row: dict) -> None:
         self.staging.add("pages", page_tuple(row))
         uid, now_ = row["url_id"], (row["site"], row["outcome"])
+        now_ = self.outcome_pairs.setdefault(now_, now_)   # one tuple per (site, outcome), not one per URL
         before = self.outcomes.get(uid)
         if before != now_:
             if before is not None:
