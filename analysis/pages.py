@@ -19,7 +19,7 @@ from foundation.facts import DateSignal
 from foundation.times import parse_iso  # noqa: F401  (analysis modules import it from here)
 
 
-@dataclass
+@dataclass(slots=True)   # a million of them on a large site
 class Page:
     url_id: int
     url: str

@@ -47,7 +47,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SITE, PROD = "bench", "https://www.bench.example"
 NOW = "2026-11-23T03:00:00+00:00"
 TARGET_SECONDS, TARGET_MB = 300, 4096
@@ -86,7 +86,7 @@ def _page_facts(rnd: random.Random, url: str, section: int | None, kind: str):
     """(title, h1, main text, date signals [(source, name, value, context)], footer) of one page."""
     body = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(60, 120)))
     title = h1 = f"{rnd.choice(WORDS).title()} {rnd.choice(WORDS)} {url.rsplit('/', 1)[-1].split('.')[0]}"
-    copy_year = rnd.choice((2019, 2021, 2023, 2026, 2026, 2026))
+    copy_year = 2026 if rnd.random() < 0.96 else rnd.randint(2015, 2023)   # the template's, but on old pages
     footer = f"{FOOTER} © 2008-{copy_year} Bench University"
     sig: list[tuple[str, str, str, str]] = []
     extra = ""
