@@ -30,7 +30,7 @@ from typing import Iterable
 import networkx as nx
 import numpy as np
 
-from analysis.graph_csr import Adjacency, LinkRows, bfs_depths, mask_of, pagerank, read_link_rows
+from analysis.graph_csr import Adjacency, LinkRows, bfs_depths, distinct, mask_of, pagerank, read_link_rows
 from foundation.urls import path_of, url_id
 
 NAV_KINDS = frozenset(("a", "area", "meta-refresh"))
@@ -212,16 +212,20 @@ def _edges(conn: sqlite3.Connection, site: str, crawl_id: int, nodes: list[Node]
     redirect ends (the redirect keeps who linked to it, ``redirect_sources``), never back to its page.
     """
     n = len(nodes)
-    final = np.fromiter(((-1 if node.final is None else node.final) for node in nodes), dtype=np.int64, count=n)
-    s, t = rows.source.astype(np.int64), rows.target.astype(np.int64)
-    outlinks = np.bincount(s[rows.nav], minlength=n)
-    known = t >= 0
-    inlinks = np.bincount(t[known], minlength=n)
-    inlinks_main = np.bincount(t[known & rows.main], minlength=n)
-    linking = np.bincount(np.unique(s[known] * n + t[known]) % n, minlength=n) if n else np.zeros(0, np.int64)
+    final = np.fromiter(((-1 if node.final is None else node.final) for node in nodes), dtype=np.int32, count=n)
+    src, tgt = rows.source, rows.target   # int32; memory per link matters at 30 million links
+    outlinks = np.bincount(src[rows.nav], minlength=n)
+    known = tgt >= 0
+    inlinks = np.bincount(tgt[known], minlength=n)
+    inlinks_main = np.bincount(tgt[known & rows.main], minlength=n)
+    keys = src[known].astype(np.int64) * n
+    keys += tgt[known]
+    linking = np.bincount(distinct(keys, inplace=True) % n, minlength=n) if n else np.zeros(0, np.int64)
+    del keys
     nav = known & rows.nav
-    s, t = s[nav], t[nav]
-    del known, nav
+    del known
+    s, t = src[nav], tgt[nav]
+    del nav
     ends = final[t]
     through = ends >= 0
     redirect_sources: dict[int, list[int]] = {}
@@ -230,8 +234,10 @@ def _edges(conn: sqlite3.Connection, site: str, crawl_id: int, nodes: list[Node]
     t = np.where(through, ends, t)
     del ends, through
     keep = t != s
-    pairs = np.unique(s[keep] * n + t[keep]) if n else np.zeros(0, np.int64)
+    pairs = s[keep].astype(np.int64) * n
+    pairs += t[keep]
     del s, t, keep
+    pairs = distinct(pairs, inplace=True) if n else pairs
     # a meta-refresh stub sends its visitors on: pages.refresh_url is an edge even without its link row
     extra: list[tuple[int, int]] = []
     for uid, target in conn.execute(
@@ -244,8 +250,10 @@ def _edges(conn: sqlite3.Connection, site: str, crawl_id: int, nodes: list[Node]
             b = nodes[b].final
         if b != a:
             extra.append((a, b))
-    rank = np.zeros(len(pairs), dtype=np.int64)
-    if extra:
+    if not extra:
+        adj = Adjacency.from_keys(n, pairs)
+    else:
+        rank = np.zeros(len(pairs), dtype=np.int64)
         have = set(pairs[np.isin(pairs, [a * n + b for a, b in extra])].tolist())
         added: list[int] = []
         for a, b in extra:
@@ -254,7 +262,7 @@ def _edges(conn: sqlite3.Connection, site: str, crawl_id: int, nodes: list[Node]
                 added.append(a * n + b)
         pairs = np.concatenate([pairs, np.asarray(added, dtype=np.int64)])
         rank = np.concatenate([rank, np.arange(1, len(added) + 1, dtype=np.int64)])   # after the links, in the order found
-    adj = Adjacency.build(n, pairs // n if n else pairs, pairs % n if n else pairs, rank)
+        adj = Adjacency.build(n, pairs // n, pairs % n, rank)
     return adj, (inlinks.tolist(), inlinks_main.tolist(), linking.tolist(), outlinks.tolist(), redirect_sources)
 @dataclass(slots=True)
 class LinkRef:
@@ -373,23 +381,40 @@ def link_scores(g: SiteGraph) -> dict[int, float]:
 
 class ClickPaths:
     """Shortest click paths from the start pages, found backwards: from a page to a predecessor one click
-    nearer the start, and so on.  Each page's step back is remembered, so a section page that every
-    page links to is searched once, not once for every deep page below it."""
+    nearer the start, and so on: the first predecessor (in ``pred`` order) one click nearer.  Every
+    page's step back is found at once, in one numpy pass over the predecessor arrays."""
 
     def __init__(self, g: SiteGraph, depths: dict[int, int]) -> None:
         self.g, self.depths = g, depths
-        self.parent: dict[int, int | None] = {}
+        self._parent: np.ndarray | None = None
+
+    def parents(self) -> np.ndarray:
+        if self._parent is None:
+            a, n = self.g.adj, len(self.g.nodes)
+            depth = np.full(n, -1, dtype=np.int64)
+            if self.depths:
+                depth[np.fromiter(self.depths.keys(), dtype=np.int64, count=len(self.depths))] = \
+                    np.fromiter(self.depths.values(), dtype=np.int64, count=len(self.depths))
+            targets = np.repeat(np.arange(n, dtype=np.int32), np.diff(a.pred_ptr))
+            one_nearer = np.flatnonzero((depth[a.pred_idx] == depth[targets] - 1) & (depth[targets] > 0))
+            found = targets[one_nearer]
+            del targets
+            first = np.ones(len(found), dtype=bool)
+            if len(found) > 1:
+                np.not_equal(found[1:], found[:-1], out=first[1:])
+            parent = np.full(n, -1, dtype=np.int64)
+            parent[found[first]] = a.pred_idx[one_nearer[first]]
+            self._parent = parent
+        return self._parent
 
     def path(self, n: int) -> list[int]:
+        parent = self.parents()
         path = [n]
         while self.depths.get(path[-1], 0) > 0:
-            m = path[-1]
-            if m not in self.parent:
-                d = self.depths[m]
-                self.parent[m] = next((p for p in self.g.pred(m) if self.depths.get(p) == d - 1), None)
-            if self.parent[m] is None:
+            p = int(parent[path[-1]])
+            if p < 0:
                 break
-            path.append(self.parent[m])
+            path.append(p)
         return path[::-1]
 
 

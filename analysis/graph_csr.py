@@ -14,6 +14,7 @@ Breadth-first search is a frontier search over the CSR arrays: one numpy step pe
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import networkx as nx
@@ -32,49 +33,82 @@ class LinkRows:
     main: np.ndarray       # in the page's main content (bool)
 
 
+LINK_ROWS_SQL = f"""SELECT p.url_id, count(*), group_concat(l.target_id), group_concat((l.kind IN {NAV_SQL}) + 2 * (l.position = 'main'), '')
+    FROM pages p CROSS JOIN links l ON l.source_id = p.url_id
+    WHERE p.site = ? AND p.crawl_id = ? AND p.outcome = 'ok' AND coalesce(p.kind, '') != 'external'
+      AND l.internal = 1 AND l.kind NOT IN ({{marks}}) AND l.target_id != l.source_id AND p.url_id BETWEEN ? AND ?
+    GROUP BY p.url_id"""
+PARALLEL_FROM = 200_000   # pages: below this one connection reads the links (a thread costs more than it saves)
+
+
 def read_link_rows(conn: sqlite3.Connection, site: str, crawl_id: int, uncounted: tuple[str, ...],
                    url_ids: np.ndarray, index: dict[int, int]) -> LinkRows:
     """One pass over the links of the latest crawl's pages (internal, not of an ``uncounted`` kind).
 
     ``url_ids``: the url id of each node, in node order.  One row per page crosses into Python: its
-    target ids as decimal text and its flags as one digit per link, parsed by numpy.
+    target ids as decimal text and its flags as one digit per link, parsed by numpy.  On a large site
+    two read-only connections read half the pages each (SQLite works without Python's lock, so two
+    cores share the work); only when ``conn`` has nothing uncommitted, so both see what it sees.
     """
-    marks = ", ".join("?" * len(uncounted))
+    sql = LINK_ROWS_SQL.format(marks=", ".join("?" * len(uncounted)))
+    params = [site, crawl_id, *uncounted]
+    path = _database_file(conn)
+    lo, hi = -2**63, 2**63 - 1
+    if path and not conn.in_transaction and len(url_ids) >= PARALLEL_FROM:
+        mid = int(np.median(url_ids))
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(lambda bounds: _read_part(None, path, sql, [*params, *bounds], index), [(lo, mid - 1), (mid, hi)]))
+    else:
+        parts = [_read_part(conn, None, sql, [*params, lo, hi], index)]
+    source = np.concatenate([p[0] for p in parts])
+    target_ids = np.concatenate([p[1] for p in parts])
+    digits = np.concatenate([p[2] for p in parts])
+    del parts
+    return LinkRows(source, nodes_of(target_ids, url_ids), (digits & 1).astype(bool), (digits & 2).astype(bool))
+
+
+def _database_file(conn: sqlite3.Connection) -> str | None:
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+def _read_part(conn: sqlite3.Connection | None, path: str | None, sql: str, params: list, index: dict[int, int]) -> tuple:
+    """The link rows of the pages in one url id range: (source nodes, target url ids, flag digits), parsed
+    every few thousand pages so that the text never piles up."""
+    own = conn is None
+    if own:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     sources: list[int] = []
     counts: list[int] = []
     targets: list[str] = []
     flags: list[str] = []
-    for source_id, n_links, target_text, flag_text in conn.execute(
-            f"""SELECT p.url_id, count(*), group_concat(l.target_id), group_concat((l.kind IN {NAV_SQL}) + 2 * (l.position = 'main'), '')
-                FROM pages p CROSS JOIN links l ON l.source_id = p.url_id
-                WHERE p.site = ? AND p.crawl_id = ? AND p.outcome = 'ok' AND coalesce(p.kind, '') != 'external'
-                  AND l.internal = 1 AND l.kind NOT IN ({marks}) AND l.target_id != l.source_id
-                GROUP BY p.url_id""", [site, crawl_id, *uncounted]):
-        sources.append(index[source_id])
-        counts.append(n_links)
-        targets.append(target_text)
-        flags.append(flag_text)
-    total = sum(counts)
-    source = np.repeat(np.asarray(sources, dtype=np.int32), np.asarray(counts, dtype=np.int64))
-    target_ids = _parse_ints(targets, total)
-    del targets
-    digits = np.frombuffer("".join(flags).encode("ascii"), dtype=np.uint8) - 48
-    del flags
-    return LinkRows(source, nodes_of(target_ids, url_ids), (digits & 1).astype(bool), (digits & 2).astype(bool))
 
+    def parse() -> None:
+        source = np.repeat(np.asarray(sources, dtype=np.int32), np.asarray(counts, dtype=np.int64))
+        target_ids = np.fromstring(",".join(targets), dtype=np.int64, sep=",") if targets else np.empty(0, np.int64)
+        digits = np.frombuffer("".join(flags).encode("ascii"), dtype=np.uint8) - 48   # text mode above: exact for 64-bit ints
+        assert len(source) == len(target_ids) == len(digits), (len(source), len(target_ids), len(digits))
+        out.append((source, target_ids, digits))
+        for part in (sources, counts, targets, flags):
+            part.clear()
 
-def _parse_ints(texts: list[str], total: int) -> np.ndarray:
-    """Comma-separated decimal integers, many strings at a time, as one int64 array."""
-    out = np.empty(total, dtype=np.int64)
-    at, i = 0, 0
-    while i < len(texts):
-        chunk = texts[i:i + 20_000]
-        i += len(chunk)
-        values = np.fromstring(",".join(chunk), dtype=np.int64, sep=",")   # text mode: exact for 64-bit ints
-        out[at:at + len(values)] = values
-        at += len(values)
-    assert at == total, (at, total)
-    return out
+    try:
+        for source_id, n_links, target_text, flag_text in conn.execute(sql, params):
+            sources.append(index[source_id])
+            counts.append(n_links)
+            targets.append(target_text)
+            flags.append(flag_text)
+            if len(sources) == 20_000:
+                parse()
+    finally:
+        if own:
+            conn.close()
+    if sources or not out:
+        parse()
+    return tuple(np.concatenate([part[i] for part in out]) for i in range(3))
 
 
 def nodes_of(ids: np.ndarray, url_ids: np.ndarray) -> np.ndarray:
@@ -115,6 +149,22 @@ class Adjacency:
         np.cumsum(np.bincount(targets, minlength=n), out=pred_ptr[1:])
         return cls(n, succ_ptr, succ_idx, pred_ptr, pred_idx)
 
+    @classmethod
+    def from_keys(cls, n: int, keys: np.ndarray) -> "Adjacency":
+        """Edges given as sorted distinct keys ``source * n + target`` (already in successor order):
+        predecessors sorted by source, sorting keys rather than an index array (half the memory)."""
+        succ_idx = (keys % n).astype(np.int32) if n else np.empty(0, np.int32)
+        succ_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys // n, minlength=n) if n else np.zeros(0, np.int64), out=succ_ptr[1:])
+        back = succ_idx.astype(np.int64) * n
+        back += keys // n
+        back.sort()
+        pred_idx = (back % n).astype(np.int32) if n else np.empty(0, np.int32)
+        del back
+        pred_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(succ_idx, minlength=n) if n else np.zeros(0, np.int64), out=pred_ptr[1:])
+        return cls(n, succ_ptr, succ_idx, pred_ptr, pred_idx)
+
     @property
     def edges(self) -> int:
         return len(self.succ_idx)
@@ -124,6 +174,21 @@ class Adjacency:
 
     def in_degree(self) -> np.ndarray:
         return np.diff(self.pred_ptr)
+
+
+def distinct(values: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """The distinct values, sorted (a sort and a comparison: numpy 2's hashing np.unique is several times slower here).
+    ``inplace``: sort ``values`` itself instead of a copy."""
+    if len(values) < 2:
+        return values.copy()
+    if inplace:
+        values.sort()
+    else:
+        values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def gather(ptr: np.ndarray, idx: np.ndarray, nodes: np.ndarray) -> np.ndarray:
@@ -145,7 +210,7 @@ def bfs_depths(adj: Adjacency, sources, stop: np.ndarray | None = None, removed:
     ``stop``: nodes reached but not followed any further (a mask); ``removed``: nodes that do not exist.
     """
     depth = np.full(adj.n, -1, dtype=np.int32)
-    frontier = np.unique(np.asarray(list(sources), dtype=np.int64)).astype(np.int32)
+    frontier = distinct(np.asarray(list(sources), dtype=np.int64)).astype(np.int32)
     if removed is not None and len(frontier):
         frontier = frontier[~removed[frontier]]
     depth[frontier] = 0
@@ -156,7 +221,7 @@ def bfs_depths(adj: Adjacency, sources, stop: np.ndarray | None = None, removed:
         nxt = nxt[depth[nxt] < 0]
         if removed is not None:
             nxt = nxt[~removed[nxt]]
-        nxt = np.unique(nxt)
+        nxt = distinct(nxt)
         d += 1
         depth[nxt] = d
         frontier = nxt

@@ -4,7 +4,13 @@ A deep page or a dead end is usually not a defect of one page but of how a secti
 whose "next month" links go on for years, a catalogue paginated 40 deep, a folder of exported documents
 without navigation.  When ``GROUP_FROM`` or more pages of one section (the first path segment; query
 variants of one path count as that path) have the same finding, the section gets one finding that lists
-them (how many, the deepest, the list) and each page's own finding is kept as information.
+them (how many, the deepest, the list) and each listed page's own finding is kept as information.
+
+At most ``LISTED`` pages are listed (the deepest first): the others are counted in the section's item
+and its evidence says how to list them all from ``page_graph`` (depth, outlinks_internal), instead of
+keeping one information finding each.  Measured (benchmarks/graph_bench.py): on the synthetic site of
+1,000,000 pages 895,462 pages are deep, and writing an information finding for each costs more than
+the whole rest of the link analysis, for rows no list shows.
 """
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ from foundation.urls import path_of, site_origin
 RULES = frozenset(("links.deep_page", "links.dead_end"))
 GROUP_FROM = 10
 LISTED = 200
+_QUERY = {"links.deep_page": "SELECT url, depth FROM page_graph WHERE site = '{site}' AND url LIKE '{prefix}%' AND depth > {limit} "
+                             "ORDER BY depth DESC",
+          "links.dead_end": "SELECT url FROM page_graph WHERE site = '{site}' AND url LIKE '{prefix}%' AND outlinks_internal = 0"}
 _WORDS = {"links.deep_page": ("more than {limit} clicks from the start page (the deepest: {deepest} clicks)",
                               "link the section from a page nearer the start page, or shorten its chain of "
                               "pages (pagination, \"next\" links); if the pages are a trap (an endless calendar), "
@@ -41,16 +50,20 @@ def group_sections(findings: list[Finding]) -> list[Finding]:
     big = {k: fs for k, fs in groups.items() if len(fs) >= GROUP_FROM}
     if not big:
         return findings
-    grouped = {id(f) for fs in big.values() for f in fs}
+    order = lambda f: (-(f.evidence.get("depth") or 0) if isinstance(f.evidence, dict) else 0, f.subject_url)   # noqa: E731
+    big = {k: sorted(fs, key=order) for k, fs in big.items()}
+    listed = {id(f) for fs in big.values() for f in fs[:LISTED]}
+    unlisted = {id(f) for fs in big.values() for f in fs[LISTED:]}
     out: list[Finding] = []
     for f in findings:
-        if id(f) in grouped:
+        if id(f) in listed:
             key = section_key(f.subject_url)
             f = as_information(f, f"One item for its section ({key}) lists it with the others.",
                                grouped=f"one item for its section ({key}) lists it")
+        elif id(f) in unlisted:
+            continue   # counted in its section's item, listed by its query
         out.append(f)
     for (site, rule, key), fs in sorted(big.items()):
-        fs = sorted(fs, key=lambda f: (-(f.evidence.get("depth") or 0) if isinstance(f.evidence, dict) else 0, f.subject_url))
         first = fs[0].subject_url
         origin = site_origin(first)
         deepest = max((f.evidence.get("depth") or 0) for f in fs if isinstance(f.evidence, dict)) if rule == "links.deep_page" else 0
@@ -63,7 +76,10 @@ def group_sections(findings: list[Finding]) -> list[Finding]:
             message=f"{len(fs)} pages under {key} are " + what.format(limit=limit, deepest=deepest) + ".",
             evidence={"section": key, "pages": len(fs), "fix": fix, "deepest": deepest or None,
                       "listed": [{"url": f.subject_url, "depth": f.evidence.get("depth") if isinstance(f.evidence, dict) else None}
-                                 for f in fs[:LISTED]]},
+                                 for f in fs[:LISTED]],
+                      **({"not_listed": f"{len(fs) - LISTED} more pages, counted here without a finding each; all of them: "
+                                        + _QUERY[rule].format(site=site.replace("'", "''"), prefix=(origin + key.rstrip("/")).replace("'", "''"),
+                                                              limit=limit)} if len(fs) > LISTED else {})},
             material={"section": key, "pages": sorted(f.subject_url for f in fs)},
             key=rule.split(".")[-1],
         ))

@@ -105,3 +105,40 @@ def test_url_ids_map_to_nodes_and_link_rows_parse_64_bit_ids():
     rows = read_link_rows(conn, "x", 1, ("link",), ids, {int(u): i for i, u in enumerate(ids)})
     got = sorted(zip(rows.source.tolist(), rows.target.tolist(), rows.nav.tolist(), rows.main.tolist()))
     assert got == [(1, 2, True, False), (3, -1, False, True), (3, 0, True, True)]
+
+
+def test_click_paths_take_the_first_predecessor_one_click_nearer():
+    from analysis.graph import ClickPaths
+    d, g = random_graph(400, 900, 8)
+    ordered = nx.DiGraph(sorted(d.edges))
+    depths = click_depths(g)
+    paths = ClickPaths(g, depths)
+    for n in depths:
+        want = [n]
+        while depths.get(want[-1], 0) > 0:
+            m = want[-1]
+            p = next((p for p in ordered.pred[m] if depths.get(p) == depths[m] - 1), None)
+            if p is None:
+                break
+            want.append(p)
+        assert paths.path(n) == want[::-1]
+        assert len(paths.path(n)) == depths[n] + 1
+
+
+def test_a_huge_section_lists_its_deepest_pages_and_counts_the_rest():
+    from analysis.findings import Finding
+    from analysis.sections import LISTED, group_sections
+    site = "https://www.example.org"
+    fs = [Finding("links.deep_page", "orphaned", "low", 0.9, "main", f"{site}/cal/{i}", f"Deep page: {5 + i % 50} clicks",
+                  {"depth": 5 + i % 50, "max_click_depth": 4}, subject_id=i) for i in range(LISTED + 300)]
+    out = group_sections(fs)
+    section = [f for f in out if f.subject_type == "section"]
+    pages = [f for f in out if f.subject_type == "page"]
+    assert len(section) == 1 and section[0].evidence["pages"] == LISTED + 300 and section[0].severity == "low"
+    assert len(pages) == LISTED and {f.severity for f in pages} == {"info"}
+    assert {f.subject_url for f in pages} == {d["url"] for d in section[0].evidence["listed"]}
+    assert min(f.evidence["depth"] for f in pages) >= max(f.evidence["depth"] for f in fs if f.subject_url not in
+                                                         {p.subject_url for p in pages})
+    assert "300 more pages" in section[0].evidence["not_listed"]
+    assert "FROM page_graph WHERE site = 'main' AND url LIKE 'https://www.example.org/cal%' AND depth > 4" in section[0].evidence["not_listed"]
+    assert len(section[0].material["pages"]) == LISTED + 300
