@@ -33,6 +33,11 @@ KNOBS: list[tuple[str, str, tuple]] = [
     ("analysis.dates.validate", "STALE_META_YEARS", (None, 1, 2, 3, 5)),
     ("analysis.dates.validate", "TEASER_DATES", (False, True)),
     ("analysis.dates.resolve", "BYLINE_DAY", (False, True)),
+    # issue 17, phase 2: forms read from scripts, attributes and notices, and the container around a dated element
+    ("analysis.dates.validate", "SCRIPT_DATES", (False, True)),
+    ("analysis.dates.validate", "CONTAINER_DATES", (False, True)),
+    ("analysis.dates.weights", "SCRIPT_WEIGHT", (4.5, 3.0, 6.0)),
+    ("analysis.dates.weights", "COPYRIGHT_DAY_WEIGHT", (3.0, 1.5, 5.0)),
 ]
 
 

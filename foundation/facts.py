@@ -26,7 +26,7 @@ class RawLink:
 class DateSignal:
     """A raw date-like value found in a page, with where it came from."""
 
-    source: str          # jsonld, microdata, meta, time, class, text, copyright, url
+    source: str          # jsonld, microdata, meta, time, class, text, copyright, url, script
     name: str            # the key, attribute or phrase kind (datePublished, article:modified_time, datetime, ...)
     value: str           # the raw text, unparsed
     context: str = ""    # region, @type, class or tag it was found in

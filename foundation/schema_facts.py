@@ -164,7 +164,7 @@ CRAWL_TABLES: list[Table] = [
         "date_signals", "Raw date-like values found in each page, unjudged (the date analysis judges them).", [
             ("url_id", I, "urls.id of the page."),
             ("ordinal", I, "Order of discovery in the page."),
-            ("source", T, "jsonld, microdata, meta, time, class (an element whose class says date/updated/...), text (a phrase such as 'Last updated 2 May 2019'), copyright or url."),
+            ("source", T, "jsonld, microdata, meta, time, class (an element whose class says date/updated/...), text (a phrase such as 'Last updated 2 May 2019'), copyright, url or script (a publication key in a script's data, not JSON-LD)."),
             ("name", T, "The key or attribute: datePublished, article:modified_time, datetime, notice, ..."),
             ("value", T, "The raw value as written."),
             ("context", T, "Where it was found: the JSON-LD @type, the region and class, or the tag."),

@@ -83,7 +83,7 @@ JUDGMENT_TABLES: list[Table] = [
         "date_evidence", "Every date candidate of every page, parsed and judged: accepted, or rejected with the reason.", [
             ("url_id", I, "urls.id of the page."),
             ("ordinal", I, "Order of the candidate."),
-            ("source", T, "http:last-modified, sitemap:lastmod, feed, jsonld, microdata, meta, time, class, text, url or copyright."),
+            ("source", T, "http:last-modified, sitemap:lastmod, feed, jsonld, microdata, meta, time, class, text, url, copyright or script."),
             ("name", T, "Key or attribute (datePublished, article:modified_time, ...)."),
             ("raw", T, "The value as found."),
             ("value", T, "Parsed value (UTC, ISO 8601); empty if it could not be parsed."),

@@ -39,7 +39,7 @@ def _candidate(source: str, name: str, raw: str, context: str, page: PageInput, 
                trust: SiteTrust | None, server_date: datetime | None) -> Candidate:
     raw = raw if isinstance(raw, str) else str(raw)
     relative = False
-    if source == "copyright":
+    if source == "copyright" and name != "date":
         value, precision, why = _copyright(raw)
     elif "://" in raw[:12]:   # a URL (a preview image's): only a /2019/05/04/ path says a date
         m = _URL_PATH_DATE.search(raw)
@@ -47,7 +47,7 @@ def _candidate(source: str, name: str, raw: str, context: str, page: PageInput, 
         if m:
             value, precision, why, relative = _parse(m.group(1).replace("_", "-"), page.fetched_at or now, page.lang)
     else:
-        text = raw.replace("_", "-") if source == "url" else raw
+        text = raw.replace("_", "-") if source == "url" else raw.lstrip("©(cC) ") if source == "copyright" else raw
         value, precision, why, relative = _parse(text, page.fetched_at or now, page.lang)
     local = value
     if value is not None and value.tzinfo is not UTC:

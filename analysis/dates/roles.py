@@ -139,8 +139,10 @@ def _role_of(source: str, name: str, context: str) -> tuple[str, str]:
         return "unknown", ""
     if source == "url":
         return "published", ""
-    if source == "copyright":
-        return "copyright", ""
+    if source == "copyright":   # "Copyright © 19.12.2019": a day the site stamped, not only a year
+        return ("unknown" if key == "date" else "copyright"), ""
+    if source == "script":      # a publication key in a script's data (published_at, createdAt)
+        return "published", ""
     if source == "http:last-modified" or source == "sitemap:lastmod":
         return "modified", ""
     if source == "feed":

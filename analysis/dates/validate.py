@@ -56,6 +56,12 @@ _TEASER = re.compile(r"teaser|related|recommend|similar|popular|trending|most-?r
                      r"widget|toplist|more-?(?:news|stories|articles)|further|weitere|empfehl|verwandt|other-?(?:news|posts)",
                      re.I)
 _STRONG_OTHER = ("jsonld", "microdata", "time", "class", "url", "feed")
+CONTAINER_DATES = True   # ... and so is any dated element inside a container that names related articles
+_RELATED = re.compile(r"related|recommend|similar|popular|trending|most-?read|meistgelesen|"
+                      r"more-?(?:news|stories|articles)|weitere|empfehl|verwandt|other-?(?:news|posts)", re.I)
+SCRIPT_DATES = True   # a publication key in a script's data counts only when no other day contradicts it
+_STRUCTURED = ("jsonld", "microdata", "meta")
+_CONTRADICT = ("jsonld", "microdata", "meta", "time", "class", "url", "feed")   # (as the page's own date)
 _TEMPLATE_REGIONS = ("aside", "nav", "footer", "header")
 
 
@@ -119,16 +125,28 @@ def _judge(c: Candidate, page: PageInput, now: datetime, trust: SiteTrust | None
 
 
 def judge_page(cands: list[Candidate]) -> None:
-    """Checks that need the page's other candidates: a template's stale <meta> date, a teaser list's dates.
-    A candidate they reject keeps its value and says why."""
-    if TEASER_DATES:
-        for c in cands:
-            if c.accepted and c.source in ("time", "class") and c.role in ("published", "unknown"):
-                m = _TEASER.search(c.context.split(" ", 2)[2] if c.context.count(" ") >= 2 else "")
-                if m:
-                    c.accepted = False
-                    c.reason = (f"the date of another article: the element is part of a teaser or related-articles "
-                                f"list ('{m.group(0)}' in its class), not this page's date")
+    """Checks that need the page's other candidates: a template's stale <meta> date, a teaser list's dates, the
+    dates of a script's data. A candidate they reject keeps its value and says why."""
+    if SCRIPT_DATES:
+        _script_dates(cands)
+    for c in cands:
+        if not c.accepted or c.source not in ("time", "class", "url") or c.context.count(" ") < 2:
+            continue
+        rest = c.context.split(" ", 2)[2]
+        own, _, inside = rest.partition(" in:")   # the element's own class; the container the reader found around it
+        if TEASER_DATES and c.role in ("published", "unknown"):
+            m = _TEASER.search(own.split(" in-link", 1)[0])
+            if m:
+                c.accepted = False
+                c.reason = (f"the date of another article: the element is part of a teaser or related-articles "
+                            f"list ('{m.group(0)}' in its class), not this page's date")
+                continue
+        if CONTAINER_DATES and inside and c.role in ("published", "unknown", "modified"):
+            m = _RELATED.search(inside)
+            if m:
+                c.accepted = False
+                c.reason = (f"the date of another article: the element sits inside a list of other articles "
+                            f"('{m.group(0)}' in the class of {inside.split('.', 1)[0]} around it), not this page's date")
     if STALE_META_YEARS is None:
         return
     metas = [c for c in cands if c.accepted and c.source == "meta" and c.role == "published"
@@ -146,3 +164,35 @@ def judge_page(cands: list[Candidate]) -> None:
             c.accepted = False
             c.reason = (f"{_day(c.value)} is {(first - c.value).days // 365} years before every other date of the "
                         f"page (the earliest {_day(first)}): a template's stale meta, not this page's date")
+
+
+def _script_dates(cands: list[Candidate]) -> None:
+    """A script's data often holds other items' dates (related articles, a product list): a publication key
+    there is believed only when all its values name one day, and no other evidence of the page's own date
+    (structured data, a visible date outside the template, its address) names another day without naming
+    this one."""
+    scripts = [c for c in cands if c.accepted and c.source == "script" and c.precision in ("day", "time")]
+    if not scripts:
+        return
+    days: dict[str, set] = {}
+    for c in scripts:
+        days.setdefault(c.name.lower(), set()).add(_shown_day(c))
+    others = {_shown_day(c) for c in cands if c.accepted and c.source in _CONTRADICT and c.value is not None
+              and (c.role in ("published", "unknown") or (c.role == "modified" and c.source in _STRUCTURED))
+              and c.precision in ("day", "time")
+              and not c.context.startswith(_TEMPLATE_REGIONS) and " in-link" not in c.context}
+    for c in scripts:
+        mine = days[c.name.lower()]
+        if len(mine) > 1:
+            c.accepted = False
+            c.reason = (f"the script gives {len(mine)} different days under '{c.name}' (a list of items, such as related "
+                        f"articles): not this page's date")
+        elif others and _shown_day(c) not in others:
+            c.accepted = False
+            c.reason = (f"a date in the page's script data, contradicted by the page's own evidence "
+                        f"({', '.join(sorted(others)[:3])}): another item's date")
+
+
+def _shown_day(c: Candidate) -> str:
+    v = c.local if c.local is not None else c.value
+    return _day(v)

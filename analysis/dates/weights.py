@@ -17,18 +17,30 @@ from analysis.dates.validate import RELATIVE_NOTE
 
 _ARTICLE_TYPE = re.compile(r"article|posting|blog|report|news", re.I)
 _POS = re.compile(r"^(\w+)\s+(?:h1([+-]\d+)|(pre-h1)|@(\d+))?")
-_LINK = re.compile(r"^\S+ \S+ a\.")
+_LINK = re.compile(r"^\S+ \S+ a\.| in-link\b")   # an <a> itself, or inside one (the reader marks " in-link")
 _TEMPLATE_REGIONS = ("aside", "nav", "footer")
 
 _NAMES = {
     "jsonld": "JSON-LD {name}", "microdata": "microdata {name}", "meta": "<meta {name}>",
     "http:last-modified": "the Last-Modified header", "sitemap:lastmod": "the sitemap's lastmod",
-    "feed": "the feed's {name}", "copyright": "the copyright notice",
+    "feed": "the feed's {name}", "copyright": "the copyright notice", "script": "the page's script data {name}",
 }
+# weights of the forms read from scripts, attributes and notices (issue 17, phase 2), each below the page's visible
+# and structured dates: they decide only where nothing stronger says otherwise
+SCRIPT_WEIGHT = 4.5         # a publication key in a script's data (validate.py rejects a key with several days)
+PERMALINK_WEIGHT = 3.5      # a dated data-permalink (often an attachment's or another article's address)
+LOCATION_WEIGHT = 6.0       # a dated location.href (the address a script sends the reader to: usually the page's)
+COPYRIGHT_DAY_WEIGHT = 3.0  # "Copyright © 19.12.2019": the day the site stamped on the page
 
 
 def describe(c: Candidate) -> str:
     """How an explanation names a candidate: "JSON-LD datePublished", "the visible 'Updated 2 March 2019'"."""
+    if c.source == "copyright" and c.name == "date":
+        return f"the date in the copyright notice '{c.raw[:40]}'"
+    if c.source == "url" and c.name in ("data-permalink", "location.href", "og:url"):
+        return f"the date in the page's {c.name} ({c.raw})"
+    if c.source == "time" and c.name == "abbr-title":
+        return f"the date shown as '{c.raw[:60]}'"
     if c.source in _NAMES:
         return _NAMES[c.source].format(name=c.name)
     raw = c.raw if len(c.raw) <= 60 else c.raw[:57] + "..."
@@ -70,6 +82,8 @@ def published_weight(c: Candidate, usable: list[Candidate] | None = None) -> flo
     src, role = c.source, c.role
     if role == "modified":
         return 1.0 if src in ("jsonld", "meta", "microdata", "text", "time", "class", "feed") else 0.0
+    if src == "copyright" and c.name == "date" and role == "unknown":
+        return COPYRIGHT_DAY_WEIGHT
     if src in ("http:last-modified", "sitemap:lastmod", "copyright"):
         return 0.0
     w = _published_base(c)
@@ -95,11 +109,17 @@ def _published_base(c: Candidate) -> float:
         return 9.0 if explicit else 5.0
     if src == "feed":
         return 8.5
+    if src == "script":
+        return SCRIPT_WEIGHT
     if src == "url":
-        return 7.0
+        if c.name == "data-permalink":
+            return PERMALINK_WEIGHT
+        return LOCATION_WEIGHT if c.name == "location.href" else 7.0
     region, off, pre = position(c)
     if src == "time":
         w = 8.5 if explicit else 6.5
+        if _LINK.search(c.context):
+            return min(w, 3.0)   # a date in a link is the date of the page it links to
         return _place(w, region, off, pre, rank=True)
     if src == "class":
         w = 8.0 if explicit else 5.5

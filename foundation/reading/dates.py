@@ -25,6 +25,22 @@ MAX_SIGNAL_CHARS = 200    # characters kept per signal value
 MAX_JSONLD_NODES = 2_000
 MAX_CLASS_SIGNALS = 10    # elements whose class says date
 MAX_TIME_SIGNALS = 25     # <time> elements (each gives up to two signals: datetime and text)
+MAX_SCRIPT_SIGNALS = 8    # dates under publication keys in scripts that are not JSON-LD
+MAX_SCRIPT_TRIES = 40     # places a key's substring is looked at in one script
+MAX_PERMALINKS = 3        # dated data-permalink attributes
+CONTAINER_LEVELS = 8      # ancestors looked up for a link or a list container around a dated element
+_CONTAINER_STOP = frozenset(("body", "html", "main", "article"))
+_CONTAINER_TAGS = frozenset(("div", "section", "ul", "ol", "li", "aside", "nav", "p", "span", "footer", "header"))
+# container class or id words that name a list of other articles (the analysis judges; this only records where)
+_CONTAINER = re.compile(r"teaser|related|recommend|similar|popular|trending|most-?read|meistgelesen|carousel|"
+                        r"slider|widget|toplist|more-?(?:news|stories|articles)|weitere|empfehl|verwandt|"
+                        r"other-?(?:news|posts)", re.I)
+# publication keys in a script's JSON or JS object, and their value when it starts with a year or a day
+_SCRIPT_KEY_HINTS = ("ublish", "ublication", "reated")
+_SCRIPT_DATE = re.compile(
+    r"\\?[\"']((?:date_?)?publi(?:shed|cation|sh)_?(?:at|date|time|on)?|date_?published|first_?published(?:_?(?:at|date))?"
+    r"|created_?(?:at|on)|date_?created)\\?[\"']\s*:\s*\\?[\"']((?:19|20)\d\d-[01]\d-[0-3]\d[^\"'\\]{0,24})", re.I)
+_LOCATION = re.compile(r"location\.href\s*=\s*[\"']([^\"']{8,300})")
 
 DATE_KEYS = frozenset((
     "datepublished", "datemodified", "datecreated", "uploaddate", "startdate", "enddate", "validthrough", "validfrom",
@@ -44,8 +60,13 @@ _META_NOT_DATE = frozenset(("viewport", "theme-color", "format-detection", "twit
 _CLASS_DATE_WORDS = ("dat", "meta", "auth")
 _CLASS_DATE = re.compile("(" + "|".join(_CLASS_DATE_WORDS) + "|lastmod)", re.I)
 CLASS_DATE_SELECTOR = ", ".join(f"[class*={w} i]" for w in _CLASS_DATE_WORDS)
-# JSON-LD, microdata, <h1>, <time> and dated classes in one pass (<meta itemprop> is read with the other meta tags).
-DATES_SELECTOR = "script[type*=ld i], [itemprop], h1, time, " + CLASS_DATE_SELECTOR
+# Elements whose class names a time ("h-time", "post-time", "timestamp"): found with one more substring selector,
+# the token checked here (a "timeline" or "runtime" is not one).
+_CLASS_TIME = re.compile(r"(?:^|[-_\s])(?:time|timestamp|pubtime|posttime|zeit)(?=$|[-_\s])", re.I)
+# JSON-LD and the page's other scripts, microdata, <h1>, <time>, <abbr title>, permalinks and dated classes in one
+# pass (<meta itemprop> is read with the other meta tags).
+DATES_SELECTOR = ("script, [itemprop], h1, time, abbr[title], [data-permalink], [class*=time i], "
+                  + CLASS_DATE_SELECTOR)
 
 _CLASS_SKIP_TAGS = frozenset(("html", "body", "head", "main", "article", "section", "nav", "header", "footer", "aside",
                               "ul", "ol", "table", "tbody", "form", "meta", "script", "style", "link", "img", "input",
@@ -74,12 +95,13 @@ MAX_BARE_DATES = 4
 # substring search for the keywords in the lower-cased text (fast), then this pattern at each hit.
 # (keywords at the start of a word: "publi" finds published, publication, publié; "revi" reviewed, revised)
 _TEXT_DATE_KEYS = ("updated", "modified", "posted", "publi", "revi", "created", "stand", "aktualisiert", "veröffentlicht",
-                   "erstellt", "mis à jour", "erschienen", "geändert", "änderung", "edited", "zuletzt", "datum", "date:")
+                   "erstellt", "mis à jour", "erschienen", "geändert", "änderung", "edited", "zuletzt", "datum", "date:",
+                   "wurde am")   # ("Dieser Artikel wurde am 14. Dezember 2015 um 14:48 von ... veröffentlicht")
 _TEXT_DATE_PREFIX = re.compile(r"(?:last|page|date\s+of|letzte)\s+$")
 _TEXT_DATE = re.compile(
     r"(?:updated|modified|posted|published|reviewed|revised|"
     r"created|publication|stand|aktualisiert|veröffentlicht|erstellt|mis\s+à\s+jour|publié|erschienen|geändert|"
-    r"änderung|edited|zuletzt|datum|date)(?:\s+(?:on|am|le|at|vom))?"
+    r"änderung|edited|zuletzt|datum|date|wurde(?=\s+am\b))(?:\s+(?:on|am|le|at|vom))?"
     r"\s*[:\-–]?\s*[^\n.!?]{0,12}?\d(?:[^\n]{0,30}?\b(?:1[89]|2\d)\d{2}\b|[^\n]{0,16})",  # up to the year, if any
     re.I,
 )
@@ -88,7 +110,10 @@ MAX_PHRASES = 12
 PHRASE_REGIONS = ("main", "header", "footer", "aside", "body")   # (a date in the navigation is not the page's)
 PHRASE_HEAD, PHRASE_TAIL = 3_000, 1_500   # characters of a long text searched for phrases: around the headline, and its end
 _COPYRIGHT_KEYS = ("©", "(c)", "copyright")
-_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\s*(?:19|20)\d{2}\s*(?:[-–—/]|to|bis)\s*)?(?:19|20)\d{2}", re.I)
+_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?P<day>\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d{2}"
+                        r"|(?:19|20)\d{2}-[01]\d-[0-3]\d)(?!\d)"     # "Copyright © 19.12.2019": a full date (name "date")
+                        r"|(?:\s*(?:19|20)\d{2}\s*(?:[-–—/]|to|bis)\s*)?(?:19|20)\d{2})", re.I)
+_COPYRIGHT_DAY = re.compile(r"\d\.\s?(?:19|20)\d\d$|(?:19|20)\d\d-[01]\d-[0-3]\d$")   # a notice that gives a day
 MAX_COPYRIGHTS = 3
 COPYRIGHT_TAIL = 1_500   # the end of the main text searched for copyright notices (all of the footer)
 _URL_DATE = re.compile(
@@ -226,6 +251,9 @@ def _date_meta(key: str) -> int:
 def meta_date(signals: list[DateSignal], key: str, name: str, content: str) -> None:
     """The date signal of a <meta> tag (``key``: its name lower-cased), if its name says it may carry one (a
     preview image's URL only when its path is dated)."""
+    if key == "og:url":   # the page's own address, as it names itself to sharers (/2016/05/22/)
+        url_dates(signals, content, "og:url")
+        return
     kind = _date_meta(key)
     if kind == 1 or (kind == 2 and _PATH_DATE.search(content) is not None):
         add_signal(signals, "meta", name, content)
@@ -240,13 +268,20 @@ def element_dates(nodes: Iterable[LexborNode], signals: list[DateSignal], links:
     to the first <h1>: "main h1+1 entry-date" is the first of them after the headline, in the main content;
     "header pre-h1 ..." one before it."""
     h1_seen = False
-    after = n_time = n_class = 0
+    after = n_time = n_class = n_script = n_permalink = 0
     last_text = None
+    memo: dict[int, str] = {}
     for node in nodes:
         tag = node.tag
         if tag == "script":
-            if "ld+json" in (node.attributes.get("type") or "").lower():
+            a = node.attributes
+            if "src" in a:
+                continue   # (an external script: no text here)
+            typ = (a.get("type") or "").lower()
+            if "ld+json" in typ:
                 _jsonld(node.text(deep=True), signals, links)
+            elif n_script < MAX_SCRIPT_SIGNALS and ("json" in typ or "javascript" in typ or not typ):
+                n_script += script_dates(node.text(deep=True), signals, MAX_SCRIPT_SIGNALS - n_script)
             continue
         if tag == "h1":
             h1_seen = True
@@ -254,6 +289,10 @@ def element_dates(nodes: Iterable[LexborNode], signals: list[DateSignal], links:
         if tag == "meta" or tag == "base":
             continue  # read with the head's metadata
         a = node.attributes
+        permalink = a.get("data-permalink")
+        if permalink is not None and n_permalink < MAX_PERMALINKS and _URL_DATE.search(permalink):
+            n_permalink += 1
+            url_dates(signals, permalink, "data-permalink", f"{region_of(node)} {tag}{container(node, memo)}")
         ip = a.get("itemprop")
         if ip is not None and ip.lower() in DATE_KEYS:
             add_signal(signals, "microdata", ip, a.get("content") or a.get("datetime") or node_text(node), tag)
@@ -268,16 +307,24 @@ def element_dates(nodes: Iterable[LexborNode], signals: list[DateSignal], links:
                 continue
             after += h1_seen
             where = f"{region_of(node)} {'h1+' + str(after) if h1_seen else 'pre-h1'}"
-            ctx = where + (f" {cls}" if cls else "")
+            ctx = where + (f" {cls}" if cls else "") + container(node, memo)
             if dt:
                 add_signal(signals, "time", "datetime", dt, ctx)
             if t:
                 add_signal(signals, "time", "text", t, ctx)
             continue
+        if tag == "abbr":   # <abbr title="Freitag, 6. Oktober 2017 um 04:00" data-utime="...">: a date for readers
+            title = a.get("title")
+            if n_time < MAX_TIME_SIGNALS and title and _LOOKS_DATED.search(title):
+                n_time += 1
+                after += h1_seen
+                where = f"{region_of(node)} {'h1+' + str(after) if h1_seen else 'pre-h1'}"
+                add_signal(signals, "time", "abbr-title", title, f"{where} abbr{container(node, memo)}")
+            continue
         if tag in _CLASS_SKIP_TAGS or n_class >= MAX_CLASS_SIGNALS:
             continue
         cls = a.get("class") or ""
-        m = _CLASS_DATE.search(cls)
+        m = _CLASS_DATE.search(cls) or _CLASS_TIME.search(cls)
         attr = cls
         if not m:
             attr = a.get("id") or ""
@@ -296,8 +343,8 @@ def element_dates(nodes: Iterable[LexborNode], signals: list[DateSignal], links:
         last_text = t
         after += h1_seen
         where = f"{region_of(node)} {'h1+' + str(after) if h1_seen else 'pre-h1'}"
-        token = attr[attr.rfind(" ", 0, m.start()) + 1:].split(None, 1)[0]  # the class token that says date
-        add_signal(signals, "class", token.lower(), t, f"{where} {tag}.{cls.strip()[:60]}")
+        token = attr[attr.rfind(" ", 0, m.start() + 1) + 1:].split(None, 1)[0]  # the class token that says date
+        add_signal(signals, "class", token.lower(), t, f"{where} {tag}.{cls.strip()[:60]}{container(node, memo)}")
         n_class += 1
 
 
@@ -326,7 +373,7 @@ def text_dates(signals: list[DateSignal], texts: dict[str, str], h1: str | None,
         if n_copyright < MAX_COPYRIGHTS and r not in ("header", "aside"):
             tail = max(0, len(t) - COPYRIGHT_TAIL) if r != "footer" else 0   # notices close the page
             for hit in _find_all(t[tail:], lower[tail:], _COPYRIGHT_KEYS, _COPYRIGHT, MAX_COPYRIGHTS - n_copyright):
-                add_signal(signals, "copyright", "notice", hit, r)
+                add_signal(signals, "copyright", "date" if _COPYRIGHT_DAY.search(hit) else "notice", hit, r)
                 n_copyright += 1
     before, after = BARE_DATE_WINDOW
     start = max(0, pos - before) if pos >= 0 else 0
@@ -350,7 +397,80 @@ def text_dates(signals: list[DateSignal], texts: dict[str, str], h1: str | None,
                 break
 
 
-def url_dates(signals: list[DateSignal], url: str, name: str) -> None:
-    """Dates in the path of a URL (/2019/05/04/, /20190504/), as signals named ``name`` (path, canonical)."""
+def url_dates(signals: list[DateSignal], url: str, name: str, context: str = "") -> None:
+    """Dates in the path of a URL (/2019/05/04/, /20190504/), as signals named ``name`` (path, canonical, og:url,
+    location.href, data-permalink)."""
     for m in _URL_DATE.finditer(url.split("?", 1)[0]):
-        add_signal(signals, "url", name, m.group(0).strip("/"), "")
+        add_signal(signals, "url", name, m.group(0).strip("/"), context)
+
+
+def container(node: LexborNode, memo: dict[int, str] | None = None) -> str:
+    """Where an element sits, when that says its date may be another page's: " in-link" inside an <a href> to
+    another address (not "#..."), " in:<tag>.<class>" inside a container whose class or id names a list of
+    other articles (teaser, related, ...), looked up to CONTAINER_LEVELS ancestors; '' otherwise. ``memo``
+    (one per page): what each ancestor says, read once (the items of a list share their ancestors)."""
+    out = ""
+    link = False
+    node = node.parent
+    for _ in range(CONTAINER_LEVELS):
+        if node is None:
+            break
+        tag = node.tag
+        if tag in _CONTAINER_STOP:
+            break
+        if tag == "a" or tag in _CONTAINER_TAGS:
+            key = node.mem_id
+            said = memo.get(key) if memo is not None else None
+            if said is None:
+                said = _ancestor(tag, node.attributes)
+                if memo is not None:
+                    memo[key] = said
+            if said == " in-link":
+                link = True
+            elif said:
+                out = said
+                break
+        node = node.parent
+    return (" in-link" if link else "") + out
+
+
+def _ancestor(tag: str, a: dict) -> str:
+    """What one ancestor says about the dates inside it: " in-link", " in:div.related-news", or ''."""
+    if tag == "a":
+        href = a.get("href")
+        return " in-link" if href and not href.lstrip().startswith(("#", "javascript:")) else ""
+    words = f"{a.get('class') or ''} {a.get('id') or ''}"
+    m = _CONTAINER.search(words) if len(words) > 1 else None
+    if m is None:
+        return ""
+    start = words.rfind(" ", 0, m.start()) + 1   # the whole class token: "related-news-widget"
+    end = words.find(" ", m.end())
+    return f" in:{tag}.{words[start:end if end >= 0 else len(words)][:30]}"
+
+
+def script_dates(text: str, signals: list[DateSignal], limit: int) -> int:
+    """Dates under publication keys in a script that is not JSON-LD ("published_at", "createdAt", "datePublished"
+    in application/json or an inline JS object; escaped quotes too), and a dated ``location.href`` the script
+    sends the reader to. Raw: a script often holds other items' dates too (the analysis judges: a key with
+    several days is a list). Returns the number of signals added."""
+    n = 0
+    hits = []
+    for k in _SCRIPT_KEY_HINTS:   # (a substring search finds the few keys; the pattern is tried only there)
+        i = text.find(k)
+        tries = 0
+        while i >= 0 and tries < MAX_SCRIPT_TRIES:
+            tries += 1
+            m = _SCRIPT_DATE.search(text, max(0, i - 16), i + 80)
+            if m is not None and m.start(1) <= i:
+                hits.append((m.start(), m.group(1), m.group(2)))
+            i = text.find(k, i + len(k))
+    for _, key, value in sorted(hits)[:limit]:
+        add_signal(signals, "script", key, value, "script")
+        n += 1
+    if "location.href" in text:
+        m = _LOCATION.search(text)
+        if m and _URL_DATE.search(m.group(1)):
+            before = len(signals)
+            url_dates(signals, m.group(1), "location.href", "script")
+            n += len(signals) - before
+    return n
