@@ -41,8 +41,11 @@ def latest_complete_crawl(conn: sqlite3.Connection, site: str) -> int | None:
     return row[0] if row else None
 
 
-def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int) -> list[Page]:
-    """The HTML pages that answered 2xx in the site's latest complete crawl, with their date facts."""
+def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int, signals: bool = True) -> list[Page]:
+    """The HTML pages that answered 2xx in the site's latest complete crawl, with their date facts.
+
+    ``signals=False``: without the date signals found in each page (the bulk of the date facts: a site of a
+    million pages has millions), read a batch at a time later by ``with_signals`` and ``with_texts``."""
     pages: dict[int, Page] = {}
     for url_id, url, title, h1, lang, fetched_at, last_modified, server_date in conn.execute(
             """SELECT url_id, url, title, h1, coalesce(lang, content_language), fetched_at, last_modified, server_date
@@ -52,14 +55,8 @@ def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int) -> list[Page]
         pages[url_id] = Page(url_id, url, site, title, h1, lang,
                              PageInput(url=url, fetched_at=fetched, signals=[], last_modified=last_modified,
                                        server_date=server_date, lang=lang))
-    for url_id, source, name, value, context in conn.execute(
-            """SELECT d.url_id, d.source, d.name, d.value, d.context FROM date_signals d
-               JOIN pages p ON p.url_id = d.url_id WHERE p.site = ? AND p.crawl_id = ? ORDER BY d.url_id, d.ordinal""",
-            [site, crawl_id]):
-        p = pages.get(url_id)
-        if p is not None:
-            # a site repeats its sources, keys and contexts on every page: one string each (memory at scale)
-            p.date_input.signals.append(DateSignal(intern(source), intern(name), value, intern(context or "")))
+    if signals:
+        _read_signals(conn, pages)
     for url_id, lastmod in conn.execute(
             "SELECT url_id, lastmod FROM sitemap_entries WHERE site = ? AND is_sitemap = 0 AND lastmod IS NOT NULL", [site]):
         p = pages.get(url_id)
@@ -77,14 +74,39 @@ def site_pages(conn: sqlite3.Connection, site: str, crawl_id: int) -> list[Page]
     return [p for u, p in pages.items() if u not in twins]
 
 
-def with_texts(conn: sqlite3.Connection, pages: list[Page]) -> Iterator[Page]:
-    """The pages again, each with its main text (read in batches: texts are the bulk of the database)."""
+def _read_signals(conn: sqlite3.Connection, pages: dict[int, Page]) -> None:
+    """Each page's date signals, in the order the crawl found them (pages without any: left as they are)."""
+    ids = list(pages)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for url_id, source, name, value, context in conn.execute(
+                f"SELECT url_id, source, name, value, context FROM date_signals WHERE url_id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY url_id, ordinal", chunk):
+            # a site repeats its sources, keys and contexts on every page: one string each (memory at scale)
+            pages[url_id].date_input.signals.append(DateSignal(intern(source), intern(name), value, intern(context or "")))
+
+
+def with_signals(conn: sqlite3.Connection, pages: list[Page], batch: int = 2000) -> Iterator[Page]:
+    """The pages again, each with its date signals while it is in hand (read a batch at a time, dropped after)."""
+    for i in range(0, len(pages), batch):
+        chunk = {p.url_id: p for p in pages[i:i + batch]}
+        _read_signals(conn, chunk)
+        yield from chunk.values()
+        for p in chunk.values():
+            p.date_input.signals = []
+
+
+def with_texts(conn: sqlite3.Connection, pages: list[Page], signals: bool = False) -> Iterator[Page]:
+    """The pages again, each with its main text (read in batches: texts are the bulk of the database), and with
+    ``signals`` its date signals (``site_pages(signals=False)``; the caller drops them once judged)."""
     batch = 500
     for i in range(0, len(pages), batch):
         chunk = {p.url_id: p for p in pages[i:i + batch]}
         marks = ", ".join("?" * len(chunk))
         for url_id, main in conn.execute(f"SELECT url_id, main_text FROM page_texts WHERE url_id IN ({marks})", list(chunk)):
             chunk[url_id].main_text = main or ""
+        if signals:
+            _read_signals(conn, chunk)
         for p in chunk.values():
             yield p
             p.main_text = ""  # free it as we go

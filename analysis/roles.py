@@ -87,8 +87,10 @@ def _article_evidence(page: Page, feed_urls: set[str], types: str) -> str:
 
 
 def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list[Page], start_urls: Iterable[str],
-                 overrides: Iterable[tuple[str, Iterable[str]]] = ()) -> Counter:
-    """Set ``role`` and ``role_reason`` on every page; returns the count per role."""
+                 overrides: Iterable[tuple[str, Iterable[str]]] = (), with_signals: Iterable[Page] | None = None) -> Counter:
+    """Set ``role`` and ``role_reason`` on every page; returns the count per role.  ``with_signals``: the same
+    pages, in the same order, each with its date signals while it is in hand (analysis.pages.with_signals),
+    when ``pages`` were read without them."""
     by_id = {p.url_id: p for p in pages}
     starts = set(start_urls)
     override: list[tuple[str, Callable[[str], str | None]]] = [(role, compile_patterns(pats)) for role, pats in overrides]
@@ -99,7 +101,7 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
         "SELECT url, published FROM feed_entries WHERE site = ? AND url IS NOT NULL", [site]) if pub and _REAL_YEAR.search(pub)}
 
     undecided: list[Page] = []
-    for p in pages:
+    for p in (pages if with_signals is None else with_signals):
         p.role, p.role_reason = _first_pass(p, starts, facts.get(p.url_id, (None, None)), feed_urls)
         if not p.role:
             undecided.append(p)

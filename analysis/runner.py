@@ -22,7 +22,7 @@ from pathlib import Path
 from analysis import archive, cleanup, links, outdated, rules, sections, social
 from analysis.dates import learn_site_trust, page_candidates, resolve, stored_iso
 from analysis.findings import Finding, FindingCounts, write_findings
-from analysis.pages import latest_complete_crawl, site_pages, with_texts
+from analysis.pages import latest_complete_crawl, site_pages, with_signals, with_texts
 from analysis.roles import assign_roles
 from foundation import __version__
 from foundation.catalog import DATED, RULES
@@ -68,11 +68,11 @@ def _stage(conn, name: str, rows: list[tuple]) -> None:
 
 def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context) -> SiteResult:
     res = SiteResult(site_cfg.name, crawl_id)
-    pages = site_pages(conn, site_cfg.name, crawl_id)
+    pages = site_pages(conn, site_cfg.name, crawl_id, signals=False)   # each page's date signals: a batch at a time
     res.pages = len(pages)
     scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
     assign_roles(conn, site_cfg.name, crawl_id, pages, scope.canonical_start_urls,
-                 [(r.role, r.patterns) for r in config.outdated.roles])
+                 [(r.role, r.patterns) for r in config.outdated.roles], with_signals=with_signals(conn, pages))
     res.roles = [(p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages]
     trust = learn_site_trust(p.date_input for p in pages)
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
@@ -80,7 +80,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     now = ctx.now
     page_dates: list[tuple] = []
     evidence: list[tuple] = []
-    for page in with_texts(conn, pages):
+    for page in with_texts(conn, pages, signals=True):
         cands = page_candidates(page.date_input, now=now, trust=trust)
         page.date_input = None   # judged: its signals are not read again (memory, on a large site)
         dates = resolve(cands, now=now, trust=trust)
