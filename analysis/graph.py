@@ -386,9 +386,10 @@ class ClickPaths:
 
     def __init__(self, g: SiteGraph, depths: dict[int, int]) -> None:
         self.g, self.depths = g, depths
-        self._parent: np.ndarray | None = None
+        self._parent: list[int] | None = None
 
-    def parents(self) -> np.ndarray:
+    def parents(self) -> list[int]:
+        """Each node's step back (-1: none), as a list: a million paths index it twenty million times."""
         if self._parent is None:
             a, n = self.g.adj, len(self.g.nodes)
             depth = np.full(n, -1, dtype=np.int64)
@@ -404,17 +405,18 @@ class ClickPaths:
                 np.not_equal(found[1:], found[:-1], out=first[1:])
             parent = np.full(n, -1, dtype=np.int64)
             parent[found[first]] = a.pred_idx[one_nearer[first]]
-            self._parent = parent
+            self._parent = parent.tolist()
         return self._parent
 
     def path(self, n: int) -> list[int]:
-        parent = self.parents()
+        parent, depths = self.parents(), self.depths
         path = [n]
-        while self.depths.get(path[-1], 0) > 0:
-            p = int(parent[path[-1]])
-            if p < 0:
+        m = n
+        while depths.get(m, 0) > 0:
+            m = parent[m]
+            if m < 0:
                 break
-            path.append(p)
+            path.append(m)
         return path[::-1]
 
 

@@ -156,8 +156,9 @@ def deep_page_findings(ctx: Context) -> list[Finding]:
     g, limit = ctx.g, ctx.cfg.max_click_depth
     paths = ClickPaths(g, ctx.depths)
     out = []
-    for n, d in sorted(ctx.depths.items(), key=lambda kv: g.nodes[kv[0]].url):
-        if d <= limit or not g.is_candidate(n) or not g.current(n) or ctx.exempt(g.nodes[n].url):
+    deep = [(n, d) for n, d in ctx.depths.items() if d > limit]   # the few first: sorting a million pages by URL costs
+    for n, d in sorted(deep, key=lambda kv: g.nodes[kv[0]].url):
+        if not g.is_candidate(n) or not g.current(n) or ctx.exempt(g.nodes[n].url):
             continue
         path = [g.nodes[m].url for m in paths.path(n)]
         evidence = {"depth": d, "max_click_depth": limit, "path": path, "linking_pages": g.linker_count(n)}

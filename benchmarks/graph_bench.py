@@ -217,9 +217,11 @@ def child_decay(db: Path, dump: Path | None = None) -> dict:
     conn = sqlite3.connect(db)
     res = analyse_links(conn, Site(name=SITE, start_urls=[PROD + "/"]), 1, now=datetime(2026, 11, 23, tzinfo=timezone.utc),
                         links_cfg=Links(), flagged=set())
+    peaks = {"analyse_links": peak_mb()}
     t = time.perf_counter()
     findings = group_sections(res.findings)
     res.timings["sections"] = time.perf_counter() - t
+    peaks["sections"] = peak_mb()
     t = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("DELETE FROM page_graph WHERE site = ?", [SITE])
@@ -237,7 +239,7 @@ def child_decay(db: Path, dump: Path | None = None) -> dict:
             out.write(f"page_graph\t{len(res.graph_rows)}\t{digest.hexdigest()}\n")
             for line in sorted(f"{f.id}\t{f.rule}\t{f.severity}\t{f.subject_type}\t{f.evidence_hash}\n" for f in findings):
                 out.write(line)
-    return {"seconds": seconds, "peak_mb": peak, "phases": res.timings,
+    return {"seconds": seconds, "peak_mb": peak, "phases": res.timings, "peak_mb_after": {**peaks, "write": peak},
             "findings": counts.by_rule, "page_graph_rows": len(res.graph_rows)}
 
 
@@ -279,8 +281,14 @@ def compare(a: Path, b: Path) -> str:
     fa, fb = [x.split("\t") for x in la[1:]], [x.split("\t") for x in lb[1:]]
     ka, kb = {tuple(x[:4]) for x in fa}, {tuple(x[:4]) for x in fb}
     ea, eb = {tuple(x) for x in fa}, {tuple(x) for x in fb}
-    return (f"{len(fa):,} vs {len(fb):,} findings; id/rule/severity/subject type: {len(ka - kb)} only before, {len(kb - ka)} only now; "
-            f"evidence hash differs on {len(ka & kb) - len(ea & eb)}; page_graph rows {'identical' if graph_same else 'DIFFER'} "
+    listed_a, listed_b = {k for k in ka if k[2] != "info"}, {k for k in kb if k[2] != "info"}
+    info_gone = {k for k in ka - kb if k[2] == "info"}
+    same_hash = {x[0] for x in ea & eb}
+    return (f"{len(fa):,} vs {len(fb):,} findings; not info (the list's): {len(listed_a - listed_b)} only before, "
+            f"{len(listed_b - listed_a)} only now, evidence hash differs on {len({k[0] for k in listed_a & listed_b} - same_hash)}; "
+            f"info: {len(info_gone)} only before ({len({k[1] for k in info_gone})} rule(s): {sorted({k[1] for k in info_gone})}), "
+            f"{len({k for k in kb - ka if k[2] == 'info'})} only now, evidence hash differs on "
+            f"{len({k[0] for k in (ka & kb) if k[2] == 'info'} - same_hash)}; page_graph rows {'identical' if graph_same else 'DIFFER'} "
             f"({la[0].split(chr(9))[1]} vs {lb[0].split(chr(9))[1]})")
 
 
@@ -329,6 +337,8 @@ def main() -> None:
             r = results[name]
             phases = ", ".join(f"{k} {v:.1f}" for k, v in r["phases"].items())
             print(f"{label[:34]:34} {r['seconds']:8.1f} {r['peak_mb']:8.0f}   {phases}")
+            if "peak_mb_after" in r:
+                print(f"{'':53}peak MB after " + ", ".join(f"{k} {v:,.0f}" for k, v in r["peak_mb_after"].items()))
     if args.before and args.compare:
         print(f"\nsame findings? {compare(dumps['before'], dumps['decay'])}")
     d = results["decay"]
