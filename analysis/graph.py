@@ -1,8 +1,8 @@
 """The internal link graph of one site, as its latest complete crawl saw it.
 
 Nodes are the site's URLs: everything its latest complete crawl requested (pages, resources, redirects,
-errors), plus the HTML pages earlier crawls saw that this one did not.  They are numbered 0..n-1, so
-that networkx holds small integers instead of 63-bit url ids.
+errors), plus the HTML pages earlier crawls saw that this one did not.  They are numbered 0..n-1 (int32
+in the edge arrays instead of 63-bit url ids).
 
 An edge s -> t says that page s, as the latest crawl read it, has a *navigational* link to t: ``<a>``,
 ``<area>`` or a meta refresh; what a visitor can click or is sent to.  ``<link>`` elements (canonical,
@@ -14,9 +14,11 @@ to the same place from its logo, its menu and its text does not vouch for it thr
 latest crawl did not read (an earlier crawl's pages, pages that now redirect or fail) do not count:
 they are what the site *used* to say.
 
-networkx does the graph algorithms (PageRank, breadth-first search, components); the per-page counts
-(inbound links, linking pages, outbound links) are taken in the same single pass that reads the links,
-where they cost almost nothing.
+The edges are numpy arrays (``analysis/graph_csr.py``: CSR successors, CSC predecessors), so that a
+million pages and 30 million links fit in a few hundred MB: PageRank (networkx's own iteration on the
+sparse matrix), breadth-first search and the orphan masks run on them; networkx is kept for small
+questions (the components of the orphan islands, ``SiteGraph.graph`` on demand).  The per-page counts
+(inbound links, linking pages, outbound links) come from the same single read of the links.
 """
 from __future__ import annotations
 
