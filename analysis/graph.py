@@ -23,7 +23,6 @@ questions (the components of the orphan islands, ``SiteGraph.graph`` on demand).
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from typing import Iterable
 import networkx as nx
 import numpy as np
 
-from analysis.graph_csr import Adjacency, LinkRows, bfs_depths, distinct, mask_of, pagerank, read_link_rows
+from analysis.graph_csr import Adjacency, LinkRows, bfs_depths, distinct, mask_of, pagerank, read_link_rows, score_list
 from foundation.urls import path_of, url_id
 
 NAV_KINDS = frozenset(("a", "area", "meta-refresh"))
@@ -355,20 +354,6 @@ def reachable_without(g: SiteGraph, stop_at: set[int], removed: set[int] = froze
 def pagerank_array(g: SiteGraph) -> np.ndarray:
     """networkx's PageRank (weight None, 200 iterations at most), computed on the arrays."""
     return pagerank(g.adj, max_iter=200)
-
-
-def score_list(pr: np.ndarray) -> list[float]:
-    """PageRank values on link_scores' 0..100 logarithmic scale, in node order."""
-    if not len(pr):
-        return []
-    values = pr.tolist()
-    lo, hi = min(values), max(values)
-    if hi <= lo:
-        return [0.0] * len(values)
-    log = math.log
-    llo = log(lo)
-    span = log(hi) - llo
-    return [round(100 * (log(v) - llo) / span, 1) for v in values]
 
 
 def link_scores(g: SiteGraph) -> dict[int, float]:

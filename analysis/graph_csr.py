@@ -13,6 +13,7 @@ Breadth-first search is a frontier search over the CSR arrays: one numpy step pe
 """
 from __future__ import annotations
 
+import math
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,17 +55,22 @@ def read_link_rows(conn: sqlite3.Connection, site: str, crawl_id: int, uncounted
     params = [site, crawl_id, *uncounted]
     path = _database_file(conn)
     lo, hi = -2**63, 2**63 - 1
+    order = np.argsort(url_ids, kind="stable")
+    lookup = (url_ids[order], order.astype(np.int32))
     if path and not conn.in_transaction and len(url_ids) >= PARALLEL_FROM:
         mid = int(np.median(url_ids))
         with ThreadPoolExecutor(2) as pool:
-            parts = list(pool.map(lambda bounds: _read_part(None, path, sql, [*params, *bounds], index), [(lo, mid - 1), (mid, hi)]))
+            parts = [c for part in pool.map(lambda bounds: _read_part(None, path, sql, [*params, *bounds], index, lookup),
+                                            [(lo, mid - 1), (mid, hi)]) for c in part]
     else:
-        parts = [_read_part(conn, None, sql, [*params, lo, hi], index)]
-    source = np.concatenate([p[0] for p in parts])
-    target_ids = np.concatenate([p[1] for p in parts])
-    digits = np.concatenate([p[2] for p in parts])
-    del parts
-    return LinkRows(source, nodes_of(target_ids, url_ids), (digits & 1).astype(bool), (digits & 2).astype(bool))
+        parts = _read_part(conn, None, sql, [*params, lo, hi], index, lookup)
+    columns = []
+    for i in range(3):   # one column at a time, each chunk let go once copied: the peak stays near one copy
+        columns.append(np.concatenate([c[i] for c in parts]) if parts else np.empty(0, (np.int32, np.int32, np.uint8)[i]))
+        for c in parts:
+            c[i] = None
+    source, target, digits = columns
+    return LinkRows(source, target, (digits & 1).astype(bool), (digits & 2).astype(bool))
 
 
 def _database_file(conn: sqlite3.Connection) -> str | None:
@@ -74,13 +80,14 @@ def _database_file(conn: sqlite3.Connection) -> str | None:
     return None
 
 
-def _read_part(conn: sqlite3.Connection | None, path: str | None, sql: str, params: list, index: dict[int, int]) -> tuple:
-    """The link rows of the pages in one url id range: (source nodes, target url ids, flag digits), parsed
-    every few thousand pages so that the text never piles up."""
+def _read_part(conn: sqlite3.Connection | None, path: str | None, sql: str, params: list, index: dict[int, int],
+               lookup: tuple[np.ndarray, np.ndarray]) -> list[list]:
+    """The link rows of the pages in one url id range, in chunks of [source nodes, target nodes, flag digits],
+    parsed every few thousand pages so that the text never piles up."""
     own = conn is None
     if own:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    out: list[list] = []
     sources: list[int] = []
     counts: list[int] = []
     targets: list[str] = []
@@ -91,7 +98,7 @@ def _read_part(conn: sqlite3.Connection | None, path: str | None, sql: str, para
         target_ids = np.fromstring(",".join(targets), dtype=np.int64, sep=",") if targets else np.empty(0, np.int64)
         digits = np.frombuffer("".join(flags).encode("ascii"), dtype=np.uint8) - 48   # text mode above: exact for 64-bit ints
         assert len(source) == len(target_ids) == len(digits), (len(source), len(target_ids), len(digits))
-        out.append((source, target_ids, digits))
+        out.append([source, _nodes(target_ids, *lookup), digits])
         for part in (sources, counts, targets, flags):
             part.clear()
 
@@ -106,21 +113,23 @@ def _read_part(conn: sqlite3.Connection | None, path: str | None, sql: str, para
     finally:
         if own:
             conn.close()
-    if sources or not out:
+    if sources:
         parse()
-    return tuple(np.concatenate([part[i] for part in out]) for i in range(3))
+    return out
 
 
 def nodes_of(ids: np.ndarray, url_ids: np.ndarray) -> np.ndarray:
     """The node of each url id (int32), -1 for the ids that are not nodes."""
-    if not len(url_ids):
-        return np.full(len(ids), -1, dtype=np.int32)
     order = np.argsort(url_ids, kind="stable")
-    ordered = url_ids[order]
+    return _nodes(ids, url_ids[order], order.astype(np.int32))
+
+
+def _nodes(ids: np.ndarray, ordered: np.ndarray, order: np.ndarray) -> np.ndarray:
+    if not len(ordered):
+        return np.full(len(ids), -1, dtype=np.int32)
     pos = np.searchsorted(ordered, ids)
     pos[pos == len(ordered)] = 0
-    found = ordered[pos] == ids
-    return np.where(found, order[pos], -1).astype(np.int32)
+    return np.where(ordered[pos] == ids, order[pos], np.int32(-1)).astype(np.int32, copy=False)
 
 
 @dataclass
@@ -260,3 +269,17 @@ def pagerank(adj: Adjacency, alpha: float = 0.85, max_iter: int = 200, tol: floa
         if err < N * tol:
             return x
     raise nx.PowerIterationFailedConvergence(max_iter)
+
+
+def score_list(pr: np.ndarray) -> list[float]:
+    """PageRank values on link_scores' 0..100 logarithmic scale, in node order."""
+    if not len(pr):
+        return []
+    values = pr.tolist()
+    lo, hi = min(values), max(values)
+    if hi <= lo:
+        return [0.0] * len(values)
+    log = math.log
+    llo = log(lo)
+    span = log(hi) - llo
+    return [round(100 * (log(v) - llo) / span, 1) for v in values]
