@@ -333,6 +333,12 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
 
     stats: dict[str, list[float]] = {}
     overall = [0]
+    log = os.environ.get("ANALYSIS_BENCH_PROGRESS")
+
+    def progress(line: str) -> None:   # each stage as it ends, for a long run watched from outside
+        if log:
+            with open(log, "a") as f:
+                f.write(f"{time.strftime('%H:%M:%S')} {line}\n")
     state = {"t": 0.0, "busy": 0}
 
     def close_gap(name: str) -> None:
@@ -344,6 +350,7 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
             s = stats.setdefault(label, [0.0, 0.0])
             s[0] += now - state["t"]
             s[1] = max(s[1], hwm / 1024)
+            progress(f"{label} {now - state['t']:.1f} s, {hwm / 1024:.0f} MB")
 
     def wrap(name, fn):
         def timed(*a, **kw):
@@ -362,6 +369,7 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
                 s = stats.setdefault(name, [0.0, 0.0])
                 s[0] += time.perf_counter() - t
                 s[1] = max(s[1], hwm / 1024)
+                progress(f"{name} {time.perf_counter() - t:.1f} s, {hwm / 1024:.0f} MB")
                 _reset_hwm()
                 state["t"] = time.perf_counter()
         return timed
@@ -404,7 +412,8 @@ def run_variant(name: str, tree: Path, pristine: Path, config: Path, work: Path)
     subprocess.run(["cp", "--reflink=auto", str(pristine), str(db)], check=True)
     copied = time.perf_counter() - t
     out = work / f"result-{name}.json"
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = {**os.environ, "PYTHONPATH": str(tree), "ANALYSIS_BENCH_PROGRESS": str(work / f"progress-{name}.log")}
+    print(f"{name}: running (each stage as it ends: {env['ANALYSIS_BENCH_PROGRESS']})", flush=True)
     proc = subprocess.run([sys.executable, __file__, "--child", "--tree", str(tree), "--db", str(db), "--config", str(config),
                            "--out", str(out)], cwd=tree, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -423,8 +432,12 @@ def compare(work: Path, a: str, b: str) -> str:
     ca, cb = {tuple(x) for x in ra["cleanup"]}, {tuple(x) for x in rb["cleanup"]}
     if fa == fb and ca == cb:
         return f"same findings ({len(fa):,}: id, rule, severity, status) and the same cleanup rows ({len(ca):,})"
-    return (f"DIFFERENT: findings only in {a} {len(fa - fb)}, only in {b} {len(fb - fa)}; cleanup rows only in {a} "
-            f"{len(ca - cb)}, only in {b} {len(cb - ca)} (e.g. {sorted(fa ^ fb)[:3]} {sorted(ca ^ cb, key=str)[:1]})")
+    from collections import Counter
+
+    def rules(xs: set) -> str:
+        return ", ".join(f"{r} {sev} {n:,}" for (r, sev), n in Counter((x[1], x[2]) for x in xs).most_common()) or "none"
+    return (f"DIFFERENT: findings only in {a}: {rules(fa - fb)}; only in {b}: {rules(fb - fa)}; the other {len(fa & fb):,} the same; "
+            f"cleanup rows only in {a} {len(ca - cb)}, only in {b} {len(cb - ca)} (e.g. {sorted(ca ^ cb, key=str)[:1]})")
 
 
 def main() -> None:
