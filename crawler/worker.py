@@ -208,7 +208,7 @@ class ProcessStore:
         self.pending: dict[int, tuple[asyncio.Future | None, Callback | None]] = {}
         self.next_id = 0
         self.dead: str | None = None
-        self.stopped: str | None = None   # why the graceful stop's deadline killed the process (decay.api._StopDeadline)
+        self.stopped: str | None = None   # why the graceful stop's deadline killed the process (decay.steps.StopDeadline)
         self.on_error: Callable[[str], None] = lambda message: logger.error("%s", message)
         self.on_death: Callable[[str], None] = lambda message: None
         self._task: asyncio.Task | None = None
