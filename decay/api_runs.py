@@ -11,28 +11,13 @@ from typing import Any
 from foundation.config import Config, ConfigError, Crawl, Organisation, Output, Site, load_config, parse_duration
 from analysis.impact import removal_impact
 from decay import steps
+from decay.api_crawl import crawl  # noqa: F401  (decay crawl's own module: it loads no analysis)
 from decay import demo as demo_site
 from decay.api_common import CommandError, config_of, crawl_exit_status, database, run_lock, where  # noqa: F401
 from decay.lock import LockHeld, RunLock
 from decay.nightly import nightly as run_nightly, summary_dir_of
 from decay.prune import prune as prune_db
 from decay.summary import EXIT_FAILED as NIGHTLY_FAILED, EXIT_LOCKED  # noqa: F401  (decay nightly's exit statuses)
-
-
-def crawl(config: str | Path | Config, db: str | Path | None = None, sites: list[str] | tuple[str, ...] | None = None,
-          full: bool = False, only: str | None = None, *, settings: dict[str, Any] | None = None) -> dict:
-    """Crawl the configured sites (``sites``: only these), then check the social profiles, under the database's run
-    lock; returns the crawl's summary (decay.steps.crawl says what it holds; crawl_exit_status() its exit status).
-
-    ``only``: "sites" or "social"; ``full``: download every page again; ``settings``: Scrapy settings to override.
-    Runs Scrapy's reactor, which cannot be restarted: call it once per process."""
-    cfg = config_of(config)
-    names = [s.name for s in cfg.sites]
-    unknown = [s for s in sites or () if s not in names]
-    if unknown:
-        raise CommandError(f"{where(config)}: no site named {', '.join(unknown)}; the configured sites are: {', '.join(names)}")
-    with run_lock(db or cfg.database_path, write=True):
-        return steps.crawl(cfg, db=db, sites=list(sites or ()) or None, settings=settings, full=full, only=only)
 
 
 def analyse(config: str | Path | Config | None = None, db: str | Path | None = None, now: str | datetime | None = None,

@@ -90,7 +90,7 @@ def crawl(config: Path, db: Path | None, sites: tuple[str, ...], full: bool, onl
     content-decay database (nothing crawled); 4 another run (crawl, analyse,
     nightly, prune) holds the database's lock (nothing crawled).
     """
-    from decay import api_runs as api
+    from decay import api_crawl as api
     from decay import report
 
     with _refusals():
