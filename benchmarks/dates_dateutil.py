@@ -28,33 +28,7 @@ from analysis.dates import PageInput, page_candidates, resolve  # noqa: E402
 from analysis.dates.parse import UTC, parse_date_relative  # noqa: E402
 from foundation.reading.page import extract_html  # noqa: E402
 
-DEFAULT = REPO.parent / "shared" / "data" / "dates-dev"
-
-
-def load_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        return str(best) if best is not None else data.decode("utf-8", "replace")
-
-
-def score(results: dict, gold: dict) -> dict:
-    tp = fp = tn = fn = 0
-    for name, item in gold.items():
-        got, want = results[name], item.get("published")
-        if got is None:
-            tn, fn = (tn + 1, fn) if want is None else (tn, fn + 1)
-        elif got == want:
-            tp += 1
-        else:
-            fp += 1
-    n = tp + fp + tn + fn
-    return {"tp": tp, "fp": fp, "tn": tn, "fn": fn, "accuracy": (tp + tn) / n if n else 0.0,
-            "precision": tp / (tp + fp) if tp + fp else 0.0, "fscore": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0}
+from dates_eval import DEFAULT, load_text, score  # noqa: E402  (one loader and one scorer for the dates benchmarks)
 
 
 def fallback(fuzzy: bool):

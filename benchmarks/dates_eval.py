@@ -118,17 +118,7 @@ def reset_our_caches() -> None:
 
 
 def score(results: dict[str, str | None], gold: dict[str, dict]) -> dict[str, float]:
-    tp = fp = tn = fn = 0
-    for name, item in gold.items():
-        result, expected = results[name], item.get("published")
-        if result is None and expected is None:
-            tn += 1
-        elif result is None:
-            fn += 1
-        elif result == expected:
-            tp += 1
-        else:
-            fp += 1
+    tp, fp, tn, fn = dates_groups.counts(results, gold, gold)
     return {
         "tp": tp, "fp": fp, "tn": tn, "fn": fn,
         "precision": tp / (tp + fp) if tp + fp else 0.0,

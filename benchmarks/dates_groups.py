@@ -61,7 +61,7 @@ def folds(gold: dict[str, dict], k: int = K) -> dict[str, int]:
     return {name: zlib.crc32(domain(item.get("url") or name).encode()) % k for name, item in gold.items()}
 
 
-def _counts(results: dict[str, str | None], gold: dict[str, dict], names) -> list[int]:
+def counts(results: dict[str, str | None], gold: dict[str, dict], names) -> list[int]:
     tp = fp = tn = fn = 0
     for name in names:
         result, expected = results[name], gold[name].get("published")
@@ -93,7 +93,7 @@ def per_fold(results: dict[str, dict[str, str | None]], times: dict[str, dict[st
         names = [n for n in gold if fold_of[n] == f]
         row = {"fold": f, "pages": len(names), "domains": len({domain(gold[n].get("url") or n) for n in names})}
         for tool, res in results.items():
-            c = _counts(res, gold, names)
+            c = counts(res, gold, names)
             row[tool] = {"fscore": _f(c), "accuracy": _acc(c),
                          "ms": sum(times[tool][n] for n in names) / max(1, len(names)) * 1000}
         rows.append(row)
@@ -147,7 +147,7 @@ def cross_validate(run: Callable[[], dict[str, str | None]], gold: dict[str, dic
         test = [n for n in gold if fold_of[n] == f]
         choice = {}
         for mod, attr, own, prior, tried in knobs:
-            scores = {v: _f(_counts(res, gold, train)) for v, res in tried.items()}
+            scores = {v: _f(counts(res, gold, train)) for v, res in tried.items()}
             top = max(scores.values())
             pick = prior if scores.get(prior, -1) >= top - 1e-9 else own if scores[own] >= top - 1e-9 else \
                 max(scores, key=scores.get)
@@ -165,8 +165,8 @@ def cross_validate(run: Callable[[], dict[str, str | None]], gold: dict[str, dic
             changes.append(f"fold {f}: " + ", ".join(f"{a}={v}" for (_, a), v in choice.items()))
         else:
             res = shipped
-        c = _counts(res, gold, test)
-        s = _counts(shipped, gold, test)
+        c = counts(res, gold, test)
+        s = counts(shipped, gold, test)
         held = [a + b for a, b in zip(held, c)]
         ship = [a + b for a, b in zip(ship, s)]
         if choice:
