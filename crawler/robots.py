@@ -40,6 +40,8 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
     async def process_request(self, request, spider=None):
         if request.meta.get("dont_obey_robotstxt") and is_robots_txt(request):   # ours and Scrapy's own
             request.meta.setdefault("download_maxsize", max(ROBOTS_MAX_BYTES, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
+        if spider is None:   # newer Scrapy (2.19 here) calls without it, and warns when it is passed on
+            return await super().process_request(request)
         return await super().process_request(request, spider)
 
     async def _parse_robots(self, response, netloc, request):
