@@ -12,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Iterable
 from foundation.catalog import SEVERITIES  # one home for them all (re-exported)
 
@@ -44,7 +45,7 @@ class Finding:
             raise ValueError(f"unknown severity {self.severity!r}")
         self.confidence = round(max(0.0, min(1.0, self.confidence)), 2)
 
-    @property
+    @cached_property   # asked for several times per finding (grouping, the cleanup list, the write); never changes
     def id(self) -> str:
         subject = self.subject_url + (f"#{self.key}" if self.key else "")
         return finding_id(self.rule, self.subject_type, subject)
