@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from analysis.pages import Page
 from foundation.urls import compile_patterns, path_of
@@ -58,16 +58,49 @@ LISTING_MIN_ARTICLE_LINKS = 5   # links in the main content to this many dated a
 LISTING_MIN_SHARE = 0.5         # when they are at least this share of the pages its main content links to
 
 
-def _types(page: Page) -> str:
-    """The JSON-LD / microdata types the page's date signals name (the first type of each context)."""
-    out = []
-    for s in page.date_input.signals:
-        if s.source in ("jsonld", "microdata") and s.context:
-            out.append(s.context.split(",")[0].strip())
-    return " ".join(out)
+_ROLE_SOURCES = ("jsonld", "microdata", "meta", "time")   # the only date signals that bear on a page's role
+_NO_SIGNALS = ("", (), False)
 
 
-def _article_evidence(page: Page, feed_urls: set[str], types: str) -> str:
+def _signal_facts(signals: Iterable) -> tuple[str, tuple[str, ...], bool]:
+    """What the role rules read of a page's date signals ((source, name, context) each, in the crawl's order):
+    the JSON-LD / microdata types they name (the first type of each context), the article meta tags among
+    them, and whether any is a structured or <time> date."""
+    types, metas, dated = [], set(), False
+    for source, name, context in signals:
+        if source in _ROLE_SOURCES:
+            dated = True
+            if source == "meta":
+                metas.add(name.lower())
+            elif source != "time" and context:
+                types.append(context.split(",")[0].strip())
+    if not dated:
+        return _NO_SIGNALS
+    return " ".join(types), tuple(sorted(metas & _ARTICLE_META)), True
+
+
+def _facts_in_hand(pages: Iterable[Page]) -> Iterator[tuple[Page, tuple]]:
+    for p in pages:
+        yield p, _signal_facts((s.source, s.name, s.context) for s in p.date_input.signals)
+
+
+def _facts_from_db(conn: sqlite3.Connection, pages: list[Page], batch: int = 500) -> Iterator[tuple[Page, tuple]]:
+    """The pages with their signal facts, read a batch at a time: only the rows of the sources that count,
+    and only their source, name and context (not the values)."""
+    marks = ", ".join("?" * len(_ROLE_SOURCES))
+    for i in range(0, len(pages), batch):
+        chunk = pages[i:i + batch]
+        rows: dict[int, list] = {}
+        for url_id, source, name, context in conn.execute(
+                f"SELECT url_id, source, name, context FROM date_signals WHERE url_id IN ({', '.join('?' * len(chunk))}) "
+                f"AND source IN ({marks}) ORDER BY url_id, ordinal", [*(p.url_id for p in chunk), *_ROLE_SOURCES]):
+            rows.setdefault(url_id, []).append((source, name, context))
+        for p in chunk:
+            got = rows.get(p.url_id)
+            yield p, (_signal_facts(got) if got else _NO_SIGNALS)
+
+
+def _article_evidence(page: Page, feed_urls: set[str], types: str, article_meta: tuple[str, ...]) -> str:
     path = path_of(page.url)
     m = _URL_DATE.search(path)
     if m and not _URL_DATE_ARCHIVE.search(path):
@@ -77,34 +110,47 @@ def _article_evidence(page: Page, feed_urls: set[str], types: str) -> str:
     t = _ARTICLE_TYPES.search(types)
     if t:
         return f"its structured data says {t.group(0)}"
-    names = {s.name.lower() for s in page.date_input.signals if s.source == "meta"}
-    meta = sorted(names & _ARTICLE_META)
-    if meta:
-        return f"article meta tags (<meta property={meta[0]}>)"
+    if article_meta:
+        return f"article meta tags (<meta property={article_meta[0]}>)"
     if page.url in feed_urls:
         return "an entry of the site's feed"
     return ""
 
 
 def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list[Page], start_urls: Iterable[str],
-                 overrides: Iterable[tuple[str, Iterable[str]]] = (), with_signals: Iterable[Page] | None = None) -> Counter:
-    """Set ``role`` and ``role_reason`` on every page; returns the count per role.  ``with_signals``: the same
-    pages, in the same order, each with its date signals while it is in hand (analysis.pages.with_signals),
-    when ``pages`` were read without them."""
-    by_id = {p.url_id: p for p in pages}
+                 overrides: Iterable[tuple[str, Iterable[str]]] = (), with_signals: object = None) -> Counter:
+    """Set ``role`` and ``role_reason`` on every page; returns the count per role.
+
+    ``with_signals``: None when ``pages`` carry their date signals; anything else (True, or the iterator
+    ``analysis.pages.with_signals`` gives, which is then not read) when they were read without them: the few
+    signals the rules need (the types and article meta tags) are then read here, a batch at a time, without
+    their values."""
+    if with_signals is None:
+        in_turn = _facts_in_hand(pages)
+    else:
+        close = getattr(with_signals, "close", None)
+        if close is not None:
+            close()   # (a generator not started: nothing was read)
+        in_turn = _facts_from_db(conn, pages)
     starts = set(start_urls)
     override: list[tuple[str, Callable[[str], str | None]]] = [(role, compile_patterns(pats)) for role, pats in overrides]
+    # only the pages the first rules need these facts for (a redirect, or a short page): a million pages
+    # are not a million entries; any other page has no refresh and 150 words or more
     facts = {uid: (refresh, wc) for uid, refresh, wc in conn.execute(
-        "SELECT url_id, refresh_url, word_count FROM pages WHERE site = ? AND crawl_id = ? AND is_html = 1", [site, crawl_id])}
+        "SELECT url_id, refresh_url, word_count FROM pages WHERE site = ? AND crawl_id = ? AND is_html = 1 "
+        "AND (refresh_url IS NOT NULL OR word_count IS NULL OR word_count < 150)", [site, crawl_id])}
     # an entry of a feed with a real publication date (generators give undated pages the year 1 or none)
     feed_urls = {u for u, pub in conn.execute(
         "SELECT url, published FROM feed_entries WHERE site = ? AND url IS NOT NULL", [site]) if pub and _REAL_YEAR.search(pub)}
 
+    reasons: dict[str, str] = {}   # one string for a reason many pages share
     undecided: list[Page] = []
-    for p in (pages if with_signals is None else with_signals):
-        p.role, p.role_reason = _first_pass(p, starts, facts.get(p.url_id, (None, None)), feed_urls)
-        if not p.role:
+    for p, sig in in_turn:
+        role, reason = _first_pass(p, sig, starts, facts.get(p.url_id, _LONG_PAGE), feed_urls)
+        p.role, p.role_reason = role, reasons.setdefault(reason, reason)
+        if not role:
             undecided.append(p)
+    facts.clear()
 
     # a page whose main content mostly links to dated articles (and is none itself) is a listing: at least
     # LISTING_MIN_ARTICLE_LINKS of them, and LISTING_MIN_SHARE of the pages its main content links to
@@ -116,7 +162,7 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
             if n >= LISTING_MIN_ARTICLE_LINKS and n >= LISTING_MIN_SHARE * linked:
                 p.role, p.role_reason = "listing", f"its main content links to {n} dated articles (of {linked} pages it links to)"
             else:
-                p.role, p.role_reason = "evergreen", "no sign of a listing, dated article, event, job or redirect"
+                p.role, p.role_reason = "evergreen", _EVERGREEN
 
     for p in pages:
         for role, match in override:
@@ -124,7 +170,11 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
             if pat is not None:
                 p.role, p.role_reason = role, f"set by [[outdated.roles]] pattern {pat}"
                 break
-    return Counter(p.role for p in by_id.values())
+    return Counter(p.role for p in pages)
+
+
+_LONG_PAGE = (None, 150)   # (refresh, words) of a page not among the facts read
+_EVERGREEN = "no sign of a listing, dated article, event, job or redirect"
 
 
 def _article_links(conn: sqlite3.Connection, site: str, crawl_id: int, sources: list[int],
@@ -153,8 +203,9 @@ def _article_links(conn: sqlite3.Connection, site: str, crawl_id: int, sources: 
             conn.execute("DELETE FROM temp.role_articles")
 
 
-def _first_pass(p: Page, starts: set[str], fact: tuple, feed_urls: set[str]) -> tuple[str, str]:
+def _first_pass(p: Page, sig: tuple, starts: set[str], fact: tuple, feed_urls: set[str]) -> tuple[str, str]:
     refresh, words = fact
+    types, article_meta, dated = sig
     path = path_of(p.url)
     title = " ".join(x for x in (p.title, p.h1) if x)
     if refresh and refresh != p.url and (words or 0) < 50:
@@ -172,7 +223,6 @@ def _first_pass(p: Page, starts: set[str], fact: tuple, feed_urls: set[str]) -> 
         return "listing", "its address is a date archive (a year or month with nothing after it)"
     if _SECTION_INDEX.search(path):
         return "listing", "its address is a section index (" + path + ")"
-    types = _types(p)
     t = _LISTING_TYPES.search(types)
     if t and not _ARTICLE_TYPES.search(types):
         return "listing", f"its structured data says {t.group(0)}"
@@ -184,9 +234,9 @@ def _first_pass(p: Page, starts: set[str], fact: tuple, feed_urls: set[str]) -> 
         return "job", "its address is under a jobs or vacancies section"
     if _EVENT_PATH.search(path):
         return "event", "its address is under an events section"
-    why = _article_evidence(p, feed_urls, types)
+    why = _article_evidence(p, feed_urls, types, article_meta)
     if why:
         return "article", why
-    if _ARTICLE_SECTION.search(path) and any(s.source in ("jsonld", "meta", "time", "microdata") for s in p.date_input.signals):
+    if dated and _ARTICLE_SECTION.search(path):
         return "article", "a dated page under a news or blog section"
     return "", ""

@@ -29,15 +29,32 @@ def _copyright(raw: str) -> tuple[datetime | None, str, str]:
     return datetime(int(years[-1]), 1, 1, tzinfo=UTC), "year", ""
 
 
-@lru_cache(maxsize=1024)
-def _parse(text: str, now: datetime, lang: str | None) -> tuple[datetime | None, str, str, bool]:
-    """parse_date_relative, memoised: a page repeats its dates (meta, JSON-LD, a <time>, ...)."""
-    return parse_date_relative(text, now=now, lang=lang)
+CANDIDATE_CACHE = 65_536   # distinct (source, name, raw, context, lang, year) whose parse and role are kept
 
 
 def _candidate(source: str, name: str, raw: str, context: str, page: PageInput, now: datetime,
                trust: SiteTrust | None, server_date: datetime | None) -> Candidate:
     raw = raw if isinstance(raw, str) else str(raw)
+    at = page.fetched_at or now
+    found = _found(source, name, raw, context, page.lang, at.year) if at is not None else None
+    if found is None:   # a relative date ("3 days ago"): counted from this page's fetch
+        found = _find(source, name, raw, context, page.lang, at)
+    short, value, local, precision, why, relative, role, foreign = found
+    c = Candidate(source, name, short, value, precision, role, False, "", context, local)
+    return judge(c, page, now=now, trust=trust, foreign=foreign, parse_reason=why, server_date=server_date,
+                 relative=relative)
+
+
+@lru_cache(maxsize=CANDIDATE_CACHE)
+def _found(source: str, name: str, raw: str, context: str, lang: str | None, year: int) -> tuple | None:
+    """``_find`` memoised: a site repeats its signals on every page (a copyright line, a template's dates); the
+    answer depends on the fetch time only through its year, except a relative date's (None: not kept)."""
+    found = _find(source, name, raw, context, lang, datetime(year, 7, 1, tzinfo=UTC))
+    return None if found[5] or found[4].startswith("unreadable") else found
+
+
+def _find(source: str, name: str, raw: str, context: str, lang: str | None, at: datetime) -> tuple:
+    """(raw as kept, value in UTC, value as written, precision, why unparseable, relative?, role, foreign reason)."""
     relative = False
     if source == "copyright" and name != "date":
         value, precision, why = _copyright(raw)
@@ -45,10 +62,10 @@ def _candidate(source: str, name: str, raw: str, context: str, page: PageInput, 
         m = _URL_PATH_DATE.search(raw)
         value, precision, why = None, "", "no date in the URL's path"
         if m:
-            value, precision, why, relative = _parse(m.group(1).replace("_", "-"), page.fetched_at or now, page.lang)
+            value, precision, why, relative = parse_date_relative(m.group(1).replace("_", "-"), now=at, lang=lang)
     else:
         text = raw.replace("_", "-") if source == "url" else raw.lstrip("©(cC) ") if source == "copyright" else raw
-        value, precision, why, relative = _parse(text, page.fetched_at or now, page.lang)
+        value, precision, why, relative = parse_date_relative(text, now=at, lang=lang)
     local = value
     if value is not None and value.tzinfo is not UTC:
         try:
@@ -56,9 +73,7 @@ def _candidate(source: str, name: str, raw: str, context: str, page: PageInput, 
         except (OverflowError, ValueError):
             value, local, precision, why = None, None, "", "out of range once converted to UTC"
     role, foreign = role_of(source, name, context, raw)
-    c = Candidate(source, name, raw[:300], value, precision, role, False, "", context, local)
-    return judge(c, page, now=now, trust=trust, foreign=foreign, parse_reason=why, server_date=server_date,
-                 relative=relative)
+    return raw[:300], value, local, precision, why, relative, role, foreign
 
 
 def page_candidates(page: PageInput, *, now: datetime, trust: SiteTrust | None = None) -> list[Candidate]:

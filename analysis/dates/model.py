@@ -1,6 +1,7 @@
 """What the date analysis reads and writes: plain dataclasses, no behaviour."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,17 +33,20 @@ class Candidate:
         return self.source if ":" in self.source or not self.name else f"{self.source}:{self.name}"
 
 
-@dataclass
+@dataclass(slots=True)   # one per page: a million on a large site
 class PageInput:
-    """Everything the analysis knows about one page (facts from the database)."""
+    """Everything the analysis knows about one page (facts from the database).
+
+    The sequences are read, never changed in place: a page without sitemap entries or feed dates shares
+    one empty tuple (analysis.pages builds a list only for a page that has some)."""
 
     url: str
     fetched_at: datetime    # when the crawl fetched it (UTC)
-    signals: list           # foundation.facts.DateSignal objects (source, name, value, context) from the date_signals table
+    signals: Sequence       # foundation.facts.DateSignal objects (source, name, value, context) from the date_signals table
     last_modified: str | None = None   # raw HTTP header
     server_date: str | None = None     # raw HTTP Date header
-    sitemap_lastmods: list[str] = field(default_factory=list)   # raw <lastmod> of every sitemap entry listing this URL
-    feed_dates: list[tuple[str, str]] = field(default_factory=list)  # (name, raw) from feed entries pointing at the page
+    sitemap_lastmods: Sequence[str] = ()   # raw <lastmod> of every sitemap entry listing this URL
+    feed_dates: Sequence[tuple[str, str]] = ()  # (name, raw) from feed entries pointing at the page
     lang: str | None = None
 
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 UTC = timezone.utc
 NO_ZONE = timezone(timedelta(0), "unzoned")   # a time written without a zone: read as UTC, shown as written
 MAX_CHARS = 300   # only this much of a raw value is searched
+PARSE_CACHE = 65_536   # distinct raw values (of at most MAX_CHARS) whose answers are kept (parse_date_relative)
 _MAX_OFFSET = timedelta(hours=14)   # the furthest any time zone is from UTC (Kiribati)
 
 MONTHS: dict[str, int] = {}
@@ -278,11 +280,30 @@ def parse_date_local(raw: str, *, now: datetime, lang: str | None = None) -> tup
 
 def parse_date_relative(raw: str, *, now: datetime, lang: str | None = None
                         ) -> tuple[datetime | None, str, str, bool]:
-    """Like ``parse_date_local``, and whether the date was relative ("3 days ago": counted from ``now``)."""
+    """Like ``parse_date_local``, and whether the date was relative ("3 days ago": counted from ``now``).
+
+    Memoised: a site repeats its raw dates (a copyright line, a template's dates, one Last-Modified on every
+    page), and every answer but a relative date's depends on ``now`` only through its year (two-digit years)."""
+    if not isinstance(raw, str):
+        raw = str(raw)
+    s = raw[:MAX_CHARS]
     try:
-        if not isinstance(raw, str):
-            raw = str(raw)
-        s = raw[:MAX_CHARS]
+        year = now.year
+    except AttributeError:   # (no usable now: not memoised)
+        return _parse(s, now, lang)
+    r = _fixed(s, lang, year)
+    return r if r is not None else _parse(s, now, lang)
+
+
+@lru_cache(maxsize=PARSE_CACHE)
+def _fixed(s: str, lang: str | None, year: int) -> tuple[datetime | None, str, str, bool] | None:
+    """The answer for s in any ``now`` of that year; None when it depends on more of ``now`` (a relative date)."""
+    r = _parse(s, datetime(year, 7, 1, tzinfo=UTC), lang)
+    return None if r[3] or r[2].startswith("unreadable") else r
+
+
+def _parse(s: str, now: datetime, lang: str | None) -> tuple[datetime | None, str, str, bool]:
+    try:
         if not s.strip():
             return None, "", "empty", False
         if len(s) >= 10 and s[4:5] == "-" and s[:4].isdigit():  # ISO 8601, most structured data: in C
