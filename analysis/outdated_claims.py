@@ -9,6 +9,7 @@ from analysis.findings import Finding
 from analysis.outdated_common import (DATE_EXPR, RULES, SILENT_ROLES, Context, day, historical, human_days, page_age,
                                       quote, sentence)
 from analysis.pages import Page
+from analysis.prefilter import fold, prefilter
 
 # Stale claims: words that present something on the page as current.  Each pattern names what it caught;
 # "new" alone is everywhere ("new users should ...", "a new line"), so it counts only where it qualifies
@@ -43,6 +44,9 @@ CLAIMS: list[tuple[str, re.Pattern]] = [
                              r"|this\s+(?:year|month)(?:'s|’s)"
                              r"|this\s+(?:year|month)\s*,?\s+(?:we|our|the|it|is|marks|will|sees))\b", re.I)),
 ]
+# each pattern with its exact prefilter (analysis/prefilter.py): the words it cannot match without ("coming soon";
+# "our " and "new"; "this" and "year" or "month"), looked for before the pattern scans the text
+_CLAIM_TESTS = [(name, pattern, prefilter(pattern)) for name, pattern in CLAIMS]
 # "find the latest release on ...", "get the latest version by running ...": a pointer to whatever is latest, true at any time
 POINTER = re.compile(r"\b(?:find|get|download|install|use|using|see|check(?: out)?|grab|upgrade to|update to|pull|try|run)"
                      r"\s+(?:\w+\s+)?\Z", re.I)
@@ -77,7 +81,10 @@ def own_text(page: Page) -> str:
 def find_claims(text: str) -> list[tuple[str, re.Match]]:
     """The stale-claim phrases of a text, in text order, each with the pattern's name; generic uses left out."""
     hits = []
-    for name, pattern in CLAIMS:
+    folded = fold(text)
+    for name, pattern, possible in _CLAIM_TESTS:
+        if not possible(text, folded):
+            continue
         for m in pattern.finditer(text):
             if not GENERIC.search(sentence(text, m.start())) and not POINTER.search(text, max(0, m.start() - 30), m.start()):
                 hits.append((name, m))

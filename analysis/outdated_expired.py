@@ -12,6 +12,7 @@ from analysis.findings import Finding
 from analysis.outdated_common import (GRACE, ON_HOME, RULES, SILENT_ROLES, Context, dates_in, day, end_of, historical,
                                       human_days, quote, sentence)
 from analysis.pages import Page
+from analysis.prefilter import prefilter
 
 EVENT_PHRASE = re.compile(
     r"\b(?:join us|upcoming|will take place|will be held|takes place|save the date|book (?:your|a) (?:place|ticket|seat)s?"
@@ -26,6 +27,10 @@ OFFER_PHRASE = re.compile(
     r"|(?:deadline|closing date|applications close|entries close|last day)\b[^.!?\n]{0,20}?)",
     re.I,
 )
+# the words an invitation or an offer cannot be made without (analysis/prefilter.py): most texts have none of
+# them, and are then not scanned
+_MAY_INVITE = prefilter(EVENT_PHRASE)
+_MAY_OFFER = prefilter(OFFER_PHRASE)
 # The page says its event is over: a status statement, anywhere on the page ...
 EVENT_OVER = re.compile(
     r"\b(?:has|have)\s+(?:now\s+|already\s+)?(?:finished|ended|closed|passed|concluded|taken place|been held"
@@ -156,7 +161,7 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
             evidence={"event_type": typ, "start": start.raw if start else None, "end": last.raw,
                       "source": f"{last.source}:{last.name}", **({"events_in_structured_data": len(events)} if len(events) > 1 else {})},
         )
-    if english:
+    if english and _MAY_INVITE(page.main_text):
         text = page.main_text
         byline = _page_days(candidates)
         for m in EVENT_PHRASE.finditer(text):
@@ -214,7 +219,7 @@ def expired_offers(page: Page, candidates: list[Candidate], ctx: Context, englis
                      f"which ended {human_days((ctx.now - c.value).days)} ago."),
             evidence={"source": f"{c.source}:{c.name}", "raw": c.raw, "context": c.context},
         )
-    if english:
+    if english and _MAY_OFFER(page.main_text):
         text = page.main_text
         for m in OFFER_PHRASE.finditer(text):
             window = text[m.end(): m.end() + 40]
