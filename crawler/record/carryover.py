@@ -15,7 +15,7 @@ import json
 import pickle
 from collections import deque
 
-from crawler.frontier import EXTERNAL_CHECK_KINDS, SiteFrontier, fetch_kind
+from crawler.frontier import EXTERNAL_CHECK_KINDS, SKIPPED, SKIPPED_DEPTH, SiteFrontier, fetch_kind
 from crawler.record.context import HEADER_COLUMNS, PAGE_COLUMNS, RESOLVE_CACHE_MAX, Context
 from crawler.record.externals import ExternalChecks
 from crawler.revalidate import Candidate
@@ -254,17 +254,18 @@ class CarryOver:
             self.settled_depth = f.depth
         check_external = sf.config.check_external_links
         internal_of = self.internal.setdefault(f.site, {})
-        state = self.ctx.frontier.state
+        known = self.ctx.frontier.known
         unfollowed = self.unfollowed
         kinds = kinds.split(",")
         for i, ts in enumerate(targets.split(",")):
             if ts in settled:
                 continue
             tid = int(ts)
-            st = state.get(tid)
+            st = known(tid)
             if st is not None:
-                if st.kind == "external" or st.status == "skipped" or (
-                        st.status != "skipped_depth" and depth is not None and st.depth is not None and st.depth <= depth):
+                status, st_kind, st_depth = st
+                if st_kind == "external" or status == SKIPPED or (
+                        status != SKIPPED_DEPTH and depth is not None and st_depth is not None and st_depth <= depth):
                     settled.add(ts)
                     continue
                 if depth is None:

@@ -95,12 +95,12 @@ class Context:
     # ------------------------------------------------------------------ rows
     def row_for(self, f: Fetch) -> dict:
         """The pages row of a fetched URL (not written yet: the room adds what it read, then write_page)."""
-        st = self.frontier.mark_fetched(f.url)
-        if st is not None:
-            f.found_via, f.found_on, f.depth = st.via, st.found_on, st.depth
+        uid = url_id(f.url)
+        route = self.frontier.mark_fetched(f.url, f.found_on, uid)
+        if route is not None:
+            f.found_via, f.found_on, f.depth = route
         h = f.headers
         row = dict.fromkeys(PAGE_COLUMNS)
-        uid = url_id(f.url)
         row.update(
             url_id=uid, url=f.url, site=f.site, kind=f.kind, requested_url=f.requested_url, found_via=f.found_via,
             found_on=f.found_on, depth=f.depth, outcome=outcome_of(f), status=f.status, error=f.error, method=f.method,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from crawler.record.backlog import Backlog
 from crawler.record.carryover import CarryOver
 from crawler.record.context import Context
 from crawler.record.externals import ExternalChecks
@@ -36,9 +37,15 @@ MESSAGES = (
     "feed",                # (Fetch, body)      -> [NewRequest]    feeds
     "external_robots",     # (Fetch, body)      -> [NewRequest]    external checks: another host's robots.txt
     "failure",             # (Fetch,)           -> [NewRequest]    no usable answer: by the request's kind
+    "more",                # (n,)               -> [NewRequest]    the backlog: n more requests wanted (see below)
     "stats",               # ()                 -> {site: counts}  finish: the live counts
     "finish",              # (status, reason)   -> summary         finish: the end of the crawl, the merge
 )
+
+
+# The messages whose answer is requests to make: what their handler decides goes through the backlog.
+GIVE_REQUESTS = frozenset(("start", "revalidated", "revalidation_done", "page", "resource", "robots", "sitemap", "feed",
+                           "external_robots", "failure"))
 
 
 class UnknownMessage(ValueError):
@@ -46,7 +53,15 @@ class UnknownMessage(ValueError):
 
 
 class Router:
-    """One crawl's recorder: the rooms, sharing one :class:`Context`, behind the table of messages."""
+    """One crawl's recorder: the rooms, sharing one :class:`Context`, behind the table of messages.
+
+    Until the spider first sends ``more``, every message answers with all the requests it decided on (the rooms'
+    tests, a caller of its own).  From then on the requests wait in the :class:`Backlog` (in Scrapy's order) and
+    the answers hand out only as many as the spider asked for: ``more(n)`` gives n credits, each request handed
+    out spends one, and any answer spends what is left as soon as there are requests again.  So after every
+    answer either no credit is left or the backlog is empty, and a spider that holds unspent credit and has
+    nothing to download and no answer to wait for knows the crawl has ended.
+    """
 
     def __init__(self, config: Config, db_path: str | Path, pid: int | None = None, sites: list[str] | None = None,
                  full: bool = False) -> None:
@@ -71,10 +86,13 @@ class Router:
             "feed": self.feeds.feed,
             "external_robots": self.externals.robots,
             "failure": self.failure,
+            "more": self.more,
             "stats": self.end.stats,
             "finish": self.end.finish,
         }
         assert tuple(self.routes) == MESSAGES
+        self.backlog = Backlog(ctx.staging.db.conn)
+        self.credit: int | None = None   # None: no backlog, every request is answered at once
 
     @property
     def crawl_id(self) -> int:
@@ -90,7 +108,28 @@ class Router:
             handler = self.routes[message]
         except (KeyError, TypeError):
             raise UnknownMessage(f"the recorder accepts no message {message!r}; it accepts: {', '.join(MESSAGES)}") from None
-        return handler(*args)
+        result = handler(*args)
+        if self.credit is not None and message in GIVE_REQUESTS:
+            return self.hand_out(result)
+        return result
+
+    # ------------------------------------------------------------------ the backlog
+    def more(self, n: int) -> list[NewRequest]:
+        """The spider has room for n more requests in Scrapy's scheduler: up to n of the waiting ones, now or
+        with the answers to come."""
+        self.credit = (self.credit or 0) + max(0, int(n))
+        return self.hand_out([])
+
+    def hand_out(self, requests: list[NewRequest]) -> list[NewRequest]:
+        backlog = self.backlog
+        if not backlog and len(requests) <= self.credit:
+            self.credit -= len(requests)    # the common case: nothing waits, and there is room for all of them
+            return requests
+        for nr in requests:
+            backlog.push(nr)
+        out = backlog.take(self.credit)
+        self.credit -= len(out)
+        return out
 
     # ------------------------------------------------------------------ the two messages of no single room
     def start(self) -> list[NewRequest]:
@@ -111,5 +150,7 @@ class Router:
         if f.kind == "robots":
             return self.sitemaps.robots_failed(f)
         if f.kind == "feed":
+            out = self.pages.failed(f)   # first: its row takes the best route found (Context.row_for), the feeds row too
             self.feeds.feed_row(f, None, f.error)
+            return out
         return self.pages.failed(f)

@@ -35,6 +35,21 @@ logger = logging.getLogger(__name__)
 # Back-pressure: answers waiting for the store process (about 20 KB each) before downloading pauses, and resumes.
 PAUSE_ABOVE = 400
 RESUME_BELOW = 100
+# Requests held in Scrapy's scheduler at most (a scrapy.Request each, with its meta): enough to keep every download
+# slot busy between two answers; the others wait in the store process (crawler/record/backlog.py), which hands out
+# more when the spider asks (the message ``more``) and keeps Scrapy's order.  DECAY_SCHEDULED_MAX (a Scrapy setting)
+# changes it, for tests.
+SCHEDULED_MAX = 2_000
+
+
+def scheduled_count(engine) -> int:
+    """Requests waiting in Scrapy's scheduler (``ExecutionEngine.scheduler``, Scrapy 2.13+; the default scheduler
+    has a length)."""
+    scheduler = getattr(engine, "scheduler", None)
+    try:
+        return len(scheduler)
+    except TypeError:
+        return 0
 
 
 class SiteCounters:
@@ -142,6 +157,9 @@ class SiteSpider(scrapy.Spider):
         self.summary: dict | None = None
         self.started = time.monotonic()
         self._timeout = self.config.crawl.timeout
+        self.scheduled_max = SCHEDULED_MAX
+        self._credit = 0          # requests asked of the store process (``more``) and not received yet
+        self.scheduled_peak = 0   # the most requests Scrapy's scheduler held (decay/scheduled_peak in Scrapy's stats)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -161,12 +179,14 @@ class SiteSpider(scrapy.Spider):
             sys.stderr.flush()
             raise SystemExit(2) from None
         apply_config(crawler.settings, spider.config)
+        spider.scheduled_max = max(1, crawler.settings.getint("DECAY_SCHEDULED_MAX", SCHEDULED_MAX))
         spider.store.spawn()   # the store process loads its modules while Scrapy starts
         # robots.txt failures are recorded in the robots table; Scrapy would also log a traceback
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
         crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.headers_received, signal=signals.headers_received)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         return spider
 
     # ------------------------------------------------------------------ requests
@@ -203,6 +223,7 @@ class SiteSpider(scrapy.Spider):
         self.crawl_id = await self.store.call("init", self.config, str(self.db_path), os.getpid(), self.site_names, self.full)
         self.logger.info("crawl %s started: %s into %s", self.crawl_id, ", ".join(self.site_names), self.db_path)
         plan = await self.store.call("revalidation_plan")
+        await self.store.call("more", 0)   # from now on the requests wait in the store process until asked for
         first = await self.store.call("start")
         if plan:
             # the pass first; meanwhile the store process carries the unchanged pages over as their answers come,
@@ -210,7 +231,11 @@ class SiteSpider(scrapy.Spider):
             first += await self._revalidate(plan)
             if self._closing or self._store_failed:
                 return
-        for nr in first:
+        n = self.scheduled_max
+        self._credit += n
+        got = await self.store.call("more", n)
+        self._credit -= len(got)
+        for nr in first + got:
             yield self.make_request(nr)
 
     async def _revalidate(self, plan: list) -> list[NewRequest]:
@@ -313,11 +338,13 @@ class SiteSpider(scrapy.Spider):
             self.crawler.engine.pause()
 
     def _schedule(self, requests: list[NewRequest]) -> None:
+        self._credit -= len(requests)
         if self._closing:
             return  # answers to pages submitted before an interruption: nothing more to crawl
         engine = self.crawler.engine
         for nr in requests:
             engine.crawl(self.make_request(nr))
+        self._ask_for_more()
         in_flight = self.store.in_flight
         if self._paused and in_flight < RESUME_BELOW:
             self._paused = False
@@ -325,6 +352,26 @@ class SiteSpider(scrapy.Spider):
             self.nudge()
         elif not requests and in_flight == 0:
             self.nudge()  # perhaps the last answer: let the engine notice it is idle now, not at its next heartbeat
+
+    def request_scheduled(self, request, spider) -> None:
+        n = scheduled_count(self.crawler.engine) + 1   # (sent before the request joins the scheduler)
+        if n > self.scheduled_peak:
+            self.scheduled_peak = n
+
+    def _ask_for_more(self, at_least: int | None = None) -> bool:
+        """Ask the store process for more requests when Scrapy's scheduler runs low (by a quarter of
+        scheduled_max, or by at_least); True if asked.  What was asked and has not come yet counts as held:
+        the scheduler never holds more than scheduled_max requests from the store process."""
+        room = self.scheduled_max - scheduled_count(self.crawler.engine) - self._credit
+        if room <= 0 or room < (self.scheduled_max // 4 if at_least is None else at_least) or self.store.dead:
+            return False
+        self._credit += room
+        try:
+            self.store.submit("more", (room,), self._schedule)
+        except WorkerDied as e:
+            self._store_died(str(e))
+            return False
+        return True
 
     def nudge(self) -> None:
         """Let the engine look for work, or notice it is idle, now (after an answer of the store process)."""
@@ -341,6 +388,10 @@ class SiteSpider(scrapy.Spider):
     def spider_idle(self, spider) -> None:
         if self.store.in_flight:
             raise DontCloseSpider  # the recorder may still find links to follow
+        # nothing to download, no answer awaited: if the store process still owes requests asked for, it has none
+        # left (it hands them out as soon as it has them); if nothing is owed, ask, and wait for the answer
+        if not self._closing and self._store_failed is None and self._credit <= 0 and self._ask_for_more(at_least=1):
+            raise DontCloseSpider
 
     def parse_page(self, response) -> None:
         self._submit("page", self._fetch(response), response.body)
@@ -388,6 +439,7 @@ class SiteSpider(scrapy.Spider):
     # ------------------------------------------------------------------ the end
     async def spider_closed(self, spider, reason: str) -> None:
         self._closing = True
+        self.crawler.stats.set_value("decay/scheduled_peak", self.scheduled_peak)
         if self.crawl_id is None:
             return
         if reason == "finished":
