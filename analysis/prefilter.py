@@ -206,48 +206,22 @@ def _strength(req: tuple) -> float:
 
 
 def _compile(req: tuple) -> Test:
-    """The requirement as a test; the text is folded at most once, and only when a literal needs it."""
-    check = _check(req)
+    """The requirement as one Python function (its words as constants): ``t`` the text, ``f`` its fold, folded
+    at most once and only when a case-insensitive word needs it."""
+    code = f"def test(t, f=None):\n    if f is None:\n        f = fold(t)\n    return {_expr(req)}\n"
     if not _needs_fold(req):
-        return lambda text, folded=None: check(text, "")
-    return lambda text, folded=None: check(text, fold(text) if folded is None else folded)
+        code = f"def test(t, f=None):\n    return {_expr(req)}\n"
+    space: dict = {"fold": fold}
+    exec(compile(code, "<prefilter>", "exec"), space)   # noqa: S102 (the words are written with repr())
+    return space["test"]
 
 
-def _check(req: tuple) -> Callable[[str, str], bool]:
+def _expr(req: tuple) -> str:
     kind = req[0]
     if kind == "lit":
-        _, lit, ci = req
-        if ci:
-            return lambda text, folded: lit in folded
-        return lambda text, folded: lit in text
-    if kind == "or" and all(r[0] == "lit" for r in req[1]):
-        exact = tuple(r[1] for r in req[1] if not r[2])
-        folds = tuple(r[1] for r in req[1] if r[2])
-
-        def any_lit(text: str, folded: str) -> bool:
-            for lit in exact:
-                if lit in text:
-                    return True
-            for lit in folds:
-                if lit in folded:
-                    return True
-            return False
-        return any_lit
-    checks = tuple(_check(r) for r in req[1])
-    if kind == "and":
-        def all_of(text: str, folded: str) -> bool:
-            for c in checks:
-                if not c(text, folded):
-                    return False
-            return True
-        return all_of
-
-    def any_of(text: str, folded: str) -> bool:
-        for c in checks:
-            if c(text, folded):
-                return True
-        return False
-    return any_of
+        return f"{req[1]!r} in {'f' if req[2] else 't'}"
+    joiner = " and " if kind == "and" else " or "
+    return "(" + joiner.join(_expr(r) for r in req[1]) + ")"
 
 
 def _needs_fold(req: tuple) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.findings import Finding
+from analysis.prefilter import fold, prefilter, uses_fold
 from analysis.rules import builtin
 from foundation.catalog import RULES, TEAM_KINDS, worst
 from foundation.team_rules import TEMPLATE, CompiledRule, RuleSet
@@ -29,6 +30,9 @@ from analysis.rules.text import MAX_HITS, Hit, Joined, TermIndex, context, searc
 FAILED = "rules.rule_failed"   # a pattern rule that ran out of time (foundation/catalog.py)
 TEMPLATE_POSITIONS = builtin.TEMPLATE_POSITIONS
 LISTED = 1000           # pages listed in a template finding (the count covers them all)
+MEMO_TEXTS = 2000       # distinct template texts (navigation, header, sidebar, footer) whose matches are kept
+MEMO_CHARS = 20_000     # ... each at most this long
+_MEMO_REGIONS = frozenset(TEMPLATE)
 # The words, confidences, categories and default severities: foundation/catalog.py (TEAM_KINDS, RULES).
 
 
@@ -60,10 +64,19 @@ class Engine:
         self.text_rules = [i for i, r in enumerate(self.rules) if r.terms and r.kind in ("term", "banned_list", "required")]
         self.index = TermIndex([(i, t) for i in self.text_rules for t in self.rules[i].terms])
         self.pattern_rules = [i for i, r in enumerate(self.rules) if r.kind == "pattern"]
+        # per pattern rule: the regions it reads, and its exact prefilter (analysis/prefilter.py): the literal
+        # words it cannot match without, looked for before the pattern runs (and whether it looks in folded text)
+        self.pattern_regions = {i: frozenset(self.rules[i].regions | ({"content"} if "code" in self.rules[i].regions else set()))
+                                for i in self.pattern_rules}
+        self.pattern_tests = {i: (prefilter(self.rules[i].pattern), uses_fold(self.rules[i].pattern)) for i in self.pattern_rules}
+        # the template repeats the same texts on every page: their term and pattern matches, once per distinct text
+        self.memo: dict[str, dict] = {}
         self.host_cache: dict[str, list[tuple[int, str]]] = {}
         self.url_cache: dict[tuple[int, str], bool] = {}
         text_kinds = set(self.text_rules) | set(self.pattern_rules)
         self.index_regions = set().union(*(self.rules[i].regions for i in self.text_rules)) if self.text_rules else set()
+        # until a page is split, its code samples are in its content
+        self.term_regions = frozenset(self.index_regions | ({"content"} if "code" in self.index_regions else set()))
         self.split_rules = {i for i in text_kinds if ("content" in self.rules[i].regions) != ("code" in self.rules[i].regions)}
         self.domain_rules: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(self.rules):
@@ -114,7 +127,10 @@ class Engine:
     def _sources(self, page: PageData, regions: set[str] | frozenset[str]) -> list[tuple[str, str, Joined | None, list]]:
         """(region, text, joined items or None, positions of the items) for each text region wanted."""
         cache = page.__dict__.setdefault("_sources_cache", {})
-        out = []
+        key = frozenset(regions)      # (the same frozenset when it is one)
+        if key in cache:
+            return cache[key]
+        out = cache[key] = []
         for region in ("content", "code", "nav", "header", "aside", "footer", "title"):
             if region in regions:
                 for t in page.texts.get(region, ()):
@@ -145,12 +161,11 @@ class Engine:
     def _terms(self, page: PageData, applies: list[bool], out: PageHits, present: set[int]) -> None:
         if not self.text_rules or not any(applies[i] for i in self.text_rules):
             return
-        regions = set(self.index_regions)
-        if "code" in regions:
-            regions.add("content")       # until the page is split, its code samples are in its content
+        regions = self.term_regions
         found: list[tuple[str, str, Any, list, int, Any, int, int]] = []
         for region, text, joined, positions in self._sources(page, regions):
-            for ri, term, s, e in self.index.search(text):
+            for ri, term, s, e in (self._memo(text, "terms", self.index.search) if region in _MEMO_REGIONS
+                                   else self.index.search(text)):
                 if applies[ri]:
                     found.append((region, text, joined, positions, ri, term, s, e))
         if any(f[0] == "content" and f[4] in self.split_rules for f in found) and page.split_code():
@@ -179,14 +194,27 @@ class Engine:
         todo = [ri for ri in self.pattern_rules if applies[ri] and ri not in self.stopped]
         if not todo:
             return
+        folds: dict[int, str] = {}
         for ri in todo:
             r = self.rules[ri]
-            regions = r.regions | ({"content"} if "code" in r.regions else set())
+            possible, folding = self.pattern_tests[ri]
             deadline = time.monotonic() + self.checks.pattern_timeout
             hits = []
             try:
-                for region, text, joined, positions in self._sources(page, regions):
-                    for s, e in search_pattern(r.pattern, text, deadline):
+                for region, text, joined, positions in self._sources(page, self.pattern_regions[ri]):
+                    if region in _MEMO_REGIONS:   # the prefilter and the search once per distinct template text
+                        spans = self._memo(text, ri, lambda t: search_pattern(r.pattern, t, deadline) if possible(t) else [])
+                    else:
+                        if folding:
+                            folded = folds.get(id(text))
+                            if folded is None:
+                                folded = folds[id(text)] = fold(text)
+                            if not possible(text, folded):
+                                continue
+                        elif not possible(text):
+                            continue
+                        spans = search_pattern(r.pattern, text, deadline)
+                    for s, e in spans:
                         hits.append(self._hit(r, region, text, s, e, joined, positions))
             except TimeoutError:
                 self.failures[r.id].append(page.url)
@@ -196,6 +224,21 @@ class Engine:
                 continue
             for h in hits:
                 self._add(out, h)
+
+    def _memo(self, text: str, key: Any, search) -> list:
+        """search(text), kept for a template region's text (the same on most pages); at most MEMO_TEXTS texts are
+        kept (then forgotten together), each up to MEMO_CHARS long.  A search that raises is not kept."""
+        if len(text) > MEMO_CHARS:
+            return search(text)
+        kept = self.memo.get(text)
+        if kept is None:
+            if len(self.memo) >= MEMO_TEXTS:
+                self.memo.clear()
+            kept = self.memo[text] = {}
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = search(text)
+        return found
 
     def _links(self, page: PageData, applies: list[bool], out: PageHits, present: set[int]) -> None:
         if not (self.domain_rules or self.link_rules) or not page.links:
