@@ -29,7 +29,7 @@ def _copyright(raw: str) -> tuple[datetime | None, str, str]:
     return datetime(int(years[-1]), 1, 1, tzinfo=UTC), "year", ""
 
 
-CANDIDATE_CACHE = 65_536   # distinct (source, name, raw, context, lang, year) whose parse and role are kept
+CANDIDATE_CACHE = 16_384   # distinct (source, name, raw, context, lang, year) whose parse and role are kept
 
 
 def _candidate(source: str, name: str, raw: str, context: str, page: PageInput, now: datetime,

@@ -24,7 +24,7 @@ from functools import lru_cache
 UTC = timezone.utc
 NO_ZONE = timezone(timedelta(0), "unzoned")   # a time written without a zone: read as UTC, shown as written
 MAX_CHARS = 300   # only this much of a raw value is searched
-PARSE_CACHE = 65_536   # distinct raw values (of at most MAX_CHARS) whose answers are kept (parse_date_relative)
+PARSE_CACHE = 16_384   # distinct raw values (of at most MAX_CHARS) whose answers are kept (parse_date_relative)
 _MAX_OFFSET = timedelta(hours=14)   # the furthest any time zone is from UTC (Kiribati)
 
 MONTHS: dict[str, int] = {}

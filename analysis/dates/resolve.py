@@ -41,7 +41,7 @@ _UTC = timezone.utc
 
 
 def _day(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%d")
+    return "%d-%02d-%02d" % (dt.year, dt.month, dt.day)   # (strftime's %Y-%m-%d, five times faster)
 
 
 def stored_iso(dt: datetime | None) -> str | None:
@@ -221,12 +221,17 @@ def _ignored(candidates: list[Candidate]) -> list[str]:
 
 def _when(c: Candidate) -> str:
     v = _at(c)
-    return v.strftime("%Y-%m") if c.precision == "month" else str(v.year) if c.precision == "year" else _day(v)
+    return "%d-%02d" % (v.year, v.month) if c.precision == "month" else str(v.year) if c.precision == "year" else _day(v)
 
 
 def _sentence(s: str) -> str:
     s = s.strip()
     return (s[0].upper() + s[1:] + ("" if s.endswith(".") else ".")) if s else s
+
+
+def _unknown(ignored: list[str]) -> PageDates:
+    why = "; ".join(ignored) if ignored else "the page shows no date, and no header, sitemap or feed gives one"
+    return PageDates(None, None, None, None, 0.05 if ignored else 0.0, "Unknown: no credible date. " + _sentence(why), [])
 
 
 def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | None = None) -> PageDates:
@@ -238,6 +243,8 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
     usable = [c for c in candidates if c.accepted and c.value is not None and c.source not in distrusted
               and c.role in ("published", "modified", "unknown")]
     ignored = _ignored(candidates)
+    if not usable:   # (nothing can decide: the common case of a page without dates of its own)
+        return _unknown(ignored)
     _shown(usable)
     weight = {id(c): w for c in usable if (w := published_weight(c)) > 0}
     _listings(usable, weight)
@@ -265,9 +272,7 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
         pub, pub_score, pub_group = _best(pub_pool)  # a month or a year is better than nothing
 
     if pub is None and mod is None:
-        why = "; ".join(ignored) if ignored else "the page shows no date, and no header, sitemap or feed gives one"
-        return PageDates(None, None, None, None, 0.05 if ignored else 0.0,
-                         "Unknown: no credible date. " + _sentence(why), [])
+        return _unknown(ignored)
 
     sentences: list[str] = []
     disagreements: list[str] = []

@@ -118,7 +118,7 @@ def learn_site_trust(pages: Iterable[PageInput]) -> SiteTrust:
                 if abs(v - now) <= SAME_TIME or (server is not None and abs(v - server) <= SAME_TIME):
                     lm_request_time += 1
                 else:
-                    lm_hours[v.strftime("%Y-%m-%d %H:00")] += 1
+                    lm_hours["%d-%02d-%02d %02d:00" % (v.year, v.month, v.day, v.hour)] += 1
                     lm_values[int(v.timestamp())] += 1
         if page.sitemap_lastmods:
             raw = page.sitemap_lastmods[0].strip()
