@@ -76,7 +76,8 @@ class Route(NamedTuple):
     depth: int | None
 
 
-# Every URL the crawl meets has one int in Frontier.state: its status, kind, found_via, site and depth packed
+# Every URL the crawl meets has one int in Frontier.state: its status, kind, found_via, site, depth and the code
+# of its recorded outcome (Context.write_page: its row's site and outcome) packed
 # (a few hundred distinct values, each one object), ~80 bytes a URL with the dict's own, where an object with its
 # strings took ~400.  Its found_on is not kept: a pending URL's is on its request (NewRequest.found_on, which
 # comes back on its Fetch), and only a better route found while it waits is remembered (Frontier.routes); a
@@ -84,8 +85,8 @@ class Route(NamedTuple):
 PENDING, FETCHED, SKIPPED, SKIPPED_DEPTH = range(4)
 STATUS_NAMES = ("pending", "fetched", "skipped", "skipped_depth")
 STATUS_CODES = {name: code for code, name in enumerate(STATUS_NAMES)}
-_KIND_SHIFT, _VIA_SHIFT, _SITE_SHIFT, _DEPTH_SHIFT = 2, 7, 12, 24
-_NAME_MASK, _SITE_MASK = 31, 4095
+_KIND_SHIFT, _VIA_SHIFT, _SITE_SHIFT, _OUTCOME_SHIFT, _DEPTH_SHIFT = 2, 7, 12, 24, 40
+_NAME_MASK, _SITE_MASK, _OUTCOME_MASK = 31, 4095, 65535
 _ROUTE_MASK = ~((_NAME_MASK << _VIA_SHIFT) | (-1 << _DEPTH_SHIFT))   # all but via and depth
 
 
@@ -170,6 +171,20 @@ class Frontier:
         if v is None:
             return None
         return v & 3, self.names[v >> _KIND_SHIFT & _NAME_MASK], self.depth_of(v)
+
+    def swap_outcome(self, uid: int, code: int) -> int | None:
+        """Remember the code of the outcome recorded for a URL (1 to 65535); returns the one before (0: none yet),
+        or None for a URL the frontier never met (nothing is remembered)."""
+        v = self.state.get(uid)
+        if v is None:
+            return None
+        if not 0 < code <= _OUTCOME_MASK:
+            raise ValueError(f"outcome code {code} out of range")
+        old = v >> _OUTCOME_SHIFT & _OUTCOME_MASK
+        if old != code:
+            v = v & ~(_OUTCOME_MASK << _OUTCOME_SHIFT) | code << _OUTCOME_SHIFT
+            self.state[uid] = self._values.setdefault(v, v)
+        return old
 
     # ------------------------------------------------------------------ decisions
     def site_for(self, url: str) -> SiteFrontier | None:

@@ -29,6 +29,7 @@ from foundation.config import parse_duration
 from foundation.testing import pause_point
 
 FLUSH_ROWS = 5_000
+KNOWN_URLS_MAX = 100_000   # url ids remembered by Staging.add_url (a set of ints: ~8 MB at most)
 FLUSH_SECONDS = 2.0
 PROGRESS_SECONDS = 10.0
 KEYED_IN_STAGING = frozenset(("pages", "bodies", "urls", "sitemaps", "robots", "feeds"))
@@ -95,6 +96,7 @@ class Staging:
             key = f", PRIMARY KEY ({pk})" if t.name in KEYED_IN_STAGING else ""
             self.db.execute(f"CREATE TABLE IF NOT EXISTS [{t.name}] ({cols}{key})")
         self.sql = {t.name: insert_sql(t.name, "INSERT OR REPLACE") for t in self.STAGED}
+        self.sql["urls"] = insert_sql("urls", "INSERT OR IGNORE")   # the first row of a URL stands (add_url)
         self.buffers: dict[str, list[tuple]] = {t.name: [] for t in self.STAGED}
         self.pending_rows = 0
         self.last_flush = time.monotonic()
@@ -115,7 +117,11 @@ class Staging:
             self.flush()
 
     def add_url(self, uid: int, url: str, site: str | None, crawl_id: int) -> None:
+        """The urls row of a URL; its first one stands.  The ids of the URLs added recently (KNOWN_URLS_MAX, then
+        the set starts again) spare the table the same row again and again, in bounded memory."""
         if uid not in self.known_urls:
+            if len(self.known_urls) >= KNOWN_URLS_MAX:
+                self.known_urls.clear()
             self.known_urls.add(uid)
             self.add("urls", (uid, url, site, crawl_id))
 

@@ -262,3 +262,29 @@ def test_a_graceful_stop_with_a_tiny_scheduler(local_site, tmp_path):
     assert row["status"] == "interrupted" and "signal" in row["reason"]
     assert not list(db.parent.glob("*.tmp"))
     assert len(log) < 20                              # it stopped: the tree has 40 pages
+
+
+def test_the_first_urls_row_of_a_url_stands_after_the_set_of_known_ids_starts_again(tmp_path, monkeypatch):
+    import crawler.store as store
+    from crawler.store import Staging
+
+    monkeypatch.setattr(store, "KNOWN_URLS_MAX", 2)
+    s = Staging(tmp_path / "staging.db")
+    for i in range(5):
+        s.add_url(i, f"https://x/{i}", "first", 1)
+    s.add_url(0, "https://x/0", "second", 1)        # forgotten by the set by now: written again, and ignored
+    s.flush()
+    assert s.db.conn.execute("SELECT count(*), min(site), max(site) FROM urls").fetchone() == (5, "first", "first")
+    assert len(s.known_urls) <= 2
+    s.remove()
+
+
+def test_the_outcome_code_rides_in_the_packed_state_and_leaves_the_route_alone(tmp_path):
+    f, sf = frontier(tmp_path)
+    u = f"{PROD}/a.html"
+    f.discover(sf, u, "sitemap", f"{PROD}/sitemap.xml", None, "page")
+    uid = url_id(u)
+    assert f.swap_outcome(uid, 3) == 0 and f.swap_outcome(uid, 5) == 3
+    f.discover(sf, u, "link", f"{PROD}/b.html", 2, "page")
+    assert f.swap_outcome(uid, 5) == 5 and f.known(uid) == (PENDING, "page", 2)
+    assert f.swap_outcome(url_id(f"{PROD}/never.html"), 1) is None

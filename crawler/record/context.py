@@ -79,11 +79,13 @@ class Context:
         self.start_errors: dict[str, str] = {}
         self.bytes = 0
         self.finished = False
-        # the outcome of every URL recorded so far (url id -> (site, outcome)) and their counts per site: the
-        # live progress and the final summary count the same rows the same way (finish.site_counts)
+        # the outcome of every URL recorded so far and their counts per site: the live progress and the final
+        # summary count the same rows the same way (finish.site_counts).  Per URL, the code of its (site, outcome)
+        # is packed in the frontier's state (Frontier.swap_outcome); a URL the frontier never met has it here
         self.outcomes: dict[int, tuple[str, str]] = {}
         self.outcome_n: dict[str, dict[str, int]] = {}
-        self.outcome_pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self.outcome_pairs: list[tuple[str, str] | None] = [None]          # code -> (site, outcome); 0: none
+        self.outcome_codes: dict[tuple[str, str], int] = {}
 
     def site(self, name: str) -> SiteFrontier:
         return self.frontier.sites[name]
@@ -123,12 +125,21 @@ class Context:
     def write_page(self, row: dict) -> None:
         self.staging.add("pages", page_tuple(row))
         uid, now_ = row["url_id"], (row["site"], row["outcome"])
-        now_ = self.outcome_pairs.setdefault(now_, now_)   # one tuple per (site, outcome), not one per URL
-        before = self.outcomes.get(uid)
+        code = self.outcome_codes.get(now_)
+        if code is None:
+            code = self.outcome_codes[now_] = len(self.outcome_pairs)
+            self.outcome_pairs.append(now_)
+        before_code = self.frontier.swap_outcome(uid, code)
+        if before_code is None:
+            before = self.outcomes.get(uid)
+            self.outcomes[uid] = now_
+        elif before_code:
+            before = self.outcome_pairs[before_code]
+        else:   # the frontier's first row of this URL; one written before the frontier met it would be here
+            before = self.outcomes.pop(uid, None) if self.outcomes else None
         if before != now_:
             if before is not None:
                 self.outcome_n[before[0]][before[1]] -= 1
-            self.outcomes[uid] = now_
             per_site = self.outcome_n.setdefault(now_[0], {})
             per_site[now_[1]] = per_site.get(now_[1], 0) + 1
         self.progress()
