@@ -14,6 +14,11 @@ import regex
 from analysis import outdated_claims, outdated_expired
 from analysis.outdated_claims import CLAIMS, find_claims
 from analysis.prefilter import fold, prefilter, requirement
+from analysis.rules import engine as E
+from analysis.rules.engine import Engine
+from analysis.rules.page import PageData
+from foundation.settings import Checks, Rule
+from foundation.team_rules import RuleSet, compile_one
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ALL = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
@@ -149,3 +154,24 @@ def test_random_patterns_keep_every_text_they_match(engine):
                 assert possible(text), (src, text)
         filtered += not possible("nothing of the kind here")
     assert checked > 5000 and filtered > 300
+
+
+# ------------------------------------------------------------------ the rules engine: prefilter and template memo
+def _engine(*patterns: str):
+    rules = [compile_one(Rule(id=f"p{i}", kind="pattern", pattern=p), Path("t.toml"), f"rules[{i}]")[0]
+             for i, p in enumerate(patterns)]
+    return Engine(RuleSet(rules, Checks()))
+
+
+def test_engine_pattern_hits_are_the_same_with_prefilter_and_template_memo(monkeypatch):
+    monkeypatch.setattr(E, "MEMO_TEXTS", 3)        # forgets as it goes: the hits stay the same
+    eng = _engine(r"(?i)offer ends \d{1,2} \w+ 20[01]\d", r"0800 ?123 ?4\d\d", r"(?:call){e<=1} us")
+    navs = ["OFFER ENDS 3 June 2019 | Home", "Home | News", "Cal us on 0800 123 456"]
+    for n in range(12):
+        nav = navs[n % 3] + " x" * (n % 5)
+        p = PageData(n, f"https://e.org/{n}", texts={"content": [f"page {n}: offer ends {n + 1} May 2018"], "nav": [nav]})
+        got = sorted((h.rule, h.region, h.text) for h in eng.page(p).hits)
+        want = sorted((r.id, region, m.group(0)) for r in eng.rules for region, text in (("content", p.texts["content"][0]), ("nav", nav))
+                      for m in r.pattern.finditer(text))
+        assert got == want and got
+    assert len(eng.memo) <= 3

@@ -164,8 +164,13 @@ class Engine:
         regions = self.term_regions
         found: list[tuple[str, str, Any, list, int, Any, int, int]] = []
         for region, text, joined, positions in self._sources(page, regions):
-            for ri, term, s, e in (self._memo(text, "terms", self.index.search) if region in _MEMO_REGIONS
-                                   else self.index.search(text)):
+            kept = self._kept(text) if region in _MEMO_REGIONS else None
+            matches = kept.get("terms") if kept is not None else None
+            if matches is None:
+                matches = self.index.search(text)
+                if kept is not None:
+                    kept["terms"] = matches
+            for ri, term, s, e in matches:
                 if applies[ri]:
                     found.append((region, text, joined, positions, ri, term, s, e))
         if any(f[0] == "content" and f[4] in self.split_rules for f in found) and page.split_code():
@@ -195,6 +200,7 @@ class Engine:
         if not todo:
             return
         folds: dict[int, str] = {}
+        kepts: dict[int, dict | None] = {}
         for ri in todo:
             r = self.rules[ri]
             possible, folding = self.pattern_tests[ri]
@@ -202,18 +208,23 @@ class Engine:
             hits = []
             try:
                 for region, text, joined, positions in self._sources(page, self.pattern_regions[ri]):
-                    if region in _MEMO_REGIONS:   # the prefilter and the search once per distinct template text
-                        spans = self._memo(text, ri, lambda t: search_pattern(r.pattern, t, deadline) if possible(t) else [])
-                    else:
+                    kept = None    # a template text: the prefilter and the search once per distinct text
+                    if region in _MEMO_REGIONS:
+                        if id(text) not in kepts:
+                            kepts[id(text)] = self._kept(text)
+                        kept = kepts[id(text)]
+                    spans = kept.get(ri) if kept is not None else None
+                    if spans is None:
                         if folding:
                             folded = folds.get(id(text))
                             if folded is None:
                                 folded = folds[id(text)] = fold(text)
-                            if not possible(text, folded):
-                                continue
-                        elif not possible(text):
-                            continue
-                        spans = search_pattern(r.pattern, text, deadline)
+                            ok = possible(text, folded)
+                        else:
+                            ok = possible(text)
+                        spans = search_pattern(r.pattern, text, deadline) if ok else ()
+                        if kept is not None:
+                            kept[ri] = spans
                     for s, e in spans:
                         hits.append(self._hit(r, region, text, s, e, joined, positions))
             except TimeoutError:
@@ -225,20 +236,18 @@ class Engine:
             for h in hits:
                 self._add(out, h)
 
-    def _memo(self, text: str, key: Any, search) -> list:
-        """search(text), kept for a template region's text (the same on most pages); at most MEMO_TEXTS texts are
-        kept (then forgotten together), each up to MEMO_CHARS long.  A search that raises is not kept."""
+    def _kept(self, text: str) -> dict | None:
+        """What is known of a template region's text (the same on most pages): its term matches ("terms") and each
+        pattern rule's spans (by rule index).  At most MEMO_TEXTS texts are kept (then forgotten together), each up
+        to MEMO_CHARS long (None for a longer one).  A search that runs out of time is not kept."""
         if len(text) > MEMO_CHARS:
-            return search(text)
+            return None
         kept = self.memo.get(text)
         if kept is None:
             if len(self.memo) >= MEMO_TEXTS:
                 self.memo.clear()
             kept = self.memo[text] = {}
-        found = kept.get(key)
-        if found is None:
-            found = kept[key] = search(text)
-        return found
+        return kept
 
     def _links(self, page: PageData, applies: list[bool], out: PageHits, present: set[int]) -> None:
         if not (self.domain_rules or self.link_rules) or not page.links:
