@@ -20,10 +20,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from analysis import archive, cleanup, links, outdated, rules, sections, social
-from analysis.dates import learn_site_trust, page_candidates, resolve, stored_iso
+from analysis.dates import learn_site_trust
 from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.fulltext import FullTextBuild
-from analysis.pages import latest_complete_crawl, site_pages, with_signals, with_texts
+from analysis.page_judgments import STAGED, judge_pages, stage_tables
+from analysis.pages import latest_complete_crawl, site_pages, with_signals
 from analysis.roles import assign_roles
 from foundation import __version__
 from foundation.catalog import DATED, RULES
@@ -46,27 +47,6 @@ class SiteResult:
     facts: cleanup.SiteFacts | None = None
 
 
-STAGED = {"page_dates": "staged_page_dates", "date_evidence": "staged_date_evidence"}
-STAGE_ROWS = 20_000   # page_dates and date_evidence rows are staged in batches of this many
-
-
-def stage_tables(conn) -> None:
-    """Empty TEMP tables (this connection's only) for the page_dates and date_evidence rows being computed."""
-    for name, temp in STAGED.items():
-        cols = [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
-        conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
-        conn.execute(f"CREATE TEMP TABLE {temp} AS SELECT {', '.join(cols)} FROM main.[{name}] WHERE 0")
-    conn.commit()
-
-
-def _stage(conn, name: str, rows: list[tuple]) -> None:
-    if rows:
-        cols = [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
-        with conn:
-            conn.executemany(f"INSERT INTO temp.{STAGED[name]} VALUES ({', '.join('?' * len(cols))})", rows)
-        rows.clear()
-
-
 def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context) -> SiteResult:
     res = SiteResult(site_cfg.name, crawl_id)
     pages = site_pages(conn, site_cfg.name, crawl_id, signals=False)   # each page's date signals: a batch at a time
@@ -77,37 +57,10 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     res.roles = [(p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages]
     trust = learn_site_trust(p.date_input for p in pages)
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
-    copyrights = []
-    now = ctx.now
-    page_dates: list[tuple] = []
-    evidence: list[tuple] = []
-    for page in with_texts(conn, pages, signals=True):
-        cands = page_candidates(page.date_input, now=now, trust=trust)
-        page.date_input = None   # judged: its signals are not read again (memory, on a large site)
-        dates = resolve(cands, now=now, trust=trust)
-        age = (now - dates.updated_at).days if dates.updated_at else None
-        page_dates.append((page.url_id, page.url, page.site, stored_iso(dates.published_at), dates.published_source,
-                           stored_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
-                           dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
-        evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
-                         int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
-        if len(evidence) >= STAGE_ROWS:
-            _stage(conn, "page_dates", page_dates)
-            _stage(conn, "date_evidence", evidence)
-        if page.role in ("stub", "error"):   # a redirect or a not-found page: not content to judge by its dates
-            continue
-        english = outdated.is_english(page, page.main_text)
-        for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
-                  outdated.old_year_in_title(page, dates, ctx)):
-            if f is not None:
-                res.findings.append(f)
-        res.findings += outdated.expired_events(page, cands, ctx, english)
-        res.findings += outdated.expired_offers(page, cands, ctx, english)
-        cp = outdated.copyright_years(cands)
-        if cp is not None:
-            copyrights.append((page, cp))
-    _stage(conn, "page_dates", page_dates)
-    _stage(conn, "date_evidence", evidence)
+    # each page's dates and what they say (stale, claims, expired): over every core on a large site
+    db_path = next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
+    found, copyrights = judge_pages(conn, Path(db_path), pages, trust, ctx, config.outdated)
+    res.findings += found
     home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
     res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
     # old dated articles: one archive decision per section, unless the site still presents one as current

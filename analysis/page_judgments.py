@@ -1,0 +1,176 @@
+"""Each page's dates and the judgments made from them, over every core of the machine.
+
+The per-page work of the analysis (a page's date candidates, the resolver, stale pages and claims, old years in
+titles, expired events and offers, copyright years) needs only the page, the site's date trust and the
+configuration: pages are independent of each other.  A large site's pages are cut into contiguous slices;
+the analysis judges the first slice itself while one worker process per other slice judges its own (each
+reading its pages' texts and date signals from the database, staging its rows in a scratch database of its
+own).  The results are taken back in slice order, so they are the same, in the same order, as one process's.
+
+Small sites (under ``PAGES_PER_WORKER`` pages per worker) are judged in the analysis' own process: starting a
+worker costs about a second.  ``DECAY_ANALYSIS_WORKERS`` caps the number of processes (1: no workers).
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from analysis import outdated
+from analysis.dates import page_candidates, resolve, stored_iso
+from analysis.dates.trust import SiteTrust
+from analysis.findings import Finding
+from analysis.pages import Page, with_texts
+from foundation.config import Outdated
+from foundation.schema import TABLES_BY_NAME
+from foundation.times import to_iso
+
+STAGED = {"page_dates": "staged_page_dates", "date_evidence": "staged_date_evidence"}
+STAGE_ROWS = 20_000        # page_dates and date_evidence rows are staged in batches of this many
+PAGES_PER_WORKER = 25_000  # fewer pages than this per process: not worth a worker's start
+
+
+def _columns(name: str) -> list[str]:
+    return [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
+
+
+def stage_tables(conn: sqlite3.Connection, schema: str = "temp") -> None:
+    """Empty tables (TEMP: this connection's only) for the page_dates and date_evidence rows being computed."""
+    for name, staged in STAGED.items():
+        conn.execute(f"DROP TABLE IF EXISTS {schema}.{staged}")
+        if schema == "temp":
+            conn.execute(f"CREATE TEMP TABLE {staged} AS SELECT {', '.join(_columns(name))} FROM main.[{name}] WHERE 0")
+        else:
+            conn.execute(f"CREATE TABLE {schema}.{staged} ({', '.join(_columns(name))})")
+    conn.commit()
+
+
+def _stage(conn: sqlite3.Connection, name: str, rows: list[tuple], schema: str = "temp") -> None:
+    if rows:
+        with conn:
+            conn.executemany(f"INSERT INTO {schema}.{STAGED[name]} VALUES ({', '.join('?' * len(_columns(name)))})", rows)
+        rows.clear()
+
+
+def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: outdated.Context, schema: str,
+           ) -> tuple[list[Finding], list[tuple[int, object]]]:
+    """The pages judged in order; their date rows staged in ``schema``; their findings and copyright years returned."""
+    now = ctx.now
+    findings: list[Finding] = []
+    copyrights: list[tuple[int, object]] = []
+    page_dates: list[tuple] = []
+    evidence: list[tuple] = []
+    for page in with_texts(conn, pages, signals=True):
+        cands = page_candidates(page.date_input, now=now, trust=trust)
+        page.date_input = None   # judged: its signals are not read again (memory, on a large site)
+        dates = resolve(cands, now=now, trust=trust)
+        age = (now - dates.updated_at).days if dates.updated_at else None
+        page_dates.append((page.url_id, page.url, page.site, stored_iso(dates.published_at), dates.published_source,
+                           stored_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
+                           dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
+        evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
+                         int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
+        if len(evidence) >= STAGE_ROWS:
+            _stage(conn, "page_dates", page_dates, schema)
+            _stage(conn, "date_evidence", evidence, schema)
+        if page.role in ("stub", "error"):   # a redirect or a not-found page: not content to judge by its dates
+            continue
+        english = outdated.is_english(page, page.main_text)
+        for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
+                  outdated.old_year_in_title(page, dates, ctx)):
+            if f is not None:
+                findings.append(f)
+        findings += outdated.expired_events(page, cands, ctx, english)
+        findings += outdated.expired_offers(page, cands, ctx, english)
+        cp = outdated.copyright_years(cands)
+        if cp is not None:
+            copyrights.append((page.url_id, cp))
+    _stage(conn, "page_dates", page_dates, schema)
+    _stage(conn, "date_evidence", evidence, schema)
+    return findings, copyrights
+
+
+def workers_for(pages: int) -> int:
+    cap = os.environ.get("DECAY_ANALYSIS_WORKERS", "")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = min(cores, int(cap) if cap.isdigit() and int(cap) > 0 else cores, pages // PAGES_PER_WORKER)
+    return max(1, n)
+
+
+def _worker(db_path: str, scratch: str, pages: list[Page], trust: SiteTrust, cfg: Outdated, now: datetime, out) -> None:
+    """A worker process: one slice judged, its rows staged in ``scratch``, its findings sent back."""
+    try:
+        conn = sqlite3.connect(db_path, timeout=60)
+        conn.execute("ATTACH ? AS scratch", [scratch])
+        conn.execute("PRAGMA scratch.journal_mode = OFF")
+        conn.execute("PRAGMA scratch.synchronous = OFF")
+        stage_tables(conn, "scratch")
+        result = _judge(conn, pages, trust, outdated.Context.from_config(cfg, now), "scratch")
+        conn.close()
+        out.send(("ok", result))
+    except BaseException as e:   # told to the analysis, which fails with it
+        out.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        out.close()
+
+
+class WorkerFailed(RuntimeError):
+    pass
+
+
+def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trust: SiteTrust, ctx: outdated.Context,
+                cfg: Outdated) -> tuple[list[Finding], list[tuple[Page, object]]]:
+    """Every page judged (this process and, on a large site, workers); the date rows staged in this connection's
+    TEMP tables (``stage_tables``); the findings and (page, copyright years) in page order."""
+    by_id = {p.url_id: p for p in pages}
+    n = workers_for(len(pages))
+    if n == 1:
+        findings, copyrights = _judge(conn, pages, trust, ctx, "temp")
+        return findings, [(by_id[u], cp) for u, cp in copyrights]
+    size = -(-len(pages) // n)
+    slices = [pages[i:i + size] for i in range(0, len(pages), size)]
+    spawn = multiprocessing.get_context("spawn")   # not fork: this process has SQLite connections and threads
+    procs, pipes, scratches = [], [], []
+    try:
+        for i, part in enumerate(slices[1:], 1):
+            scratch = Path(f"{db_path}.judge-{i}")
+            scratch.unlink(missing_ok=True)
+            receive, send = spawn.Pipe(duplex=False)
+            p = spawn.Process(target=_worker, args=(str(db_path), str(scratch), part, trust, cfg, ctx.now, send),
+                              name=f"decay-judge-{i}", daemon=True)
+            p.start()
+            send.close()
+            procs.append(p)
+            pipes.append(receive)
+            scratches.append(scratch)
+        findings, copyrights = _judge(conn, slices[0], trust, ctx, "temp")
+        for p, receive, scratch in zip(procs, pipes, scratches):
+            try:
+                status, result = receive.recv()
+            except EOFError:
+                p.join()
+                raise WorkerFailed(f"a worker judging the pages' dates ended without an answer (exit code {p.exitcode})")
+            p.join()
+            if status != "ok":
+                raise WorkerFailed(f"a worker judging the pages' dates failed: {result}")
+            findings += result[0]
+            copyrights += result[1]
+            conn.execute("ATTACH ? AS judged", [str(scratch)])
+            with conn:
+                for staged in STAGED.values():
+                    conn.execute(f"INSERT INTO temp.{staged} SELECT * FROM judged.{staged}")
+            conn.execute("DETACH judged")
+        for p in pages:
+            p.date_input = None
+        return findings, [(by_id[u], cp) for u, cp in copyrights]
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for scratch in scratches:
+            for suffix in ("", "-journal"):
+                Path(str(scratch) + suffix).unlink(missing_ok=True)
