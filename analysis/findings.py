@@ -83,6 +83,7 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
     seen: set[str] = set()
     rows = []
     opened: list[tuple[str, str]] = []
+    fresh: list[tuple] = []
     for f in findings:
         fid = f.id
         if fid in seen:
@@ -90,7 +91,10 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
         seen.add(fid)
         if previous.get(fid) != "open":
             counts.new += 1
-            opened.append((fid, "reopened" if fid in previous else "opened"))
+            if fid in previous:
+                opened.append((fid, "reopened"))
+            else:   # a new row: its history row from the finding itself, not read back
+                fresh.append((analysis_id, fid, "opened", f.rule, f.category, f.severity, f.site, f.subject_url, f.message, now))
         counts.by_rule[f.rule] = counts.by_rule.get(f.rule, 0) + 1
         rows.append((fid, f.rule, f.category, f.severity, f.confidence, f.site, f.subject_type, f.subject_id,
                      f.subject_url, f.title, f.message, json.dumps(f.evidence, ensure_ascii=False, default=str),
@@ -110,6 +114,8 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
     conn.executemany("UPDATE findings SET status = 'resolved', resolved_at = ? WHERE id = ?", [(now, fid) for fid in gone])
     counts.resolved = len(gone)
     counts.open = len(seen)
+    conn.executemany("INSERT OR REPLACE INTO finding_changes (analysis_id, finding_id, change, rule, category, severity, site, "
+                     "subject_url, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
     record_finding_changes(conn, analysis_id, now, opened, gone)
     return counts
 
