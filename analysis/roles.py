@@ -107,7 +107,7 @@ def _article_evidence(page: Page, feed_urls: set[str], types: str, article_meta:
         return f"a date in its address ({m.group(0).strip('/')})"
     if _URL_YEAR_SLUG.search(path):
         return "a year in its address under a news or blog section"
-    t = _ARTICLE_TYPES.search(types)
+    t = _ARTICLE_TYPES.search(types) if types else None
     if t:
         return f"its structured data says {t.group(0)}"
     if article_meta:
@@ -223,13 +223,14 @@ def _first_pass(p: Page, sig: tuple, starts: set[str], fact: tuple, feed_urls: s
         return "listing", "its address is a date archive (a year or month with nothing after it)"
     if _SECTION_INDEX.search(path):
         return "listing", "its address is a section index (" + path + ")"
-    t = _LISTING_TYPES.search(types)
-    if t and not _ARTICLE_TYPES.search(types):
-        return "listing", f"its structured data says {t.group(0)}"
-    if _JOB_TYPES.search(types):
-        return "job", "its structured data says JobPosting"
-    if _EVENT_TYPES.search(types) and not _ARTICLE_TYPES.search(types):
-        return "event", "its structured data says " + _EVENT_TYPES.search(types).group(0)
+    if types:   # (no type named: none of these can match)
+        t = _LISTING_TYPES.search(types)
+        if t and not _ARTICLE_TYPES.search(types):
+            return "listing", f"its structured data says {t.group(0)}"
+        if _JOB_TYPES.search(types):
+            return "job", "its structured data says JobPosting"
+        if _EVENT_TYPES.search(types) and not _ARTICLE_TYPES.search(types):
+            return "event", "its structured data says " + _EVENT_TYPES.search(types).group(0)
     if _JOB_PATH.search(path):
         return "job", "its address is under a jobs or vacancies section"
     if _EVENT_PATH.search(path):
