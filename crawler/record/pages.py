@@ -14,6 +14,8 @@ from foundation.facts import Fetch, NewRequest
 from foundation.reading.page import PageFacts, extract_html
 from foundation.urls import resolve
 
+KINDS_CACHE_MAX = 50_000   # distinct (link kind, rel, URL, type) remembered (a few MB) before starting again
+
 
 def looks_like_html(content_type: str | None, body: bytes) -> bool:
     if content_type:
@@ -32,6 +34,7 @@ class Pages:
         self.carry = carry
         self.externals = externals
         self.redirects = redirects
+        self.kinds: dict[tuple, str | None] = {}   # what fetch_kind says of a link (kind, rel, URL, type), bounded
 
     def page(self, f: Fetch, body: bytes) -> list[NewRequest]:
         """A full answer to a page request: record it, and return the links worth following."""
@@ -125,29 +128,41 @@ class Pages:
             row["refresh_url"] = r[0] if r else facts.refresh[:2000]
         depth = None if f.depth is None else f.depth + 1
         site = f.site
+        url = f.url
         crawl_id = ctx.crawl_id
         add_url = ctx.staging.add_url
+        known_urls = ctx.staging.known_urls   # (add_url's own test, made here: most targets are known already)
         links = []
+        append = links.append
         n_internal = 0
         target_of = ctx.target
         discover = self.carry.discover
+        kinds = self.kinds
+        if len(kinds) > KINDS_CACHE_MAX:
+            kinds.clear()
         check_external = sf.config.check_external_links
         for ln in facts.links:
             tgt = target_of(scope, base, ln.href)
             if tgt is None:
                 continue
             t, tid, internal, written = tgt
-            add_url(tid, t, site if internal else None, crawl_id)
-            links.append((src, ln.ordinal, tid, ln.kind, ln.rel, ln.anchor, ln.position, int(internal), int(ln.nofollow),
-                          int(ln.new_window), written))
+            if tid not in known_urls:
+                add_url(tid, t, site if internal else None, crawl_id)
+            lk = ln.kind
+            append((src, ln.ordinal, tid, lk, ln.rel, ln.anchor, ln.position, 1 if internal else 0,
+                    1 if ln.nofollow else 0, 1 if ln.new_window else 0, written))
             if internal:
                 n_internal += 1
-                kind = fetch_kind(ln.kind, ln.rel, t, ln.anchor if ln.kind == "link" else None)
+                # fetch_kind depends on these four only: decided once per distinct link, not once per page
+                key = (lk, ln.rel, t, ln.anchor if lk == "link" else None)
+                kind = kinds.get(key, 0)
+                if kind == 0:
+                    kind = kinds[key] = fetch_kind(*key)
                 if kind is not None:
-                    discover(sf, t, "link", f.url, depth, kind, out, tid)
+                    discover(sf, t, "link", url, depth, kind, out, tid)
             elif check_external and t.startswith("http") and (
-                    ln.kind in EXTERNAL_CHECK_KINDS or (ln.kind == "link" and ln.rel == "stylesheet")):
-                self.externals.discover(sf, t, f.url, tid, out)
+                    lk in EXTERNAL_CHECK_KINDS or (lk == "link" and ln.rel == "stylesheet")):
+                self.externals.discover(sf, t, url, tid, out)
         row["links_out"] = len(links)
         row["links_internal"] = n_internal
         st = ctx.staging
