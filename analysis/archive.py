@@ -153,17 +153,26 @@ def quiet_by_role(findings: list[Finding], pages: list[Page]) -> list[Finding]:
     out = []
     for f in findings:
         r = role.get(f.subject_id) if f.subject_type == "page" else None
-        why = ""
-        if r in ("article", "listing") and f.rule in DEPTH_RULES:
-            why = ("A dated article or a listing: an archive's pages put older posts many clicks away by design, "
-                   "so this is information, not a list item.")
-        elif r == "stub" and f.rule in STUB_RULES:
-            why = ("A meta-refresh stub: an old address kept alive as a redirect, so nothing needs to link to it; "
-                   "this is information, not a list item.")
+        why = _quiet_because(r, f.rule)
         if why and f.severity != "info":
             f = as_information(f, why, role=r)
         out.append(f)
     return out
+
+
+def _quiet_because(role: str | None, rule: str) -> str:
+    if role in ("article", "listing") and rule in DEPTH_RULES:
+        return ("A dated article or a listing: an archive's pages put older posts many clicks away by design, "
+                "so this is information, not a list item.")
+    if role == "stub" and rule in STUB_RULES:
+        return ("A meta-refresh stub: an old address kept alive as a redirect, so nothing needs to link to it; "
+                "this is information, not a list item.")
+    return ""
+
+
+def quiet_ids(pages: list[Page], rule: str) -> frozenset[int]:
+    """The pages whose finding of ``rule`` quiet_by_role makes information (so no section item counts it)."""
+    return frozenset(p.url_id for p in pages if _quiet_because(p.role, rule))
 
 
 LINK_RULE = "links.broken_in_archive"

@@ -61,13 +61,14 @@ class LinksResult:
 
 
 def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: datetime, links_cfg: Links,
-                  flagged: set[int], template_min_pages: int = 3) -> LinksResult:
+                  flagged: set[int], template_min_pages: int = 3, quiet_deep: frozenset[int] = frozenset()) -> LinksResult:
     """The link graph of one site's latest complete crawl: its findings and its page_graph rows.
 
     ``flagged``: url ids the date analysis found outdated or expired.  They do not make anything
     orphaned (orphaned means unreachable); the pages reached only through them are reported as
     information, and are never suggested as redirect targets.  ``template_min_pages``: a broken link in
     the same template region of at least this many pages is one template finding ([checks]).
+    ``quiet_deep``: url ids whose deep-page finding their role makes information (archive.quiet_ids).
     Reads facts only; writes nothing.
     """
     timings: dict[str, float] = {}
@@ -89,7 +90,7 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
         findings += island_findings(ctx)
         findings += through_outdated_findings(ctx)
     if links_cfg.deep_pages:
-        findings += deep_page_findings(ctx)
+        findings += deep_page_findings(ctx, quiet_deep)
     if links_cfg.dead_ends:
         findings += dead_end_findings(ctx)
     broken: list[Broken] = []

@@ -6,7 +6,8 @@ from typing import Any
 
 from analysis.findings import Finding
 from analysis.graph import NAV_KINDS, ClickPaths, components, link_details
-from analysis.links_common import Context
+from analysis.links_common import LINK_RULES, Context
+from analysis.sections import Counted, beyond_listed
 from foundation.times import parse_iso
 
 ISLAND_LISTED = 50   # pages of an island named in each of its pages' evidence
@@ -152,13 +153,22 @@ def through_outdated_findings(ctx: Context) -> list[Finding]:
     return out
 
 
-def deep_page_findings(ctx: Context) -> list[Finding]:
+def deep_page_findings(ctx: Context, quiet: frozenset[int] | set[int] = frozenset()) -> list[Finding | Counted]:
+    """A finding per deep page; a page its section's item will count without listing it (sections.py) is only
+    counted (``Counted``: no click path, no message).  ``quiet``: url ids whose deep-page finding their role makes
+    information (archive.quiet_ids), which no section item counts."""
     g, limit = ctx.g, ctx.cfg.max_click_depth
     paths = ClickPaths(g, ctx.depths)
-    out = []
+    out: list[Finding | Counted] = []
     deep = [(n, d) for n, d in ctx.depths.items() if d > limit]   # the few first: sorting a million pages by URL costs
-    for n, d in sorted(deep, key=lambda kv: g.nodes[kv[0]].url):
-        if not g.is_candidate(n) or not g.current(n) or ctx.exempt(g.nodes[n].url):
+    judged = [(n, d) for n, d in sorted(deep, key=lambda kv: g.nodes[kv[0]].url)
+              if g.is_candidate(n) and g.current(n) and not ctx.exempt(g.nodes[n].url)]
+    only_counted = beyond_listed((g.nodes[n].url, d, n) for n, d in judged if g.nodes[n].url_id not in quiet)
+    rule = "links.deep_page"
+    for n, d in judged:
+        if n in only_counted:
+            node = g.nodes[n]
+            out.append(Counted(rule, LINK_RULES[rule], "low", 0.9, g.site, node.url, node.url_id, d, limit))
             continue
         path = [g.nodes[m].url for m in paths.path(n)]
         evidence = {"depth": d, "max_click_depth": limit, "path": path, "linking_pages": g.linker_count(n)}

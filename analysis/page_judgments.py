@@ -12,11 +12,13 @@ worker costs about a second.  ``DECAY_ANALYSIS_WORKERS`` caps the number of proc
 """
 from __future__ import annotations
 
+import gc
 import json
-import multiprocessing
 import os
+import pickle
 import sqlite3
-from datetime import datetime
+import subprocess
+import sys
 from pathlib import Path
 
 from analysis import outdated
@@ -70,7 +72,7 @@ def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: o
         age = (now - dates.updated_at).days if dates.updated_at else None
         page_dates.append((page.url_id, page.url, page.site, stored_iso(dates.published_at), dates.published_source,
                            stored_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
-                           dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False)))
+                           dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False) if dates.disagreements else "[]"))
         evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
                          int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
         if len(evidence) >= STAGE_ROWS:
@@ -100,25 +102,57 @@ def workers_for(pages: int) -> int:
     return max(1, n)
 
 
-def _worker(db_path: str, scratch: str, pages: list[Page], trust: SiteTrust, cfg: Outdated, now: datetime, out) -> None:
-    """A worker process: one slice judged, its rows staged in ``scratch``, its findings sent back."""
+# a worker is a fresh interpreter running worker_main, given its slice on stdin and answering on stdout (pickles):
+# unlike multiprocessing's spawn, it never re-imports the caller's main module (a script, a test runner)
+WORKER = [sys.executable, "-c", "from analysis.page_judgments import worker_main; worker_main()"]
+
+
+def worker_main() -> None:
+    """A worker process: one slice judged, its rows staged in its scratch database, its findings sent back."""
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr   # nothing else may write into the answer
     try:
+        db_path, scratch, pages, trust, cfg, now = pickle.load(sys.stdin.buffer)
+        gc.freeze()   # its pages stay to the end (as in the analysis' own process)
         conn = sqlite3.connect(db_path, timeout=60)
         conn.execute("ATTACH ? AS scratch", [scratch])
         conn.execute("PRAGMA scratch.journal_mode = OFF")
         conn.execute("PRAGMA scratch.synchronous = OFF")
         stage_tables(conn, "scratch")
-        result = _judge(conn, pages, trust, outdated.Context.from_config(cfg, now), "scratch")
+        answer = ("ok", _judge(conn, pages, trust, outdated.Context.from_config(cfg, now), "scratch"))
         conn.close()
-        out.send(("ok", result))
     except BaseException as e:   # told to the analysis, which fails with it
-        out.send(("error", f"{type(e).__name__}: {e}"))
-    finally:
-        out.close()
+        answer = ("error", f"{type(e).__name__}: {e}")
+    pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
 
 
 class WorkerFailed(RuntimeError):
     pass
+
+
+def _start(args: tuple) -> subprocess.Popen:
+    env = dict(os.environ)   # the worker imports this very code, wherever it was imported from
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        pickle.dump(args, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass   # it ended at once: its exit code says why (_answer)
+    return proc
+
+
+def _answer(proc: subprocess.Popen):
+    data = proc.stdout.read()
+    proc.wait()
+    if not data:
+        raise WorkerFailed(f"a worker judging the pages' dates ended without an answer (exit code {proc.returncode})")
+    status, result = pickle.loads(data)
+    if status != "ok":
+        raise WorkerFailed(f"a worker judging the pages' dates failed: {result}")
+    return result
 
 
 def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trust: SiteTrust, ctx: outdated.Context,
@@ -132,32 +166,18 @@ def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trus
         return findings, [(by_id[u], cp) for u, cp in copyrights]
     size = -(-len(pages) // n)
     slices = [pages[i:i + size] for i in range(0, len(pages), size)]
-    spawn = multiprocessing.get_context("spawn")   # not fork: this process has SQLite connections and threads
-    procs, pipes, scratches = [], [], []
+    procs, scratches = [], []
     try:
         for i, part in enumerate(slices[1:], 1):
             scratch = Path(f"{db_path}.judge-{i}")
             scratch.unlink(missing_ok=True)
-            receive, send = spawn.Pipe(duplex=False)
-            p = spawn.Process(target=_worker, args=(str(db_path), str(scratch), part, trust, cfg, ctx.now, send),
-                              name=f"decay-judge-{i}", daemon=True)
-            p.start()
-            send.close()
-            procs.append(p)
-            pipes.append(receive)
             scratches.append(scratch)
+            procs.append(_start((str(db_path), str(scratch), part, trust, cfg, ctx.now)))
         findings, copyrights = _judge(conn, slices[0], trust, ctx, "temp")
-        for p, receive, scratch in zip(procs, pipes, scratches):
-            try:
-                status, result = receive.recv()
-            except EOFError:
-                p.join()
-                raise WorkerFailed(f"a worker judging the pages' dates ended without an answer (exit code {p.exitcode})")
-            p.join()
-            if status != "ok":
-                raise WorkerFailed(f"a worker judging the pages' dates failed: {result}")
-            findings += result[0]
-            copyrights += result[1]
+        for proc, scratch in zip(procs, scratches):
+            found, copyright_years = _answer(proc)
+            findings += found
+            copyrights += copyright_years
             conn.execute("ATTACH ? AS judged", [str(scratch)])
             with conn:
                 for staged in STAGED.values():
@@ -167,10 +187,10 @@ def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trus
             p.date_input = None
         return findings, [(by_id[u], cp) for u, cp in copyrights]
     finally:
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         for scratch in scratches:
             for suffix in ("", "-journal"):
                 Path(str(scratch) + suffix).unlink(missing_ok=True)

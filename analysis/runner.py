@@ -11,6 +11,7 @@ is computed (``stage``), and copied into the judgments tables by the write.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import json
@@ -55,6 +56,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     assign_roles(conn, site_cfg.name, crawl_id, pages, scope.canonical_start_urls,
                  [(r.role, r.patterns) for r in config.outdated.roles], with_signals=with_signals(conn, pages))
     res.roles = [(p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages]
+    gc.freeze()   # the pages stay to the end: the collector need not walk a million of them again and again
     trust = learn_site_trust(p.date_input for p in pages)
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
     # each page's dates and what they say (stale, claims, expired): over every core on a large site
@@ -72,7 +74,8 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in DATED and f.severity != "info"}
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
-                             template_min_pages=config.checks.template_min_pages)
+                             template_min_pages=config.checks.template_min_pages,
+                             quiet_deep=archive.quiet_ids(pages, "links.deep_page"))
     res.findings += archive.group_archive_links(sections.group_sections(archive.quiet_by_role(lr.findings, pages)),
                                                 archive.old_articles(res.findings, pages, current), named_sections)
     res.graph_rows = lr.graph_rows
@@ -200,6 +203,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         raise
     finally:
         fulltext.close()
+        gc.unfreeze()
     return {
         "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,
         "sites": [r.site for r in results], "sites_without_crawl": skipped,

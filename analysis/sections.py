@@ -14,6 +14,8 @@ the whole rest of the link analysis, for rows no list shows.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 from analysis.findings import Finding, as_information
 from foundation.catalog import worst
@@ -42,15 +44,54 @@ def section_key(url: str) -> str:
     return "/"
 
 
-def group_sections(findings: list[Finding]) -> list[Finding]:
+@dataclass(slots=True)
+class Counted:
+    """A page its section's item counts without listing it (beyond the ``LISTED`` deepest): what the item needs of
+    its finding, without building one.  On a million pages most deep pages are these (``beyond_listed``)."""
+    rule: str
+    category: str
+    severity: str
+    confidence: float
+    site: str
+    subject_url: str
+    subject_id: int | None
+    depth: int
+    max_click_depth: int
+    subject_type: str = "page"
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"depth": self.depth, "max_click_depth": self.max_click_depth}
+
+
+def _order(url: str, depth: int | None) -> tuple:
+    """A section's pages, as its item lists them: the deepest first, then by address."""
+    return (-(depth or 0), url)
+
+
+def beyond_listed(pages: Iterable[tuple[str, int, Any]]) -> set:
+    """Of one site's pages with one rule's finding (url, depth, key), the keys of those ``group_sections`` would
+    count without listing: in a section of ``GROUP_FROM`` or more, all but the ``LISTED`` first in its order."""
+    by: dict[str, list[tuple[str, int, Any]]] = {}
+    for page in pages:
+        by.setdefault(section_key(page[0]), []).append(page)
+    out = set()
+    for members in by.values():
+        if len(members) >= GROUP_FROM and len(members) > LISTED:
+            members.sort(key=lambda m: _order(m[0], m[1]))
+            out.update(m[2] for m in members[LISTED:])
+    return out
+
+
+def group_sections(findings: list[Finding | Counted]) -> list[Finding]:
     groups: dict[tuple[str, str, str], list[Finding]] = {}
     for f in findings:
         if f.rule in RULES and f.subject_type == "page" and f.severity != "info":
             groups.setdefault((f.site, f.rule, section_key(f.subject_url)), []).append(f)
     big = {k: fs for k, fs in groups.items() if len(fs) >= GROUP_FROM}
     if not big:
-        return findings
-    order = lambda f: (-(f.evidence.get("depth") or 0) if isinstance(f.evidence, dict) else 0, f.subject_url)   # noqa: E731
+        return [f for f in findings if not isinstance(f, Counted)]
+    order = lambda f: _order(f.subject_url, f.evidence.get("depth")) if isinstance(f.evidence, dict) else (0, f.subject_url)   # noqa: E731
     big = {k: sorted(fs, key=order) for k, fs in big.items()}
     listed = {id(f) for fs in big.values() for f in fs[:LISTED]}
     unlisted = {id(f) for fs in big.values() for f in fs[LISTED:]}
@@ -60,7 +101,7 @@ def group_sections(findings: list[Finding]) -> list[Finding]:
             key = section_key(f.subject_url)
             f = as_information(f, f"One item for its section ({key}) lists it with the others.",
                                grouped=f"one item for its section ({key}) lists it")
-        elif id(f) in unlisted:
+        elif id(f) in unlisted or isinstance(f, Counted):
             continue   # counted in its section's item, listed by its query
         out.append(f)
     for (site, rule, key), fs in sorted(big.items()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -58,15 +59,11 @@ def test_a_worker_that_fails_fails_the_analysis_and_keeps_the_previous_results(f
     monkeypatch.setenv("DECAY_ANALYSIS_WORKERS", "2")
     monkeypatch.setattr(pj, "PAGES_PER_WORKER", 100)
     monkeypatch.setattr(pj.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
-    monkeypatch.setattr(pj, "_worker", _failing_worker)
-    with pytest.raises(pj.WorkerFailed, match="boom"):
+    monkeypatch.setattr(pj, "WORKER", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    with pytest.raises(pj.WorkerFailed, match="exit code 3"):
         analyse(cfg, db, now=NOW)
     conn = sqlite3.connect(db)
     assert conn.execute(QUERIES["findings"]).fetchall() == before
     assert conn.execute("SELECT status, reason FROM analyses ORDER BY id DESC LIMIT 1").fetchone()[0] == "failed"
     assert not list(tmp_path.glob("*.judge-*"))
 
-
-def _failing_worker(db_path, scratch, pages, trust, cfg, now, out) -> None:
-    out.send(("error", "RuntimeError: boom"))
-    out.close()
