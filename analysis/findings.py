@@ -12,7 +12,6 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any, Iterable
 from foundation.catalog import SEVERITIES  # one home for them all (re-exported)
 
@@ -24,7 +23,7 @@ def finding_id(rule: str, subject_type: str, subject: str) -> str:
     return hashlib.blake2b(f"{rule}\x1f{subject_type}\x1f{subject}".encode(), digest_size=8).hexdigest()
 
 
-@dataclass
+@dataclass(slots=True)   # a million of them on a large site: no dict per finding
 class Finding:
     rule: str                 # e.g. "outdated.stale_page"
     category: str             # outdated, expired, ...
@@ -39,16 +38,20 @@ class Finding:
     title: str | None = None
     material: Any = None      # what counts as a material change of the evidence (default: the evidence itself)
     key: str = ""             # distinguishes several findings of one rule on one subject (e.g. two expired offers)
+    _id: str | None = field(default=None, init=False, repr=False, compare=False)   # the id, once asked for
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
         self.confidence = round(max(0.0, min(1.0, self.confidence)), 2)
 
-    @cached_property   # asked for several times per finding (grouping, the cleanup list, the write); never changes
+    @property
     def id(self) -> str:
-        subject = self.subject_url + (f"#{self.key}" if self.key else "")
-        return finding_id(self.rule, self.subject_type, subject)
+        """Computed once (asked for several times per finding: grouping, the cleanup list, the write; never changes)."""
+        if self._id is None:
+            subject = self.subject_url + (f"#{self.key}" if self.key else "")
+            self._id = finding_id(self.rule, self.subject_type, subject)
+        return self._id
 
     @property
     def evidence_hash(self) -> str:
@@ -67,6 +70,20 @@ class FindingCounts:
     by_rule: dict[str, int] = field(default_factory=dict)
 
 
+WRITE_BATCH = 20_000
+UPSERT = """INSERT INTO findings (id, rule, category, severity, confidence, site, subject_type, subject_id, subject_url,
+                                 title, message, evidence, evidence_hash, status, first_seen, last_seen, resolved_at,
+                                 first_analysis_id, last_analysis_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, NULL, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET
+             severity = excluded.severity, confidence = excluded.confidence, site = excluded.site,
+             subject_id = excluded.subject_id, title = excluded.title, message = excluded.message,
+             evidence = excluded.evidence, evidence_hash = excluded.evidence_hash, status = 'open',
+             last_seen = excluded.last_seen, resolved_at = NULL, last_analysis_id = excluded.last_analysis_id"""
+FRESH = ("INSERT OR REPLACE INTO finding_changes (analysis_id, finding_id, change, rule, category, severity, site, "
+         "subject_url, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rules: set[str], sites: set[str],
                    analysis_id: int, now: str) -> FindingCounts:
     """Upsert this analysis' findings; mark resolved the open findings of these rules and sites it did not find.
@@ -81,9 +98,16 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
                 f"SELECT id, status FROM findings WHERE rule IN ({rmarks}) AND site IN ({smarks})", [*rules, *sites]):
             previous[fid] = status
     seen: set[str] = set()
-    rows = []
+    rows: list[tuple] = []
     opened: list[tuple[str, str]] = []
     fresh: list[tuple] = []
+
+    def flush() -> None:   # a batch at a time: a million findings' rows are never held at once
+        conn.executemany(UPSERT, rows)
+        conn.executemany(FRESH, fresh)
+        rows.clear()
+        fresh.clear()
+
     for f in findings:
         fid = f.id
         if fid in seen:
@@ -99,23 +123,13 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
         rows.append((fid, f.rule, f.category, f.severity, f.confidence, f.site, f.subject_type, f.subject_id,
                      f.subject_url, f.title, f.message, json.dumps(f.evidence, ensure_ascii=False, default=str),
                      f.evidence_hash, now, now, analysis_id, analysis_id))
-    conn.executemany(
-        """INSERT INTO findings (id, rule, category, severity, confidence, site, subject_type, subject_id, subject_url,
-                                 title, message, evidence, evidence_hash, status, first_seen, last_seen, resolved_at,
-                                 first_analysis_id, last_analysis_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, NULL, ?, ?)
-           ON CONFLICT(id) DO UPDATE SET
-             severity = excluded.severity, confidence = excluded.confidence, site = excluded.site,
-             subject_id = excluded.subject_id, title = excluded.title, message = excluded.message,
-             evidence = excluded.evidence, evidence_hash = excluded.evidence_hash, status = 'open',
-             last_seen = excluded.last_seen, resolved_at = NULL, last_analysis_id = excluded.last_analysis_id""",
-        rows)
+        if len(rows) >= WRITE_BATCH:
+            flush()
+    flush()
     gone = [fid for fid, status in previous.items() if status == "open" and fid not in seen]
     conn.executemany("UPDATE findings SET status = 'resolved', resolved_at = ? WHERE id = ?", [(now, fid) for fid in gone])
     counts.resolved = len(gone)
     counts.open = len(seen)
-    conn.executemany("INSERT OR REPLACE INTO finding_changes (analysis_id, finding_id, change, rule, category, severity, site, "
-                     "subject_url, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
     record_finding_changes(conn, analysis_id, now, opened, gone)
     return counts
 

@@ -145,11 +145,12 @@ def _start(args: tuple) -> subprocess.Popen:
 
 
 def _answer(proc: subprocess.Popen):
-    data = proc.stdout.read()
+    try:
+        status, result = pickle.load(proc.stdout)   # read as it comes: the answer is never held twice
+    except (EOFError, pickle.UnpicklingError):
+        proc.wait()
+        raise WorkerFailed(f"a worker judging the pages' dates ended without an answer (exit code {proc.returncode})") from None
     proc.wait()
-    if not data:
-        raise WorkerFailed(f"a worker judging the pages' dates ended without an answer (exit code {proc.returncode})")
-    status, result = pickle.loads(data)
     if status != "ok":
         raise WorkerFailed(f"a worker judging the pages' dates failed: {result}")
     return result

@@ -79,9 +79,12 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     res.findings += archive.group_archive_links(sections.group_sections(archive.quiet_by_role(lr.findings, pages)),
                                                 archive.old_articles(res.findings, pages, current), named_sections)
     res.graph_rows = lr.graph_rows
-    res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
+    # importance and removal impact while the graph is loaded; only date and link findings can make a page
+    # obsolete or dead (foundation/catalog.py), so the rules' findings are not needed for it
     started = conn.execute("SELECT started_at FROM crawls WHERE id = ?", [crawl_id]).fetchone()
     res.facts = cleanup.site_facts(conn, site_cfg, lr, res.findings, flagged, started[0] if started else None)
+    del lr   # the graph: not held while the rules run (a million pages: about 2 GB)
+    res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
     return res
 
 
