@@ -20,8 +20,11 @@ modules read the same way; anything else (fuzzy matching ``{e<=1}``, POSIX class
 from __future__ import annotations
 
 import re
-from re import _constants as C  # noqa: N812 (the parser's opcodes)
-from re import _parser as sre_parse
+try:   # Python's own regular-expression parser (3.11+); a Python without it gets no prefilter: every text searched
+    from re import _constants as C  # noqa: N812 (the parser's opcodes)
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover
+    C = sre_parse = None
 from typing import Callable, Union
 
 import regex
@@ -32,7 +35,7 @@ Req = Union[tuple, None]
 
 _ODD = (("ı", "i"), ("ſ", "s"))      # matched as i and s by re and regex under IGNORECASE; lower() keeps them
 _MAX_AND = 3                       # requirements checked per sequence (the most selective ones)
-_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", C.MAX_REPEAT))
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", C.MAX_REPEAT)) if C else ()
 # the regex module's flags a pattern may carry and still read as Python's re reads it
 _REGEX_FLAGS = {regex.I: re.I, regex.M: re.M, regex.S: re.S, regex.X: re.X, regex.A: re.A, regex.U: re.U}
 _REGEX_NEUTRAL = regex.V0
@@ -66,6 +69,8 @@ def prefilter(pattern) -> Test:
 
 def requirement(pattern) -> Req:
     """What every match of the compiled pattern contains, or None when nothing safe is known."""
+    if sre_parse is None:
+        return None
     if isinstance(pattern, re.Pattern):
         if not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
             return None
