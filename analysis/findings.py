@@ -39,7 +39,6 @@ class Finding:
     material: Any = None      # what counts as a material change of the evidence (default: the evidence itself)
     key: str = ""             # distinguishes several findings of one rule on one subject (e.g. two expired offers)
     _id: str | None = field(default=None, init=False, repr=False, compare=False)   # the id, once asked for
-    _frozen: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)   # see freeze()
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -54,26 +53,8 @@ class Finding:
             self._id = finding_id(self.rule, self.subject_type, subject)
         return self._id
 
-    def freeze(self) -> None:
-        """Keep only the evidence's JSON text and its hash: for a finding nothing reads again before the write
-        (an information finding once its stage is over; a million pages have about a million of them, and
-        the text takes a third of the dict's memory).  ``evidence`` is None afterwards."""
-        if self._frozen is None:
-            self._frozen = (self.evidence_json, self.evidence_hash)
-            self.evidence = None
-            self.material = None
-
-    @property
-    def evidence_json(self) -> str:
-        """The evidence as the findings table stores it."""
-        if self._frozen is not None:
-            return self._frozen[0]
-        return json.dumps(self.evidence, ensure_ascii=False, default=str)
-
     @property
     def evidence_hash(self) -> str:
-        if self._frozen is not None:
-            return self._frozen[1]
         material = self.material
         if material is None:   # the evidence, without what changes every day while the problem stays the same
             material = {k: v for k, v in self.evidence.items() if k not in VOLATILE} if isinstance(self.evidence, dict) else self.evidence
@@ -140,7 +121,7 @@ def write_findings(conn: sqlite3.Connection, findings: Iterable[Finding], *, rul
                 fresh.append((analysis_id, fid, "opened", f.rule, f.category, f.severity, f.site, f.subject_url, f.message, now))
         counts.by_rule[f.rule] = counts.by_rule.get(f.rule, 0) + 1
         rows.append((fid, f.rule, f.category, f.severity, f.confidence, f.site, f.subject_type, f.subject_id,
-                     f.subject_url, f.title, f.message, f.evidence_json,
+                     f.subject_url, f.title, f.message, json.dumps(f.evidence, ensure_ascii=False, default=str),
                      f.evidence_hash, now, now, analysis_id, analysis_id))
         if len(rows) >= WRITE_BATCH:
             flush()

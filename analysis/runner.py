@@ -70,10 +70,6 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     named_sections = [(name, match) for name, match, _ in ctx.sections]   # [[outdated.sections]], compiled once
     res.findings = archive.group_articles(res.findings, pages, current, named_sections,
                                           lambda url: outdated.human_days(ctx.threshold(url)[1]))
-    old_articles = archive.old_articles(res.findings, pages, current)
-    for f in res.findings:   # the date stage's information findings: only written from here on
-        if f.severity == "info":
-            f.freeze()
     # the link graph knows which pages are outdated: a page reached only through them gets an info note
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in DATED and f.severity != "info"}
@@ -81,7 +77,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
                              template_min_pages=config.checks.template_min_pages,
                              quiet_deep=archive.quiet_ids(pages, "links.deep_page"))
     res.findings += archive.group_archive_links(sections.group_sections(archive.quiet_by_role(lr.findings, pages)),
-                                                old_articles, named_sections)
+                                                archive.old_articles(res.findings, pages, current), named_sections)
     res.graph_rows = lr.graph_rows
     # importance and removal impact while the graph is loaded; only date and link findings can make a page
     # obsolete or dead (foundation/catalog.py), so the rules' findings are not needed for it

@@ -47,11 +47,3 @@ def test_counted_pages_never_leave_the_grouping_even_without_a_big_section():
     lone = Counted("links.deep_page", "structure", "low", 0.9, SITE, f"{ORIGIN}/x/y", 1, 9, 5)
     assert group_sections([lone, _deep(f"{ORIGIN}/a/b", 8, 2)])[0].subject_url == f"{ORIGIN}/a/b"
     assert len(group_sections([lone])) == 0
-
-
-def test_a_frozen_finding_keeps_its_id_stored_evidence_and_hash():
-    f = _deep(f"{ORIGIN}/a/b", 8, 2)
-    f.evidence["checked_at"] = "2026-12-01"   # volatile: not in the hash
-    before = (f.id, f.evidence_json, f.evidence_hash)
-    f.freeze()
-    assert (f.id, f.evidence_json, f.evidence_hash) == before and f.evidence is None
