@@ -69,7 +69,11 @@ def load_text(path: Path) -> str:
 
 def content_decay(body: bytes, url: str, now: datetime) -> tuple[str | None, str | None]:
     """(published day or None, winning source): the production path, from the body bytes a crawl receives."""
-    facts = extract_html(body, CONTENT_TYPE, url)
+    return _published(extract_html(body, CONTENT_TYPE, url), url, now)
+
+
+def _published(facts, url: str, now: datetime) -> tuple[str | None, str | None]:
+    """The published day and its source, judged from a reading's date signals as the analysis judges them."""
     page = PageInput(url=url, fetched_at=now, signals=facts.signals, lang=facts.lang)
     dates = resolve(page_candidates(page, now=now), now=now)
     if dates.published_at is None:
@@ -80,12 +84,7 @@ def content_decay(body: bytes, url: str, now: datetime) -> tuple[str | None, str
 def content_decay_date_path(body: bytes, url: str, now: datetime) -> tuple[str | None, str | None]:
     """The same dates from a date-only reading (``extract_dates``): what the date judgement costs, to compare
     with a date-only tool."""
-    facts = extract_dates(body, CONTENT_TYPE, url)
-    page = PageInput(url=url, fetched_at=now, signals=facts.signals, lang=facts.lang)
-    dates = resolve(page_candidates(page, now=now), now=now)
-    if dates.published_at is None:
-        return None, None
-    return dates.published_at.strftime("%Y-%m-%d"), dates.published_source
+    return _published(extract_dates(body, CONTENT_TYPE, url), url, now)
 
 
 def content_decay_without_dates(body: bytes, url: str, now: datetime) -> tuple[str | None, str | None]:

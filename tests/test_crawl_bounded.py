@@ -63,18 +63,23 @@ def test_the_backlog_gives_the_highest_priority_first_and_first_in_first_out_wit
     assert [r.priority for r in tail] == sorted((r.priority for r in tail), reverse=True)
 
 
-def test_the_router_hands_out_only_what_the_spider_asked_for(tmp_path):
-    from crawler.record.router import Router
-    from tests.test_record_rooms import HTML, fetch, html
-
-    cfg = write_config(tmp_path / "org.toml", f"""
+def one_site(tmp_path, extra: str = ""):
+    """A configuration of one site, "main", at PROD (``extra``: more of its keys)."""
+    return write_config(tmp_path / "org.toml", f"""
         [organisation]
         name = "Example"
         [[sites]]
         name = "main"
         start_urls = ["{PROD}/"]
+        {extra}
         """)
-    rec = Router(load_config(cfg), tmp_path / "decay.db")
+
+
+def test_the_router_hands_out_only_what_the_spider_asked_for(tmp_path):
+    from crawler.record.router import Router
+    from tests.test_record_rooms import HTML, fetch, html
+
+    rec = Router(load_config(one_site(tmp_path)), tmp_path / "decay.db")
     assert rec.handle("more", 0) == []                 # the spider's first word: requests wait until asked for
     assert rec.handle("start") == []
     first = rec.handle("more", 2)                       # the start URL, its robots.txt
@@ -91,15 +96,7 @@ def test_the_router_hands_out_only_what_the_spider_asked_for(tmp_path):
 
 # ---------------------------------------------------------------------------- the frontier's packed state
 def frontier(tmp_path, max_depth: int = 10) -> tuple[Frontier, object]:
-    cfg = write_config(tmp_path / "org.toml", f"""
-        [organisation]
-        name = "Example"
-        [[sites]]
-        name = "main"
-        start_urls = ["{PROD}/"]
-        max_depth = {max_depth}
-        """)
-    f = Frontier(load_config(cfg).sites)
+    f = Frontier(load_config(one_site(tmp_path, f"max_depth = {max_depth}")).sites)
     return f, f.sites["main"]
 
 

@@ -42,7 +42,11 @@ def test_workers_judge_the_pages_as_one_process_does(flink_crawled, tmp_path, mo
     monkeypatch.setattr(pj, "PAGES_PER_WORKER", 100)   # flink's 600-odd pages: three slices
     monkeypatch.setattr(pj.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
     assert pj.workers_for(633) == 3
+    started = []
+    real_start = pj._start
+    monkeypatch.setattr(pj, "_start", lambda args: started.append(len(args[2])) or real_start(args))
     three = _analysed(flink_crawled, tmp_path, "three")
+    assert len(started) == 2 and all(started)   # two workers judged a slice each (the analysis the first)
     assert one["findings"] and one["page_dates"] and one["date_evidence"]
     for key in one:
         assert three[key] == one[key], key
