@@ -108,16 +108,16 @@ def group_articles(findings: list[Finding], pages: list[Page], current: dict[int
                   "role": "article", "role_reason": p.role_reason, "presented_as_current": where}
             out.append(replace(f, evidence=ev, severity=ev.pop("severity_if_current", f.severity),  # outdated.py made it info
                                message=f.message.rstrip(".") + f". A dated article, but the site still "
-                                                                              f"presents it as current: it is linked from {where}."))
+                                                                              f"presents it as current: it is linked from {where}.").pack())
             continue
         f = as_information(f, "A dated article, judged as a historical record (see the archive item of its section).",
                            role="article", role_reason=p.role_reason, historical_record=True)
-        out.append(f)
         if f.rule == "outdated.stale_page":
             key, words = section_of(p.url, sections)
             g = groups.setdefault(key, {"words": words, "site": f.site, "articles": [], "confidence": []})
             g["articles"].append((f.evidence.get("updated_at") or "", p.url, p.title))
             g["confidence"].append(f.confidence)
+        out.append(f.pack())   # its evidence is not read again before the write (Finding.pack)
     for key, g in sorted(groups.items()):
         arts = sorted(g["articles"])
         n = len(arts)

@@ -20,10 +20,12 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
+
+import numpy as np
 
 from analysis.findings import Finding
-from analysis.graph import reachable_without
+from analysis.graph import reachable_mask
 from analysis.impact import PageImpacts
 from analysis.owners import Owners
 from foundation.catalog import SEVERITIES, TEAM, TEAM_KINDS, lookup, with_role, worst
@@ -96,10 +98,32 @@ def hints(fs: list[Finding]) -> str:
 class SiteFacts:
     """What the cleanup list needs from one site's link analysis (computed while its graph is loaded)."""
     site: str
-    importance: dict[int, tuple] = field(default_factory=dict)   # url_id -> (inlinks, linking_pages, link_score)
+    importance: dict[int, tuple] | Importance = field(default_factory=dict)   # url_id -> (inlinks, linking_pages, link_score)
     linked_from_live: set[int] = field(default_factory=set)    # pages that pages reachable from a start page link to
     impacts: dict[int, tuple] = field(default_factory=dict)      # url_id -> (RemovedPage, [Consequence])
     crawl_started_at: str | None = None
+
+
+class Importance:
+    """url_id -> (inlinks, linking_pages, link_score) for every node of the link graph, like a dict's ``get``, held as
+    sorted arrays: a million pages cost 24 MB instead of a dict of tuples' 250."""
+
+    def __init__(self, graph_rows: Iterable[tuple], n: int) -> None:
+        """``graph_rows``: the ``n`` page_graph rows (url_id, url, site, inlinks, inlinks_main, linking_pages, depth,
+        link_score, reachable, outlinks), read once."""
+        ids, inlinks = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        linking, score = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.float64)
+        for i, r in enumerate(graph_rows):
+            ids[i], inlinks[i], linking[i], score[i] = r[0], r[3], r[5], np.nan if r[7] is None else r[7]
+        order = np.argsort(ids, kind="stable")
+        self.ids, self.inlinks, self.linking, self.score = ids[order], inlinks[order], linking[order], score[order]
+
+    def get(self, url_id: int, default: tuple | None = None) -> tuple | None:
+        i = int(np.searchsorted(self.ids, url_id))
+        if i == len(self.ids) or self.ids[i] != url_id:
+            return default
+        score = float(self.score[i])
+        return int(self.inlinks[i]), int(self.linking[i]), None if math.isnan(score) else score
 
 
 class CleanupRow(NamedTuple):
@@ -148,25 +172,22 @@ def cleanup_id(subject_type: str, subject_url: str) -> str:
 
 def leaving_candidates(findings: Iterable[Finding]) -> set[int]:
     """Pages that may be removed or redirected: obsolete and dead (by url id)."""
-    by: dict[int, set[str]] = {}
-    for f in findings:
-        if f.subject_type == "page" and f.subject_id is not None:
-            by.setdefault(f.subject_id, set()).add(f.rule)
-    return {u for u, rules in by.items() if rules & OBSOLETE and rules & DEAD}
+    findings = findings if isinstance(findings, list) else list(findings)
+    dead = {f.subject_id for f in findings if f.rule in DEAD and f.subject_type == "page" and f.subject_id is not None}
+    return {f.subject_id for f in findings if f.subject_id in dead and f.rule in OBSOLETE and f.subject_type == "page"}
 
 
 def site_facts(conn, site_cfg, lr, findings: list[Finding], flagged: set[int], crawl_started_at: str | None) -> SiteFacts:
     """Importance of every page and the removal impact of the pages that may go, from the loaded link graph."""
     facts = SiteFacts(site_cfg.name, crawl_started_at=crawl_started_at)
-    for row in lr.graph_rows:   # url_id, url, site, inlinks, inlinks_main, linking_pages, depth, link_score, reachable, out
-        facts.importance[row[0]] = (row[3], row[5], row[7])
+    facts.importance = Importance(lr.rows(), len(lr.graph.nodes) if lr.graph is not None else 0)
     g = lr.graph
     if g is None:
         return facts
     leaving = [g.index[u] for u in leaving_candidates(findings) if u in g.index]
     if leaving:
-        reachable = reachable_without(g, set())
-        facts.linked_from_live = {g.nodes[n].url_id for n in leaving if any(p in reachable for p in g.linkers(n))}
+        reachable = reachable_mask(g, set())
+        facts.linked_from_live = {g.nodes[n].url_id for n in leaving if any(reachable[p] for p in g.linkers(n))}
         flagged_nodes = {g.index[u] for u in flagged if u in g.index}
         impacts = PageImpacts(conn, g, flagged_nodes, lr.orphans, set(leaving)).of(leaving)
         facts.impacts = {g.nodes[n].url_id: v for n, v in impacts.items()}
@@ -305,6 +326,33 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
     """The cleanup rows (named records in schema column order), ranked.  ``suppressed``: finding ids people dismissed or
     snoozed (their problem is unchanged), left out of the list; ``latest_analysis_findings``: ids found for the
     first time by this analysis; ``first_seen``: finding id -> when it was first found."""
+    rows = sorted(unranked(findings, sites, config, suppressed=suppressed, latest_analysis_findings=latest_analysis_findings,
+                           first_seen=first_seen, now_iso=now_iso, analysis_id=analysis_id, crawl_started_at=crawl_started_at),
+                  key=rank_key)
+    return [r._replace(rank=i) for i, r in enumerate(rows, 1)]
+
+
+def rank_key(r: CleanupRow) -> tuple:
+    """The list's order: score, then the action (remove first), then the URL; ties keep the order made.  RANK_SQL is
+    the same order in SQL, over staged rows (``staged_row``)."""
+    return -r.score, ACTIONS.index(r.action), r.subject_url
+
+
+RANK_ORDER = "score DESC, rank_order, subject_url, rowid"   # rank_key over staged_row's columns (rowid: the order made)
+RANK_SQL = f"row_number() OVER (ORDER BY {RANK_ORDER})"
+_ANALYSIS_ID = CleanupRow._fields.index("analysis_id")
+
+
+def staged_row(r: CleanupRow) -> tuple:
+    """The row as analysis/staging.py stages it: without analysis_id (the write adds it), then its action's place."""
+    return (*r[:_ANALYSIS_ID], *r[_ANALYSIS_ID + 1:], ACTIONS.index(r.action))
+
+
+def unranked(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, *, suppressed: set[str],
+             latest_analysis_findings: set[str], first_seen: dict[str, str], now_iso: str, analysis_id: int,
+             crawl_started_at: str | None) -> Iterator[CleanupRow]:
+    """build's rows one at a time, in the order made, each with rank 0 (a million-page site has hundreds of
+    thousands: the analysis stages them as they come and ranks them in SQL)."""
     owners = Owners(config.owners)
     profile_owners = _profile_owners(config)
     protected_match = compile_patterns(config.cleanup.protected)
@@ -317,7 +365,6 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
         if f.severity == "info" or f.id in suppressed:
             continue
         groups.setdefault((f.subject_type, f.subject_url), []).append(f)
-    rows = []
     for (stype, url), fs in groups.items():
         fs.sort(key=lambda f: (-SEVERITY_WEIGHT[f.severity] * f.confidence, f.rule, f.id))
         site = fs[0].site or ""
@@ -358,7 +405,7 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
             }, ensure_ascii=False)
         elif stype == "page":
             breaks = inlinks or 0
-        rows.append(CleanupRow(
+        yield CleanupRow(
             id=cleanup_id(stype, url), rank=0, score=score, action=d.action, target_url=d.target_url,
             target_reason=d.target_reason, site=site, subject_type=stype, subject_id=uid, subject_url=url,
             title=next((f.title for f in fs if f.title), None), section=section, owner=owner, category=fs[0].category,
@@ -374,6 +421,4 @@ def build(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, 
             material=json.dumps(material(fs) + [f"action:{d.action}"]),
             first_seen=min((first_seen.get(f.id, now_iso) for f in fs), default=now_iso), analysis_id=analysis_id,
             crawl_started_at=crawl_started_at,
-        ))
-    rows.sort(key=lambda r: (-r.score, ACTIONS.index(r.action), r.subject_url))
-    return [r._replace(rank=i) for i, r in enumerate(rows, 1)]
+        )

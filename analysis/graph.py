@@ -23,9 +23,11 @@ questions (the components of the orphan islands, ``SiteGraph.graph`` on demand).
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Iterable
 
 import networkx as nx
@@ -54,8 +56,7 @@ class Node:
     is_html: bool
     crawl_id: int             # the crawl that last requested it
     title: str | None
-    found_via: str | None
-    found_on: str | None
+    found_via: str | None     # (found_on is read only for the few pages that need it: analysis/links_reach.py)
     fetched_at: str | None
     final: int | None = None  # a redirect: the node where its chain ends (None: a loop, or it leaves the site)
 
@@ -141,28 +142,35 @@ class SiteGraph:
 
 
 # ---------------------------------------------------------------------------- reading the facts
-def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings: dict[str, float] | None = None) -> SiteGraph:
+def load_site_graph(conn: sqlite3.Connection, site: str, crawl_id: int, timings: dict[str, float] | None = None,
+                    known: Iterable | None = None) -> SiteGraph:
     """Read the site's URLs, links, redirects, sitemap entries and start URLs of crawl ``crawl_id`` (read only).
 
-    ``timings`` receives the seconds spent reading (load) and building the graph's arrays (graph).
+    ``timings`` receives the seconds spent reading (load) and building the graph's arrays (graph).  ``known``: objects
+    with the ``url_id``, ``url`` and ``title`` the pages table holds (the analysis' pages): the nodes share their
+    strings instead of holding copies (a million pages: some 250 MB).
     """
     started = time.perf_counter()
     nodes: list[Node] = []
     index: dict[int, int] = {}
     finals: list[tuple[int, str]] = []
     same: dict = {}   # one str object for the values many pages share (kind, outcome, dates of a crawl)
-    for (uid, url, kind, outcome, status, is_html, cid, title, via, found_on, fetched_at, final_url) in conn.execute(
-            """SELECT url_id, url, kind, outcome, status, is_html, crawl_id, title, found_via, found_on, fetched_at, final_url
+    shared = {p.url_id: p for p in known} if known is not None else {}
+    for (uid, url, kind, outcome, status, is_html, cid, title, via, fetched_at, final_url) in conn.execute(
+            """SELECT url_id, url, kind, outcome, status, is_html, crawl_id, title, found_via, fetched_at, final_url
                FROM pages WHERE site = ? AND coalesce(kind, '') != 'external'
                  AND (crawl_id = ? OR (crawl_id < ? AND outcome = 'ok' AND is_html = 1))""", [site, crawl_id, crawl_id]):
         index[uid] = len(nodes)
         if outcome == "redirect" and final_url:
             finals.append((len(nodes), final_url))
+        page = shared.get(uid)
+        if page is not None and page.url == url and page.title == title:
+            url, title = page.url, page.title
         nodes.append(Node(uid, url, same.setdefault(kind, kind), same.setdefault(outcome, outcome), status, bool(is_html), cid,
-                          title, same.setdefault(via, via), found_on, same.setdefault(fetched_at, fetched_at)))
+                          title, same.setdefault(via, via), same.setdefault(fetched_at, fetched_at)))
         if len(same) > 10_000:
             same.clear()
-    del same
+    del same, shared
     redirected_from: dict[int, list[int]] = {}
     for n, final_url in finals:
         f = index.get(url_id(final_url))
@@ -313,24 +321,58 @@ def depth_array(g: SiteGraph) -> np.ndarray:
     return bfs_depths(g.adj, g.starts)
 
 
-def click_depths(g: SiteGraph, depth: np.ndarray | None = None) -> dict[int, int]:
+class Depths(Mapping):
+    """node -> clicks from a start page, for the nodes a start page leads to; read like a dict, held as one int32
+    array (-1: not reached): a million pages' depths as a dict would cost some 100 MB."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __getitem__(self, n: int) -> int:
+        d = int(self.array[n]) if 0 <= n < len(self.array) else -1
+        if d < 0:
+            raise KeyError(n)
+        return d
+
+    def get(self, n: int, default=None):
+        d = int(self.array[n]) if 0 <= n < len(self.array) else -1
+        return default if d < 0 else d
+
+    def __contains__(self, n) -> bool:
+        try:
+            i = operator.index(n)
+        except TypeError:
+            return False
+        return 0 <= i < len(self.array) and bool(self.array[i] >= 0)
+
+    def __iter__(self):
+        return iter(np.flatnonzero(self.array >= 0).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.array >= 0))
+
+    def items(self):
+        reached = np.flatnonzero(self.array >= 0)
+        return zip(reached.tolist(), self.array[reached].tolist())
+
+
+def click_depths(g: SiteGraph, depth: np.ndarray | None = None) -> Depths:
     """Fewest clicks from a start page to each node it leads to (breadth-first search on the arrays).
 
     A redirect gets the depth of the link that names it: the visitor clicked once and landed further on.
     """
     if depth is None:
         depth = depth_array(g)
-    reached = np.flatnonzero(depth >= 0)
-    out: dict[int, int] = dict(zip(reached.tolist(), depth[reached].tolist()))
+    out = depth.astype(np.int32)
     for r, sources in g.redirect_sources.items():
-        ds = [out[s] + 1 for s in sources if s in out]
-        if ds and r not in out:
+        ds = [int(depth[s]) + 1 for s in sources if depth[s] >= 0]   # the links' depths, before redirects got theirs
+        if ds and out[r] < 0:
             out[r] = min(ds)
     for u in g.start_urls:   # a start URL that redirects is still where visits start
         n = g.index.get(url_id(u))
         if n is not None:
             out[n] = 0
-    return out
+    return Depths(out)
 
 
 def reachable_mask(g: SiteGraph, stop_at, removed=frozenset(), sources=None) -> np.ndarray:
@@ -379,10 +421,13 @@ class ClickPaths:
         """Each node's step back (-1: none), as a list: a million paths index it twenty million times."""
         if self._parent is None:
             a, n = self.g.adj, len(self.g.nodes)
-            depth = np.full(n, -1, dtype=np.int64)
-            if self.depths:
-                depth[np.fromiter(self.depths.keys(), dtype=np.int64, count=len(self.depths))] = \
-                    np.fromiter(self.depths.values(), dtype=np.int64, count=len(self.depths))
+            if isinstance(self.depths, Depths):
+                depth = self.depths.array.astype(np.int64)
+            else:
+                depth = np.full(n, -1, dtype=np.int64)
+                if self.depths:
+                    depth[np.fromiter(self.depths.keys(), dtype=np.int64, count=len(self.depths))] = \
+                        np.fromiter(self.depths.values(), dtype=np.int64, count=len(self.depths))
             targets = np.repeat(np.arange(n, dtype=np.int32), np.diff(a.pred_ptr))
             one_nearer = np.flatnonzero((depth[a.pred_idx] == depth[targets] - 1) & (depth[targets] > 0))
             found = targets[one_nearer]
@@ -424,9 +469,17 @@ class Orphans:
     """
     orphans: set[int]
     islands: set[int]
-    living: set[int]
-    reachable: set[int] = field(default_factory=set)
+    living_mask: np.ndarray        # living and reachable as masks over the nodes: a million pages' sets cost 130 MB
+    reachable_mask: np.ndarray
     through_flagged: set[int] = field(default_factory=set)
+
+    @property
+    def living(self) -> set[int]:
+        return set(np.flatnonzero(self.living_mask).tolist())
+
+    @property
+    def reachable(self) -> set[int]:
+        return set(np.flatnonzero(self.reachable_mask).tolist())
 
     def dead(self) -> set[int]:
         return self.orphans | self.islands
@@ -480,7 +533,7 @@ def find_orphans(g: SiteGraph, flagged: set[int], removed: set[int] = frozenset(
     orphans = set(np.flatnonzero(candidate & ~linked).tolist())
     islands = set(np.flatnonzero(candidate & linked & ~from_reachable).tolist())
     through = set(np.flatnonzero(candidate & linked & from_reachable & from_starts & ~living & current).tolist())
-    return Orphans(orphans, islands, set(np.flatnonzero(living).tolist()), set(np.flatnonzero(reachable).tolist()), through)
+    return Orphans(orphans, islands, living, reachable, through)
 
 
 def components(g: SiteGraph, members: set[int]) -> list[set[int]]:

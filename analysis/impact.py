@@ -18,6 +18,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
+
 from analysis.graph import NAV_KINDS, Orphans, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
 from analysis.pages import latest_complete_crawl
 from foundation.catalog import DATED
@@ -117,7 +119,7 @@ def _site_impact(conn: sqlite3.Connection, g: SiteGraph, urls: list[str], report
     redirects = {n: g.redirects_to(n) for n in removed}
     refs = link_details(conn, g, [g.nodes[m].url_id for n in removed for m in [n, *redirects[n]]], exclude_sources=removed)
     eligible = [m for m in living_after if g.is_candidate(m) and g.current(m) and m not in dead_after]
-    rank = _Ranker(g, eligible, conn)
+    rank = _Ranker(g, eligible, conn, wanted=removed)
     for n in dict.fromkeys(nodes.values()):   # in the order given
         node = g.nodes[n]
         page = RemovedPage(node.url, g.site, node.title, _answer(g, n),
@@ -158,11 +160,17 @@ class PageImpacts:
     """
 
     def __init__(self, conn: sqlite3.Connection, g: SiteGraph, flagged: set[int], orphans: Orphans, leaving: set[int]) -> None:
-        self.conn, self.g = conn, g
-        living = orphans.living - flagged - orphans.dead() - leaving
-        self.rank = _Ranker(g, [m for m in living if g.is_candidate(m) and g.current(m)], conn)
+        self.conn, self.g, self.leaving = conn, g, leaving
+        living = orphans.living_mask.copy()   # living, not flagged, not dead, not leaving
+        for gone in (flagged, orphans.dead(), leaving):
+            living[list(gone)] = False
+        self.rank = _Ranker(g, [m for m in np.flatnonzero(living).tolist() if g.is_candidate(m) and g.current(m)], conn,
+                            wanted=leaving)
 
     def of(self, ns: list[int]) -> dict[int, tuple[RemovedPage, list[Consequence]]]:
+        """The impact of removing each of ``ns`` (pages among ``leaving``: the redirect targets are looked for for them)."""
+        if not self.leaving.issuperset(ns):
+            raise ValueError("PageImpacts.of: only the pages given as leaving")
         g = self.g
         redirects = {n: g.redirects_to(n) for n in ns}
         refs = link_details(self.conn, g, [g.nodes[m].url_id for n in ns for m in [n, *redirects[n]]])
@@ -217,19 +225,23 @@ class _Ranker:
     impact shown, or review).
     """
 
-    def __init__(self, g: SiteGraph, eligible: list[int], conn: sqlite3.Connection | None = None) -> None:
+    def __init__(self, g: SiteGraph, eligible: list[int], conn: sqlite3.Connection | None = None,
+                 wanted: Iterable[int] | None = None) -> None:
+        """``wanted``: the only pages ``best`` will be asked about (else any): only the titles that could be their later
+        edition are kept (a million pages' titles, most with a number in them, would cost hundreds of MB)."""
         self.g, self.conn = g, conn
         self.eligible_set = set(eligible)
-        titles = {m: _words(g.nodes[m].title) for m in eligible}
         counts: dict[str, int] = {}
-        for ws in titles.values():
-            for w in ws:
+        titles = len(eligible)   # distinct nodes (both callers take them from a set)
+        for m in eligible:   # each title's words counted as they come (a million pages' words are not kept)
+            for w in _words(g.nodes[m].title):
                 counts[w] = counts.get(w, 0) + 1
-        self.common = {w for w, c in counts.items() if len(titles) >= 4 and c > len(titles) / 2}   # the site's name
+        self.common = {w for w, c in counts.items() if titles >= 4 and c > titles / 2}   # the site's name
         self.by_shape: dict[tuple[str, ...], list[tuple[tuple, int]]] = {}
+        shapes = None if wanted is None else {_shape(g.nodes[n].title, self.common)[0] for n in wanted}
         for m in eligible:
             shape, numbers = _shape(g.nodes[m].title, self.common)
-            if numbers and sum(1 for w in shape if w != "#") >= 2:
+            if numbers and sum(1 for w in shape if w != "#") >= 2 and (shapes is None or shape in shapes):
                 self.by_shape.setdefault(shape, []).append((numbers, m))
 
     def best(self, n: int) -> Suggestion | None:

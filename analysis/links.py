@@ -34,6 +34,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Iterable, Iterator
 
 from analysis.findings import Finding
 from analysis.graph import (Orphans, SiteGraph, click_depths, depth_array, find_orphans, load_site_graph, pagerank_array,
@@ -54,14 +55,25 @@ __all__ = ["LINK_RULES", "LinksResult", "analyse_links", "page_graph_rows"]
 @dataclass
 class LinksResult:
     findings: list[Finding]
-    graph_rows: list[tuple]   # rows for page_graph in column order, without the final analysis_id
     timings: dict[str, float] = field(default_factory=dict)   # seconds per phase (benchmarks/graph_bench.py)
     graph: SiteGraph | None = None     # kept for the cleanup list's removal impact (analysis.cleanup)
     orphans: Orphans | None = None
+    depths: dict[int, int] = field(default_factory=dict)   # node -> clicks from a start page
+    scores: list[float] = field(default_factory=list)      # node -> link score
+
+    def rows(self) -> Iterator[tuple]:
+        """The page_graph rows, one at a time (a million-page site: a million rows, staged as they come)."""
+        return page_graph_rows(self.graph, self.depths, self.scores) if self.graph is not None else iter(())
+
+    @property
+    def graph_rows(self) -> list[tuple]:
+        """The rows for page_graph in column order, without the final analysis_id."""
+        return list(self.rows())
 
 
 def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: datetime, links_cfg: Links,
-                  flagged: set[int], template_min_pages: int = 3, quiet_deep: frozenset[int] = frozenset()) -> LinksResult:
+                  flagged: set[int], template_min_pages: int = 3, quiet_deep: frozenset[int] = frozenset(),
+                  pages: Iterable | None = None) -> LinksResult:
     """The link graph of one site's latest complete crawl: its findings and its page_graph rows.
 
     ``flagged``: url ids the date analysis found outdated or expired.  They do not make anything
@@ -69,10 +81,11 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
     information, and are never suggested as redirect targets.  ``template_min_pages``: a broken link in
     the same template region of at least this many pages is one template finding ([checks]).
     ``quiet_deep``: url ids whose deep-page finding their role makes information (archive.quiet_ids).
+    ``pages``: the analysis' pages, whose URL and title strings the graph's nodes share (graph.load_site_graph).
     Reads facts only; writes nothing.
     """
     timings: dict[str, float] = {}
-    g = load_site_graph(conn, site_cfg.name, crawl_id, timings=timings)
+    g = load_site_graph(conn, site_cfg.name, crawl_id, timings=timings, known=pages)
     t = time.perf_counter()
     scores = score_list(pagerank_array(g))
     timings["pagerank"] = time.perf_counter() - t
@@ -107,9 +120,8 @@ def analyse_links(conn: sqlite3.Connection, site_cfg, crawl_id: int, *, now: dat
             broken += broken_external(ctx)
     findings += broken_link_findings(ctx, broken)
     findings += twin_findings(conn, g.site, crawl_id, max_listed=links_cfg.max_listed)
-    rows = page_graph_rows(g, depths, scores)
     timings["rules"] = time.perf_counter() - t
-    return LinksResult(findings, rows, timings, g, orphans)
+    return LinksResult(findings, timings, g, orphans, depths, scores)
 
 
 def _home(site_cfg) -> str:
@@ -125,12 +137,12 @@ def _home(site_cfg) -> str:
     return urls[0]
 
 
-def page_graph_rows(g: SiteGraph, depths: dict[int, int], scores: dict[int, float] | list[float]) -> list[tuple]:
-    """One row per node; ``scores``: link_scores' dict or score_list's list (one score per node)."""
+def page_graph_rows(g: SiteGraph, depths: dict[int, int], scores: dict[int, float] | list[float]) -> Iterator[tuple]:
+    """One row per node, in node order; ``scores``: link_scores' dict or score_list's list (one score per node)."""
     get = depths.get
     site = g.site
-    return [(node.url_id, node.url, site, inl, main, linking, depth, None if node.final is not None else score,
+    return ((node.url_id, node.url, site, inl, main, linking, depth, None if node.final is not None else score,
              int(depth is not None), out)
             for node, inl, main, linking, depth, score, out in zip(
                 g.nodes, g.inlinks, g.inlinks_main, g.linking_pages, map(get, range(len(g.nodes))),
-                scores if isinstance(scores, list) else map(scores.get, range(len(g.nodes))), g.outlinks_internal)]
+                scores if isinstance(scores, list) else map(scores.get, range(len(g.nodes))), g.outlinks_internal))

@@ -23,7 +23,8 @@ def _known_from(ctx: Context, n: int) -> list[dict[str, Any]]:
     if not g.current(n):
         known.append({"earlier_crawl": node.crawl_id, "last_seen": (node.fetched_at or "")[:10]})
     if not known and node.found_via:
-        known.append({"found_via": node.found_via, "found_on": node.found_on})
+        row = ctx.conn.execute("SELECT found_on FROM pages WHERE url_id = ?", [node.url_id]).fetchone()
+        known.append({"found_via": node.found_via, "found_on": row[0] if row else None})
     return known
 
 

@@ -26,35 +26,12 @@ from analysis.dates import page_candidates, resolve, stored_iso
 from analysis.dates.trust import SiteTrust
 from analysis.findings import Finding
 from analysis.pages import Page, with_texts
+from analysis.staging import BATCH, copy_from, stage, stage_tables
 from foundation.config import Outdated
-from foundation.schema import TABLES_BY_NAME
 from foundation.times import to_iso
 
-STAGED = {"page_dates": "staged_page_dates", "date_evidence": "staged_date_evidence"}
-STAGE_ROWS = 20_000        # page_dates and date_evidence rows are staged in batches of this many
+DATE_TABLES = ("page_dates", "date_evidence")   # staged by the judging processes (analysis/staging.py)
 PAGES_PER_WORKER = 25_000  # fewer pages than this per process: not worth a worker's start
-
-
-def _columns(name: str) -> list[str]:
-    return [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
-
-
-def stage_tables(conn: sqlite3.Connection, schema: str = "temp") -> None:
-    """Empty tables (TEMP: this connection's only) for the page_dates and date_evidence rows being computed."""
-    for name, staged in STAGED.items():
-        conn.execute(f"DROP TABLE IF EXISTS {schema}.{staged}")
-        if schema == "temp":
-            conn.execute(f"CREATE TEMP TABLE {staged} AS SELECT {', '.join(_columns(name))} FROM main.[{name}] WHERE 0")
-        else:
-            conn.execute(f"CREATE TABLE {schema}.{staged} ({', '.join(_columns(name))})")
-    conn.commit()
-
-
-def _stage(conn: sqlite3.Connection, name: str, rows: list[tuple], schema: str = "temp") -> None:
-    if rows:
-        with conn:
-            conn.executemany(f"INSERT INTO {schema}.{STAGED[name]} VALUES ({', '.join('?' * len(_columns(name)))})", rows)
-        rows.clear()
 
 
 def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: outdated.Context, schema: str,
@@ -75,23 +52,23 @@ def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: o
                            dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False) if dates.disagreements else "[]"))
         evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
                          int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
-        if len(evidence) >= STAGE_ROWS:
-            _stage(conn, "page_dates", page_dates, schema)
-            _stage(conn, "date_evidence", evidence, schema)
+        if len(evidence) >= BATCH:
+            stage(conn, "page_dates", page_dates, schema)
+            stage(conn, "date_evidence", evidence, schema)
         if page.role in ("stub", "error"):   # a redirect or a not-found page: not content to judge by its dates
             continue
         english = outdated.is_english(page, page.main_text)
-        for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
-                  outdated.old_year_in_title(page, dates, ctx)):
-            if f is not None:
-                findings.append(f)
-        findings += outdated.expired_events(page, cands, ctx, english)
-        findings += outdated.expired_offers(page, cands, ctx, english)
+        made = [f for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
+                            outdated.old_year_in_title(page, dates, ctx)) if f is not None]
+        made += outdated.expired_events(page, cands, ctx, english)
+        made += outdated.expired_offers(page, cands, ctx, english)
+        # packed as made (Finding.pack): only an article's findings are read again (archive.group_articles)
+        findings += made if page.role == "article" else [f.pack() for f in made]
         cp = outdated.copyright_years(cands)
         if cp is not None:
             copyrights.append((page.url_id, cp))
-    _stage(conn, "page_dates", page_dates, schema)
-    _stage(conn, "date_evidence", evidence, schema)
+    stage(conn, "page_dates", page_dates, schema)
+    stage(conn, "date_evidence", evidence, schema)
     return findings, copyrights
 
 
@@ -118,7 +95,7 @@ def worker_main() -> None:
         conn.execute("ATTACH ? AS scratch", [scratch])
         conn.execute("PRAGMA scratch.journal_mode = OFF")
         conn.execute("PRAGMA scratch.synchronous = OFF")
-        stage_tables(conn, "scratch")
+        stage_tables(conn, DATE_TABLES, "scratch")
         answer = ("ok", _judge(conn, pages, trust, outdated.Context.from_config(cfg, now), "scratch"))
         conn.close()
     except BaseException as e:   # told to the analysis, which fails with it
@@ -180,9 +157,8 @@ def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trus
             findings += found
             copyrights += copyright_years
             conn.execute("ATTACH ? AS judged", [str(scratch)])
-            with conn:
-                for staged in STAGED.values():
-                    conn.execute(f"INSERT INTO temp.{staged} SELECT * FROM judged.{staged}")
+            for name in DATE_TABLES:
+                copy_from(conn, name, "judged")
             conn.execute("DETACH judged")
         for p in pages:
             p.date_input = None

@@ -5,9 +5,10 @@ transaction: an analysis that fails or is interrupted leaves the previous
 judgments as they were, and the database is locked for writing only for the
 seconds the write takes.
 
-The bulk of the judgments (each page's dates and every date candidate: millions of rows for a site of a
-million pages) is not held in memory: it is staged in TEMP tables of the analysis' own connection as it
-is computed (``stage``), and copied into the judgments tables by the write.
+The bulk of the judgments (each page's dates and every date candidate, its role and its place in the link
+graph, the cleanup list's items: millions of rows for a site of a million pages) is not held in memory: it is
+staged in TEMP tables of the analysis' own connection as it is computed (analysis/staging.py), and copied into
+the judgments tables by the write.
 """
 from __future__ import annotations
 
@@ -20,17 +21,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import archive, cleanup, links, outdated, rules, sections, social
+from analysis import archive, cleanup, links, outdated, rules, sections, social, staging
 from analysis.dates import learn_site_trust
 from analysis.findings import Finding, FindingCounts, write_findings
 from analysis.fulltext import FullTextBuild
-from analysis.page_judgments import STAGED, judge_pages, stage_tables
+from analysis.page_judgments import judge_pages
 from analysis.pages import latest_complete_crawl, site_pages, with_signals
 from analysis.roles import assign_roles
 from foundation import __version__
 from foundation.catalog import DATED, RULES
 from foundation.config import Config
-from foundation.schema import TABLES_BY_NAME, insert_sql, open_db
+from foundation.schema import insert_sql, open_db
 from foundation.testing import pause_point
 from foundation.times import to_iso
 from foundation.urls import SiteScope
@@ -43,8 +44,6 @@ class SiteResult:
     pages: int = 0
     signals: list[tuple] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    graph_rows: list[tuple] = field(default_factory=list)
-    roles: list[tuple] = field(default_factory=list)
     facts: cleanup.SiteFacts | None = None
 
 
@@ -55,7 +54,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
     assign_roles(conn, site_cfg.name, crawl_id, pages, scope.canonical_start_urls,
                  [(r.role, r.patterns) for r in config.outdated.roles], with_signals=with_signals(conn, pages))
-    res.roles = [(p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages]
+    staging.stage_all(conn, "page_roles", ((p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages))
     gc.freeze()   # the pages stay to the end: the collector need not walk a million of them again and again
     trust = learn_site_trust(p.date_input for p in pages)
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
@@ -75,14 +74,14 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
                and f.category in DATED and f.severity != "info"}
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages,
-                             quiet_deep=archive.quiet_ids(pages, "links.deep_page"))
+                             quiet_deep=archive.quiet_ids(pages, "links.deep_page"), pages=pages)
     res.findings += archive.group_archive_links(sections.group_sections(archive.quiet_by_role(lr.findings, pages)),
                                                 archive.old_articles(res.findings, pages, current), named_sections)
-    res.graph_rows = lr.graph_rows
     # importance and removal impact while the graph is loaded; only date and link findings can make a page
     # obsolete or dead (foundation/catalog.py), so the rules' findings are not needed for it
     started = conn.execute("SELECT started_at FROM crawls WHERE id = ?", [crawl_id]).fetchone()
     res.facts = cleanup.site_facts(conn, site_cfg, lr, res.findings, flagged, started[0] if started else None)
+    staging.stage_all(conn, "page_graph", lr.rows())
     del lr   # the graph: not held while the rules run (a million pages: about 2 GB)
     res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
     return res
@@ -103,7 +102,8 @@ def _triage_suppressed(conn, findings: list[Finding], now_iso: str) -> set[str]:
     return out
 
 
-def _cleanup_rows(conn, config: Config, results: list[SiteResult], analysis_id: int, now_iso: str) -> list[tuple]:
+def _cleanup_rows(conn, config: Config, results: list[SiteResult], analysis_id: int, now_iso: str) -> int:
+    """The cleanup list's rows, staged unranked (the write ranks them); their number."""
     findings = [f for r in results for f in r.findings]
     previous: dict[str, tuple[str, str]] = {}
     ids = [f.id for f in findings]
@@ -115,18 +115,24 @@ def _cleanup_rows(conn, config: Config, results: list[SiteResult], analysis_id: 
     new = {f.id for f in findings if previous.get(f.id, ("",))[0] != "open"}
     first_seen = {fid: first for fid, (status, first) in previous.items() if status == "open"}
     started = [r.facts.crawl_started_at for r in results if r.facts and r.facts.crawl_started_at]
-    return cleanup.build(findings, {r.site: r.facts for r in results if r.facts}, config,
-                         suppressed=_triage_suppressed(conn, findings, now_iso), latest_analysis_findings=new,
-                         first_seen=first_seen, now_iso=now_iso, analysis_id=analysis_id,
-                         crawl_started_at=max(started) if started else None)
+    rows = cleanup.unranked(findings, {r.site: r.facts for r in results if r.facts}, config,
+                            suppressed=_triage_suppressed(conn, findings, now_iso), latest_analysis_findings=new,
+                            first_seen=first_seen, now_iso=now_iso, analysis_id=analysis_id,
+                            crawl_started_at=max(started) if started else None)
+    n = staging.stage_all(conn, "cleanup", map(cleanup.staged_row, rows))
+    staging.reorder(conn, "cleanup", cleanup.RANK_ORDER, computed={"rank": cleanup.RANK_SQL})   # ranked before the write
+    return n
 
 
-# SQLite's page cache for the analysis (a ceiling, not an allocation)
+# SQLite's page cache (a ceiling, not an allocation): small while the judgments are computed (the reads are scans,
+# and a million-page site fills any cache: 256 MB held through the link graph's peak), large for the write (the
+# judgments tables' indexes are updated at random places)
+READ_CACHE_KIB = 32 * 1024
 CACHE_KIB = 256 * 1024
 
 
-def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, cleanup_rows: list[tuple],
-           fulltext: FullTextBuild) -> FindingCounts:
+def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, fulltext: FullTextBuild) -> FindingCounts:
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     fulltext.attach(conn)   # the full-text index built beside the analysis (analysis/fulltext.py), when it is ready
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -135,21 +141,16 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, clea
             conn.execute("DELETE FROM date_evidence WHERE url_id IN (SELECT url_id FROM pages WHERE site = ?)", [r.site])
             conn.execute("DELETE FROM page_dates WHERE site = ?", [r.site])
             conn.execute("DELETE FROM page_roles WHERE site = ?", [r.site])
-            conn.executemany(insert_sql("page_roles"), [row + (analysis_id,) for row in r.roles])
             conn.execute("DELETE FROM site_signals WHERE site = ?", [r.site])
             conn.executemany(insert_sql("site_signals"), [row + (analysis_id,) for row in r.signals])
             conn.execute("DELETE FROM page_graph WHERE site = ?", [r.site])
-            conn.executemany(insert_sql("page_graph"), [row + (analysis_id,) for row in r.graph_rows])
         # the staged rows of every site (a site's deletes above touch only its own pages' rows)
-        for name, temp in STAGED.items():
-            cols = ", ".join(c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id")
-            extra = ", analysis_id" if "analysis_id" in TABLES_BY_NAME[name].column_names else ""
-            conn.execute(f"INSERT INTO main.[{name}] ({cols}{extra}) SELECT {cols}{extra and ', ?'} FROM temp.{temp}",
-                         [analysis_id] if extra else [])
+        for name in ("page_dates", "date_evidence", "page_roles", "page_graph"):
+            staging.copy(conn, name, analysis_id)
         counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(RULES) | rules.rule_ids(conn),   # every built-in rule, the team's
                                 sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
         conn.execute("DELETE FROM cleanup")
-        conn.executemany(insert_sql("cleanup"), cleanup_rows)
+        staging.copy(conn, "cleanup", analysis_id)
         fulltext.install(conn)
         pause_point("analysis-write")  # test-only (foundation/testing.py): killed with the judgments half-written
         conn.execute("COMMIT")
@@ -165,7 +166,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     """Analyse the latest complete crawl of every configured site; returns a summary."""
     database = open_db(db_path)
     conn = database.conn
-    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     now_iso = to_iso(now)
     started = time.monotonic()
@@ -180,7 +181,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     try:
         fulltext.start()   # on the other core, while the judgments are computed
         ctx = outdated.Context.from_config(config.outdated, now)
-        stage_tables(conn)
+        staging.stage_tables(conn)
         results, skipped = [], []
         for site_cfg in config.sites:
             crawl_id = latest_complete_crawl(conn, site_cfg.name)
@@ -191,9 +192,9 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         social_result = social.analyse_social(conn, config, now)   # the profiles of the latest complete social crawl
         if social_result is not None:
             results.append(SiteResult(social.SOCIAL_SITE, social_result[0], findings=social_result[1]))
-        cleanup_rows = _cleanup_rows(conn, config, results, analysis_id, now_iso)
+        listed = _cleanup_rows(conn, config, results, analysis_id, now_iso)
         pause_point("analysis")  # test-only (foundation/testing.py): killed after computing, before writing
-        counts = _write(conn, results, analysis_id, now_iso, cleanup_rows, fulltext)
+        counts = _write(conn, results, analysis_id, now_iso, fulltext)
         pages = sum(r.pages for r in results)
         with conn:
             conn.execute("UPDATE analyses SET finished_at = ?, status = 'complete', pages = ?, findings_open = ?, "
@@ -211,5 +212,5 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,
         "sites": [r.site for r in results], "sites_without_crawl": skipped,
         "open": counts.open, "new": counts.new, "resolved": counts.resolved, "by_rule": counts.by_rule,
-        "seconds": round(time.monotonic() - started, 2), "db": str(db_path), "cleanup": len(cleanup_rows),
+        "seconds": round(time.monotonic() - started, 2), "db": str(db_path), "cleanup": listed,
     }

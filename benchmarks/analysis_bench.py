@@ -25,8 +25,10 @@ footer link), every built-in check.  The database is cached in /tmp.
 Then, alternating, each run in a fresh subprocess on a fresh copy of the database (so both start from
 the same state): **new** (this tree) and **today** (``--baseline-tree``, a worktree of commit 89ba7eb) run
 ``analysis.runner.analyse``; every stage is timed, with its own peak resident memory (VmHWM, reset per
-stage through /proc/self/clear_refs), by wrapping the functions the runner calls (the same names in both).
-The two versions' findings (id, rule, severity, status) and cleanup rows are compared.
+stage through /proc/self/clear_refs), by wrapping the functions the runner calls (the same names in both);
+and the analysis with the worker processes it starts, their resident memory summed every quarter second
+(the target counts the larger of the two peaks).  The two versions' findings (id, rule, severity, status)
+and cleanup rows are compared.
 
 Target for 1,000,000 pages / 30,000,000 links: under 300 s and under 4 GB (issue 18).
 """
@@ -323,6 +325,63 @@ def _reset_hwm() -> None:
         pass
 
 
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of ``root`` and every process it started (the dates stage's workers), now."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, todo = {root}, [root]
+    while todo:
+        p = todo.pop()
+        for c, pp in parent.items():
+            if pp == p and c not in tree:
+                tree.add(c)
+                todo.append(c)
+    return sum(_rss_kb(p) for p in tree)
+
+
+class TreeSampler:
+    """The analysis process and its workers together: their summed resident memory, sampled every quarter second
+    (VmHWM is one process's own; the dates stage's workers hold their slices beside it)."""
+
+    def __init__(self) -> None:
+        import threading
+        self.peak = self.stage_peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.25):
+            kb = _tree_rss_kb(me)
+            self.peak, self.stage_peak = max(self.peak, kb), max(self.stage_peak, kb)
+
+    def take_stage(self) -> int:
+        kb, self.stage_peak = self.stage_peak, 0
+        return kb
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
     """analysis.runner.analyse on ``db`` with the code of ``tree``; each stage timed, its own peak memory."""
     sys.path.insert(0, str(tree))
@@ -340,17 +399,20 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
             with open(log, "a") as f:
                 f.write(f"{time.strftime('%H:%M:%S')} {line}\n")
     state = {"t": 0.0, "busy": 0}
+    sampler = TreeSampler()
 
     def close_gap(name: str) -> None:
         now = time.perf_counter()
         label = GAP_NAMES.get(name)
         hwm = _hwm_kb()
         overall[0] = max(overall[0], hwm)
+        treed = sampler.take_stage()
         if label:
-            s = stats.setdefault(label, [0.0, 0.0])
+            s = stats.setdefault(label, [0.0, 0.0, 0.0])
             s[0] += now - state["t"]
             s[1] = max(s[1], hwm / 1024)
-            progress(f"{label} {now - state['t']:.1f} s, {hwm / 1024:.0f} MB")
+            s[2] = max(s[2], treed / 1024)
+            progress(f"{label} {now - state['t']:.1f} s, {hwm / 1024:.0f} MB (with workers {treed / 1024:.0f})")
 
     def wrap(name, fn):
         def timed(*a, **kw):
@@ -366,10 +428,12 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
                 state["busy"] = 0
                 hwm = _hwm_kb()
                 overall[0] = max(overall[0], hwm)
-                s = stats.setdefault(name, [0.0, 0.0])
+                treed = sampler.take_stage()
+                s = stats.setdefault(name, [0.0, 0.0, 0.0])
                 s[0] += time.perf_counter() - t
                 s[1] = max(s[1], hwm / 1024)
-                progress(f"{name} {time.perf_counter() - t:.1f} s, {hwm / 1024:.0f} MB")
+                s[2] = max(s[2], treed / 1024)
+                progress(f"{name} {time.perf_counter() - t:.1f} s, {hwm / 1024:.0f} MB (with workers {treed / 1024:.0f})")
                 _reset_hwm()
                 state["t"] = time.perf_counter()
         return timed
@@ -391,6 +455,7 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
     state["t"] = started
     summary = runner.analyse(cfg, db, now=datetime.fromisoformat(NOW))
     seconds = time.perf_counter() - started
+    sampler.stop()
     conn = sqlite3.connect(db)
     findings = sorted(conn.execute("SELECT id, rule, severity, status FROM findings WHERE status = 'open' OR last_analysis_id = ?",
                                    [summary["analysis_id"]]))
@@ -400,7 +465,8 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
     conn.close()
     digest = hashlib.sha256(json.dumps([findings, cleanup_rows], default=str).encode()).hexdigest()
     out.write_text(json.dumps({"findings": findings, "cleanup": cleanup_rows}, default=str))
-    return {"seconds": seconds, "peak_mb": max(overall[0], _hwm_kb()) / 1024, "stages": stats, "digest": digest,
+    return {"seconds": seconds, "peak_mb": max(overall[0], _hwm_kb()) / 1024, "tree_peak_mb": sampler.peak / 1024,
+            "stages": stats, "digest": digest,
             "findings": len(findings), "cleanup": len(cleanup_rows), "pages": summary["pages"]}
 
 
@@ -490,10 +556,13 @@ def main() -> None:
     for n in names:
         best = min(results[n], key=lambda res: res["seconds"])
         print(f"{'whole analyse (' + n + ')':42}{best['seconds']:10.1f} s, peak {best['peak_mb']:,.0f} MB")
+        if "tree_peak_mb" in best:   # the workers' memory beside the analysis' own (sampled every 0.25 s)
+            by_stage = ", ".join(f"{st} {v[2]:,.0f} MB" for st, v in best["stages"].items() if len(v) > 2 and v[2] > v[1] + 1)
+            print(f"{'  with its workers (sampled)':42}peak {best['tree_peak_mb']:,.0f} MB" + (f"; above the process' own in: {by_stage}" if by_stage else ""))
     if len(names) == 2:
         print(compare(work, *names))
     new = min(results["new"], key=lambda res: res["seconds"])
-    ok = new["seconds"] < TARGET_SECONDS and new["peak_mb"] < TARGET_MB
+    ok = new["seconds"] < TARGET_SECONDS and max(new["peak_mb"], new.get("tree_peak_mb", 0)) < TARGET_MB
     print(f"target (1M pages): under {TARGET_SECONDS} s and {TARGET_MB} MB: {'met' if ok else 'NOT met'} at {args.pages:,} pages")
     if args.json:
         args.json.write_text(json.dumps({"pages": args.pages, "links": args.links, **results}, indent=2))

@@ -1,0 +1,81 @@
+"""The analysis' bulk rows staged in SQLite (analysis/staging.py) and the compact forms that replaced dicts and
+sets of a million entries: what comes out must be exactly what the in-memory forms gave.
+
+- the cleanup list ranked by SQL over staged rows (cleanup.RANK_SQL) is build()'s list, rank for rank and column
+  for column, ties included (equal scores and actions keep the order the rows were made in);
+- Importance (sorted arrays) answers like the dict of tuples it replaced;
+- Depths (one int32 array) reads like the dict click_depths returned.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+
+from analysis import staging
+from analysis.cleanup import RANK_ORDER, RANK_SQL, SiteFacts, build, Importance, staged_row, unranked
+from analysis.graph import Depths
+from foundation.schema import open_db
+from tests.test_cleanup_rules import cfg, f
+
+NOW = "2026-11-24T00:00:00+00:00"
+
+
+def _findings():
+    fs = []
+    for i in range(40):   # many equal scores: the same rule, severity and confidence on pages of equal importance
+        fs.append(f("outdated.stale_page", f"/same/{i % 7}-{i}/", uid=100 + i, severity="medium" if i % 3 else "high"))
+    fs += [f("links.orphan", "/orphan/", uid=1, severity="medium"), f("outdated.old_copyright", "/orphan/", uid=1, severity="low"),
+           f("outdated.stale_page", "/a/", uid=2, severity="low", confidence=0.5),
+           f("links.dead_end", "/info/", uid=3, severity="info")]
+    return fs
+
+
+def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path):
+    c = cfg()
+    facts = {"main": SiteFacts("main", importance={100 + i: (i % 3, i % 2, 10.0 * (i % 4)) for i in range(40)})}
+    args = dict(suppressed=set(), latest_analysis_findings=set(), first_seen={}, now_iso=NOW, analysis_id=7, crawl_started_at=None)
+    expected = build(_findings(), facts, c, **args)
+    assert len({(r.score, r.action) for r in expected}) < len(expected)   # the test needs ties
+
+    db = open_db(tmp_path / "decay.db")
+    conn = db.conn
+    staging.stage_tables(conn, ["cleanup"])
+    n = staging.stage_all(conn, "cleanup", map(staged_row, unranked(_findings(), facts, c, **args)))
+    assert n == len(expected)
+    staging.reorder(conn, "cleanup", RANK_ORDER, computed={"rank": RANK_SQL})
+    conn.execute("BEGIN")
+    staging.copy(conn, "cleanup", 7)
+    conn.execute("COMMIT")
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(cleanup)")]
+    got = [tuple(row) for row in conn.execute(f"SELECT {', '.join(cols)} FROM cleanup ORDER BY rowid")]
+    assert got == [tuple(r) for r in expected]
+    assert conn.execute("SELECT count(*) FROM temp.staged_cleanup").fetchone()[0] == 0   # emptied by the copy
+
+
+def test_staged_tables_are_the_connections_own(tmp_path):
+    db = open_db(tmp_path / "decay.db")
+    staging.stage_tables(db.conn, ["page_roles"])
+    staging.stage_all(db.conn, "page_roles", ((i, f"https://x.example/{i}", "main", "article", "dated") for i in range(45_000)))
+    assert db.conn.execute("SELECT count(*) FROM temp.staged_page_roles").fetchone()[0] == 45_000
+    other = sqlite3.connect(tmp_path / "decay.db")
+    assert other.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'staged_%'").fetchone()[0] == 0
+    db.conn.close()
+
+
+def test_importance_answers_like_the_dict_it_replaced():
+    rows = [(uid, f"u{uid}", "main", uid % 5, 0, uid % 3, None, None if uid % 4 == 0 else uid / 7, 1, 0)
+            for uid in (9_000_000_000_000_000_001, 5, -3, 42, 7)]
+    imp = Importance(iter(rows), len(rows))
+    as_dict = {r[0]: (r[3], r[5], r[7]) for r in rows}
+    for uid in [*as_dict, 6, 10**18, -4]:
+        assert imp.get(uid, (0, 0, None)) == as_dict.get(uid, (0, 0, None))
+        got = imp.get(uid)
+        assert got is None or all(type(a) is type(b) for a, b in zip(got, as_dict[uid]))
+
+
+def test_depths_read_like_a_dict():
+    d = Depths(np.array([0, 2, -1, 1, -1], dtype=np.int32))
+    assert d == {0: 0, 1: 2, 3: 1} and dict(d.items()) == {0: 0, 1: 2, 3: 1}
+    assert 3 in d and np.int64(3) in d and 2 not in d and 9 not in d and -1 not in d and "x" not in d
+    assert d.get(2) is None and d.get(2, 5) == 5 and d[1] == 2 and len(d) == 3 and list(d) == [0, 1, 3]
