@@ -12,6 +12,7 @@ the judgments tables by the write.
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import os
@@ -49,6 +50,7 @@ class SiteResult:
 
 def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context) -> SiteResult:
     res = SiteResult(site_cfg.name, crawl_id)
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")   # until the link graph (_shrink_cache)
     pages = site_pages(conn, site_cfg.name, crawl_id, signals=False)   # each page's date signals: a batch at a time
     res.pages = len(pages)
     scope = SiteScope(site_cfg.name, site_cfg.start_urls, aliases=site_cfg.aliases, hosts=site_cfg.hosts)
@@ -72,6 +74,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     # the link graph knows which pages are outdated: a page reached only through them gets an info note
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in DATED and f.severity != "info"}
+    _shrink_cache(conn)   # the link graph is where a large site's memory peaks
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages,
                              quiet_deep=archive.quiet_ids(pages, "links.deep_page"), pages=pages)
@@ -124,11 +127,22 @@ def _cleanup_rows(conn, config: Config, results: list[SiteResult], analysis_id: 
     return n
 
 
-# SQLite's page cache (a ceiling, not an allocation): small while the judgments are computed (the reads are scans,
-# and a million-page site fills any cache: 256 MB held through the link graph's peak), large for the write (the
-# judgments tables' indexes are updated at random places)
-READ_CACHE_KIB = 32 * 1024
+# SQLite's page cache (a ceiling, not an allocation): large while the pages' facts are read (page roles scan the
+# links: a tenth faster) and for the write (the judgments tables' indexes are updated at random places); small from
+# the link graph on, where a million-page site's memory peaks (a full cache there is 256 MB of the peak)
 CACHE_KIB = 256 * 1024
+GRAPH_CACHE_KIB = 32 * 1024
+
+
+def _shrink_cache(conn) -> None:
+    """The page cache down to GRAPH_CACHE_KIB, its memory given back to the system (not only to malloc's free lists,
+    where the graph's arrays and objects, allocated elsewhere, would not reuse it)."""
+    conn.execute(f"PRAGMA cache_size = -{GRAPH_CACHE_KIB}")
+    conn.execute("PRAGMA shrink_memory")
+    try:
+        ctypes.CDLL(None).malloc_trim(0)   # glibc; elsewhere the cache's memory stays with the process
+    except (AttributeError, OSError):
+        pass
 
 
 def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, fulltext: FullTextBuild) -> FindingCounts:
@@ -166,7 +180,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     """Analyse the latest complete crawl of every configured site; returns a summary."""
     database = open_db(db_path)
     conn = database.conn
-    conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     now_iso = to_iso(now)
     started = time.monotonic()

@@ -224,19 +224,20 @@ class PatternMatcher:
             pq = path_of(url)
             for p, rx, timed in self._globs:
                 try:
-                    if (rx.match(pq, timeout=self._budget(p)) if timed else rx.match(pq)):
+                    if (rx.match(pq, timeout=self.budget(p)) if timed else rx.match(pq)):
                         return p, slow
                 except TimeoutError:
                     slow = slow or self._timed_out(p, url)
         for p, rx in self._regexes:
             try:
-                if rx.search(url, timeout=self._budget(p)):
+                if rx.search(url, timeout=self.budget(p)):
                     return p, slow
             except TimeoutError:
                 slow = slow or self._timed_out(p, url)
         return None, slow
 
-    def _budget(self, p: str) -> float:
+    def budget(self, p: str) -> float:
+        """The seconds pattern ``p`` may take on the next URL: a tenth of ``timeout`` once it ran out on ``max_timeouts``."""
         return self.timeout if self.timeouts[p] < self.max_timeouts else self.timeout / 10
 
     def _timed_out(self, p: str, url: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -41,17 +40,16 @@ def _in_child(code: str, timeout: float = 30) -> dict:
     return json.loads(r.stdout)
 
 
-def test_the_evil_pattern_on_the_evil_url_returns_within_a_second():
+def test_the_evil_pattern_on_the_evil_url_returns_and_says_which_pattern_ran_out():
+    # in a child with a time limit: the old matcher never returned (a hang fails the test instead of the suite)
     out = _in_child(f"""
-import json, time
+import json
 from foundation.urls import compile_patterns
 m = compile_patterns([{EVIL!r}])
-t0 = time.monotonic()
 short = m.check({EVIL_URL!r})
 long = m.check("https://www.example.org/" + "a" * 20000 + "!")
-print(json.dumps({{"short": short, "long": long, "seconds": time.monotonic() - t0, "timeouts": dict(m.timeouts)}}))
+print(json.dumps({{"short": short, "long": long, "timeouts": dict(m.timeouts)}}))
 """)
-    assert out["seconds"] < 1.0
     assert out["short"] == [None, None]             # the regex engine decides this one quickly: no match
     assert out["long"] == [None, EVIL]               # ran out of time: no match, and which pattern did
     assert out["timeouts"] == {EVIL: 1}
@@ -75,12 +73,13 @@ def test_a_timed_out_pattern_excludes_the_url_with_the_reason_and_includes_nothi
 
 def test_many_hostile_urls_stay_cheap():
     m = compile_patterns([EVIL])
-    t0 = time.monotonic()
+    budgets = []
     for i in range(200):
+        budgets.append(m.budget(EVIL))
         assert m("https://www.example.org/" + "a" * (20000 + i) + "!") is None
-    # 20 URLs at the full limit (0.05 s), the other 180 at a tenth of it
-    assert time.monotonic() - t0 < 5
-    assert m.timeouts[EVIL] == 200
+    assert m.timeouts[EVIL] == 200   # every one ran out of time, and none matched
+    # 20 URLs at the full limit, the other 180 at a tenth of it: 200 hostile links cost at most 1.9 s of matching
+    assert budgets == [m.timeout] * m.max_timeouts + [m.timeout / 10] * (200 - m.max_timeouts)
 
 
 @pytest.mark.parametrize("pattern", [EVIL, "re:(a+)+x", "re:(a|aa)+x", r"re:^https://[^/]+/news/(\d+-?)+/x", "*a*a*a*a*b"])
@@ -155,13 +154,10 @@ def test_a_crawl_with_hostile_links_finishes_and_records_them(tmp_path):
             exclude = ['{SLOW_BUT_ALLOWED}', '{FIXED}']
         """)
         db = tmp_path / "decay.db"
-        t0 = time.monotonic()
-        r = crawl(cfg, db)
-        elapsed = time.monotonic() - t0
+        r = crawl(cfg, db)   # run_decay's time limit fails a crawl that hangs on the hostile URLs
     finally:
         site.stop()
     assert r.returncode == 0, r.stderr[-2000:]
-    assert elapsed < 120
     rows = {row["url"][len(base):]: row for row in query(db, "SELECT url, outcome, error FROM pages")}
     assert rows["/about/"]["outcome"] == "ok"
     assert rows["/docs/print/"]["outcome"] == "skipped" and "matches exclude pattern" in rows["/docs/print/"]["error"]
