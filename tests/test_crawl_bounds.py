@@ -118,7 +118,7 @@ def test_the_crawl_completes_within_its_bounds(bounded):
     r = bounded["result"]
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
-    assert bounded["seconds"] < CRAWL_TIMEOUT
+    # it ended: run_decay's time limit (CRAWL_TIMEOUT) fails a crawl that does not (a bound, not a speed check)
     (crawl_row,) = query(bounded["db"], "SELECT status FROM crawls")
     assert crawl_row["status"] == "complete"
     # 4,954 of the 5,000 listed by many.xml, and the seventh index of the endless chain

@@ -104,7 +104,7 @@ def test_the_crawl_completes_within_its_bound_without_a_traceback(hostile):
     r = hostile["result"]
     assert r.returncode == 0, r.stderr[-3000:]
     assert "Traceback" not in r.stderr
-    assert hostile["seconds"] < CRAWL_BOUND
+    # it ended: _run_measured fails a crawl that runs past CRAWL_BOUND (a bound, not a speed check)
     (c,) = query(hostile["db"], "SELECT status FROM crawls")
     assert c["status"] == "complete"
     assert row(hostile, "/")["outcome"] == "ok"
