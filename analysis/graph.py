@@ -26,8 +26,8 @@ import json
 import operator
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import networkx as nx
@@ -329,8 +329,8 @@ class Depths(Mapping):
         self.array = array
 
     def __getitem__(self, n: int) -> int:
-        d = int(self.array[n]) if 0 <= n < len(self.array) else -1
-        if d < 0:
+        d = self.get(n)
+        if d is None:
             raise KeyError(n)
         return d
 
@@ -413,7 +413,7 @@ class ClickPaths:
     nearer the start, and so on: the first predecessor (in ``pred`` order) one click nearer.  Every
     page's step back is found at once, in one numpy pass over the predecessor arrays."""
 
-    def __init__(self, g: SiteGraph, depths: dict[int, int]) -> None:
+    def __init__(self, g: SiteGraph, depths: Depths) -> None:
         self.g, self.depths = g, depths
         self._parent: list[int] | None = None
 
@@ -421,13 +421,7 @@ class ClickPaths:
         """Each node's step back (-1: none), as a list: a million paths index it twenty million times."""
         if self._parent is None:
             a, n = self.g.adj, len(self.g.nodes)
-            if isinstance(self.depths, Depths):
-                depth = self.depths.array.astype(np.int64)
-            else:
-                depth = np.full(n, -1, dtype=np.int64)
-                if self.depths:
-                    depth[np.fromiter(self.depths.keys(), dtype=np.int64, count=len(self.depths))] = \
-                        np.fromiter(self.depths.values(), dtype=np.int64, count=len(self.depths))
+            depth = self.depths.array.astype(np.int64)
             targets = np.repeat(np.arange(n, dtype=np.int32), np.diff(a.pred_ptr))
             one_nearer = np.flatnonzero((depth[a.pred_idx] == depth[targets] - 1) & (depth[targets] > 0))
             found = targets[one_nearer]

@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Iterator
 
 from analysis.findings import Finding
-from analysis.graph import (Orphans, SiteGraph, click_depths, depth_array, find_orphans, load_site_graph, pagerank_array,
-                            score_list)
+from analysis.graph import (Depths, Orphans, SiteGraph, click_depths, depth_array, find_orphans, load_site_graph,
+                            pagerank_array, score_list)
 from analysis.links_broken import Broken, broken_internal, broken_link_findings
 from analysis.links_common import LINK_RULES, Context
 from analysis.links_external import broken_external, external_unchecked_finding
@@ -58,7 +59,7 @@ class LinksResult:
     timings: dict[str, float] = field(default_factory=dict)   # seconds per phase (benchmarks/graph_bench.py)
     graph: SiteGraph | None = None     # kept for the cleanup list's removal impact (analysis.cleanup)
     orphans: Orphans | None = None
-    depths: dict[int, int] = field(default_factory=dict)   # node -> clicks from a start page
+    depths: Depths | None = None   # node -> clicks from a start page
     scores: list[float] = field(default_factory=list)      # node -> link score
 
     def rows(self) -> Iterator[tuple]:
@@ -137,7 +138,7 @@ def _home(site_cfg) -> str:
     return urls[0]
 
 
-def page_graph_rows(g: SiteGraph, depths: dict[int, int], scores: dict[int, float] | list[float]) -> Iterator[tuple]:
+def page_graph_rows(g: SiteGraph, depths: Mapping[int, int], scores: dict[int, float] | list[float]) -> Iterator[tuple]:
     """One row per node, in node order; ``scores``: link_scores' dict or score_list's list (one score per node)."""
     get = depths.get
     site = g.site

@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any, Callable
 
 from analysis.findings import Finding
-from analysis.graph import LinkRef, Orphans, SiteGraph
+from analysis.graph import Depths, LinkRef, Orphans, SiteGraph
 from analysis.twins import TWIN_RULES
 from foundation.catalog import categories
 from foundation.config import Links
@@ -31,7 +31,7 @@ class Context:
     g: SiteGraph
     cfg: Links
     now: datetime
-    depths: dict[int, int]
+    depths: Depths           # node -> clicks from a start page (graph.click_depths)
     orphans: Orphans
     flagged: set[int]                      # nodes the date analysis found outdated or expired
     exempt: Callable[[str], str | None]

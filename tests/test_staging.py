@@ -79,3 +79,19 @@ def test_depths_read_like_a_dict():
     assert d == {0: 0, 1: 2, 3: 1} and dict(d.items()) == {0: 0, 1: 2, 3: 1}
     assert 3 in d and np.int64(3) in d and 2 not in d and 9 not in d and -1 not in d and "x" not in d
     assert d.get(2) is None and d.get(2, 5) == 5 and d[1] == 2 and len(d) == 3 and list(d) == [0, 1, 3]
+
+
+def test_a_packed_finding_writes_the_same_evidence_and_unpacks_when_read():
+    import pickle
+
+    from analysis.findings import _EVIDENCE, Finding, Packed
+
+    ev = {"updated_at": "2019-07-05", "age_days": 2698, "disagreements": [], "also": ["now available"], "nested": {"a": 1}}
+    plain = Finding("outdated.stale_page", "outdated", "info", 0.8, "main", "https://x.example/a", "Stale.", dict(ev))
+    packed = Finding("outdated.stale_page", "outdated", "info", 0.8, "main", "https://x.example/a", "Stale.", dict(ev)).pack()
+    assert isinstance(_EVIDENCE.__get__(packed), Packed)   # the evidence slot holds the packed tuple until read
+    assert (packed.evidence_json, packed.evidence_hash, packed.id) == (plain.evidence_json, plain.evidence_hash, plain.id)
+    again = pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL))   # a worker's answer
+    assert isinstance(_EVIDENCE.__get__(again), Packed)   # crossed the pipe packed
+    assert (again.evidence_json, again.evidence_hash) == (plain.evidence_json, plain.evidence_hash)
+    assert again.evidence == ev and packed.evidence == ev and packed == plain   # read: a dict again, equal
