@@ -24,7 +24,7 @@ from pathlib import Path
 
 from analysis import archive, cleanup, links, outdated, rules, sections, social, staging
 from analysis.dates import learn_site_trust
-from analysis.findings import Finding, FindingCounts, write_findings
+from analysis.findings import Finding, FindingCounts, stage_findings, write_findings
 from analysis.fulltext import FullTextBuild
 from analysis.page_judgments import judge_pages
 from analysis.pages import latest_complete_crawl, site_pages, with_signals
@@ -161,7 +161,7 @@ def _write(conn, results: list[SiteResult], analysis_id: int, now_iso: str, full
         # the staged rows of every site (a site's deletes above touch only its own pages' rows)
         for name in ("page_dates", "date_evidence", "page_roles", "page_graph"):
             staging.copy(conn, name, analysis_id)
-        counts = write_findings(conn, (f for r in results for f in r.findings), rules=set(RULES) | rules.rule_ids(conn),   # every built-in rule, the team's
+        counts = write_findings(conn, rules=set(RULES) | rules.rule_ids(conn),   # every built-in rule, the team's
                                 sites={r.site for r in results}, analysis_id=analysis_id, now=now_iso)
         conn.execute("DELETE FROM cleanup")
         staging.copy(conn, "cleanup", analysis_id)
@@ -207,6 +207,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         if social_result is not None:
             results.append(SiteResult(social.SOCIAL_SITE, social_result[0], findings=social_result[1]))
         listed = _cleanup_rows(conn, config, results, analysis_id, now_iso)
+        stage_findings(conn, (f for r in results for f in r.findings))   # encoded and sorted before the write's lock
         pause_point("analysis")  # test-only (foundation/testing.py): killed after computing, before writing
         counts = _write(conn, results, analysis_id, now_iso, fulltext)
         pages = sum(r.pages for r in results)

@@ -19,14 +19,18 @@ from foundation.schema import TABLES_BY_NAME
 
 # judgments table -> its staging table; extra columns a staging table has beyond the table's own
 STAGED = {"page_dates": "staged_page_dates", "date_evidence": "staged_date_evidence", "page_roles": "staged_page_roles",
-          "page_graph": "staged_page_graph", "cleanup": "staged_cleanup"}
+          "page_graph": "staged_page_graph", "cleanup": "staged_cleanup", "findings": "staged_findings"}
 EXTRA = {"cleanup": ("rank_order",)}   # the cleanup list's ranking key after the score (analysis/cleanup.py RANK_SQL)
+# a findings row is staged without what the write decides (its status, dates, analysis ids: analysis/findings.py)
+OWN = {"findings": ("id", "rule", "category", "severity", "confidence", "site", "subject_type", "subject_id",
+                    "subject_url", "title", "message", "evidence", "evidence_hash")}
 BATCH = 20_000   # rows inserted at a time
 
 
 def columns(name: str) -> list[str]:
     """The columns a staged row holds: the table's own, without analysis_id (the write adds it), then the extras."""
-    return [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"] + list(EXTRA.get(name, ()))
+    own = OWN.get(name) or [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
+    return list(own) + list(EXTRA.get(name, ()))
 
 
 def stage_tables(conn: sqlite3.Connection, names: Iterable[str] = tuple(STAGED), schema: str = "temp") -> None:
@@ -83,10 +87,9 @@ def reorder(conn: sqlite3.Connection, name: str, order: str, computed: dict[str,
 
 def copy(conn: sqlite3.Connection, name: str, analysis_id: int) -> None:
     """The staged rows into the judgments table ``name``, in the order staged, with this analysis' id.  Within the
-    caller's transaction; the staging table is emptied."""
+    caller's transaction (the staging table is left as it is: it goes with the connection)."""
     own = [c for c in TABLES_BY_NAME[name].column_names if c != "analysis_id"]
     has_id = "analysis_id" in TABLES_BY_NAME[name].column_names
     conn.execute(f"INSERT INTO main.[{name}] ({', '.join(own)}{', analysis_id' if has_id else ''}) "
                  f"SELECT {', '.join(own)}{', ?' if has_id else ''} FROM temp.{STAGED[name]} ORDER BY rowid",
                  [analysis_id] if has_id else [])
-    conn.execute(f"DELETE FROM temp.{STAGED[name]}")

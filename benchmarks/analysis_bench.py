@@ -56,7 +56,7 @@ TARGET_SECONDS, TARGET_MB = 300, 4096
 
 # the runner's stages, as the names it calls (analysis/runner.py, today's and the new)
 STAGES = ["site_pages", "assign_roles", "learn_site_trust", "presented_as_current", "group_articles",
-          "analyse_links", "analyse_rules", "site_facts", "analyse_social", "_cleanup_rows", "_write"]
+          "analyse_links", "analyse_rules", "site_facts", "analyse_social", "_cleanup_rows", "stage_findings", "_write"]
 GAP_NAMES = {"presented_as_current": "dates (candidates, resolve, outdated)"}
 
 

@@ -206,7 +206,7 @@ def child_decay(db: Path, dump: Path | None = None) -> dict:
     import sqlite3
     from datetime import datetime, timezone
 
-    from analysis.findings import write_findings
+    from analysis.findings import stage_findings, write_findings
     from analysis.links import LINK_RULES, analyse_links
     from analysis.sections import group_sections
     from foundation.config import Links, Site
@@ -223,10 +223,11 @@ def child_decay(db: Path, dump: Path | None = None) -> dict:
     res.timings["sections"] = time.perf_counter() - t
     peaks["sections"] = peak_mb()
     t = time.perf_counter()
+    stage_findings(conn, findings)
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("DELETE FROM page_graph WHERE site = ?", [SITE])
     conn.executemany(insert_sql("page_graph"), [r + (0,) for r in res.graph_rows])
-    counts = write_findings(conn, findings, rules=set(LINK_RULES), sites={SITE}, analysis_id=0, now="2026-11-23T03:00:00+00:00")
+    counts = write_findings(conn, rules=set(LINK_RULES), sites={SITE}, analysis_id=0, now="2026-11-23T03:00:00+00:00")
     conn.execute("ROLLBACK")   # the database stays as generated, for the next run
     res.timings["write"] = time.perf_counter() - t
     conn.close()

@@ -50,7 +50,6 @@ def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path):
     cols = [r[1] for r in conn.execute("PRAGMA table_info(cleanup)")]
     got = [tuple(row) for row in conn.execute(f"SELECT {', '.join(cols)} FROM cleanup ORDER BY rowid")]
     assert got == [tuple(r) for r in expected]
-    assert conn.execute("SELECT count(*) FROM temp.staged_cleanup").fetchone()[0] == 0   # emptied by the copy
 
 
 def test_staged_tables_are_the_connections_own(tmp_path):
@@ -95,3 +94,44 @@ def test_a_packed_finding_writes_the_same_evidence_and_unpacks_when_read():
     assert isinstance(_EVIDENCE.__get__(again), Packed)   # crossed the pipe packed
     assert (again.evidence_json, again.evidence_hash) == (plain.evidence_json, plain.evidence_hash)
     assert again.evidence == ev and packed.evidence == ev and packed == plain   # read: a dict again, equal
+
+
+def _write(conn, found, analysis_id, now, rules=("outdated.stale_page",), sites=("main",)):
+    from analysis.findings import stage_findings, write_findings
+
+    staged = stage_findings(conn, found)
+    conn.execute("BEGIN IMMEDIATE")
+    counts = write_findings(conn, rules=set(rules), sites=set(sites), analysis_id=analysis_id, now=now)
+    conn.execute("COMMIT")
+    return staged, counts
+
+
+def test_findings_staged_then_written_open_reopen_and_resolve_with_their_history(tmp_path):
+    from analysis.findings import Finding
+
+    def stale(path, msg="Stale."):
+        return Finding("outdated.stale_page", "outdated", "medium", 0.8, "main", f"https://x.example{path}", msg, {"p": path})
+
+    conn = open_db(tmp_path / "decay.db").conn
+    # the first of two findings with one id is the one written (as the cleanup list reads them)
+    staged, counts = _write(conn, [stale("/a", "First."), stale("/b"), stale("/a", "Second."), stale("/c")], 1, "d1")
+    assert staged == 3 and (counts.open, counts.new, counts.resolved, counts.by_rule) == (3, 3, 0, {"outdated.stale_page": 3})
+    assert conn.execute("SELECT message FROM findings WHERE subject_url LIKE '%/a'").fetchone()[0] == "First."
+    # /c not found again: resolved; /d new
+    _, counts = _write(conn, [stale("/a"), stale("/b"), stale("/d")], 2, "d2")
+    assert (counts.open, counts.new, counts.resolved) == (3, 1, 1)
+    # /c again: reopened (its row kept its first sighting); /a /b /d not found: resolved
+    _, counts = _write(conn, [stale("/c")], 3, "d3")
+    assert (counts.open, counts.new, counts.resolved) == (1, 1, 3)
+    rows = {url.rsplit("/", 1)[1]: rest for url, *rest in conn.execute(
+        "SELECT subject_url, status, first_seen, last_seen, resolved_at, first_analysis_id, last_analysis_id FROM findings")}
+    assert rows == {"a": ["resolved", "d1", "d2", "d3", 1, 2], "b": ["resolved", "d1", "d2", "d3", 1, 2],
+                    "c": ["open", "d1", "d3", None, 1, 3], "d": ["resolved", "d2", "d2", "d3", 2, 2]}
+    history = [(a, url.rsplit("/", 1)[1], change) for a, url, change in conn.execute(
+        "SELECT analysis_id, subject_url, change FROM finding_changes ORDER BY analysis_id, subject_url")]
+    assert history == [(1, "a", "opened"), (1, "b", "opened"), (1, "c", "opened"), (2, "c", "resolved"), (2, "d", "opened"),
+                       (3, "a", "resolved"), (3, "b", "resolved"), (3, "c", "reopened"), (3, "d", "resolved")]
+    # another site's findings, or rules this analysis does not own, are neither resolved nor counted as known
+    _, counts = _write(conn, [stale("/c")], 4, "d4", sites=("other",))
+    assert (counts.open, counts.new, counts.resolved) == (1, 1, 0)
+    assert conn.execute("SELECT status FROM findings WHERE subject_url LIKE '%/c'").fetchone()[0] == "open"
