@@ -8,7 +8,8 @@ seconds the write takes.
 The bulk of the judgments (each page's dates and every date candidate, its role and its place in the link
 graph, the cleanup list's items: millions of rows for a site of a million pages) is not held in memory: it is
 staged in TEMP tables of the analysis' own connection as it is computed (analysis/staging.py), and copied into
-the judgments tables by the write.
+the judgments tables by the write.  The findings are staged last, once the cleanup list is made: their evidence
+is encoded before the write takes its lock (analysis/findings.py stage_findings).
 """
 from __future__ import annotations
 
@@ -58,11 +59,13 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
                  [(r.role, r.patterns) for r in config.outdated.roles], with_signals=with_signals(conn, pages))
     staging.stage_all(conn, "page_roles", ((p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages))
     gc.freeze()   # the pages stay to the end: the collector need not walk a million of them again and again
+    # (nor the findings: frozen as they are made, below; on a million pages each full collection walking them
+    # again cost the analysis about 40 s in all)
     trust = learn_site_trust(p.date_input for p in pages)
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
     # each page's dates and what they say (stale, claims, expired): over every core on a large site
     db_path = next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
-    found, copyrights = judge_pages(conn, Path(db_path), pages, trust, ctx, config.outdated)
+    found, copyrights = judge_pages(conn, Path(db_path), pages, trust, ctx, config.outdated)   # frozen as made
     res.findings += found
     home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
     res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
@@ -71,6 +74,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     named_sections = [(name, match) for name, match, _ in ctx.sections]   # [[outdated.sections]], compiled once
     res.findings = archive.group_articles(res.findings, pages, current, named_sections,
                                           lambda url: outdated.human_days(ctx.threshold(url)[1]))
+    gc.freeze()   # the findings so far stay to the end (the analysis makes no reference cycles to collect)
     # the link graph knows which pages are outdated: a page reached only through them gets an info note
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in DATED and f.severity != "info"}
@@ -86,6 +90,8 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     res.facts = cleanup.site_facts(conn, site_cfg, lr, res.findings, flagged, started[0] if started else None)
     staging.stage_all(conn, "page_graph", lr.rows())
     del lr   # the graph: not held while the rules run (a million pages: about 2 GB)
+    gc.collect()   # anything of the graph's that only the collector frees goes now, then what is left stays
+    gc.freeze()
     res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
     return res
 

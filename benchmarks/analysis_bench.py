@@ -309,6 +309,13 @@ terms = ["energy health"]
 
 
 # --------------------------------------------------------------------------- the measured run (in a child)
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the children it waited for (the analysis' workers), every core summed."""
+    import resource
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
 def _hwm_kb() -> int:
     with open("/proc/self/status") as f:
         for line in f:
@@ -451,10 +458,11 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
             f.__wrapped_stage__ = True
             setattr(mod, name, f)
     cfg = load_config(config)
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _cpu_seconds()
     state["t"] = started
     summary = runner.analyse(cfg, db, now=datetime.fromisoformat(NOW))
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     sampler.stop()
     conn = sqlite3.connect(db)
     findings = sorted(conn.execute("SELECT id, rule, severity, status FROM findings WHERE status = 'open' OR last_analysis_id = ?",
@@ -465,7 +473,7 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
     conn.close()
     digest = hashlib.sha256(json.dumps([findings, cleanup_rows], default=str).encode()).hexdigest()
     out.write_text(json.dumps({"findings": findings, "cleanup": cleanup_rows}, default=str))
-    return {"seconds": seconds, "peak_mb": max(overall[0], _hwm_kb()) / 1024, "tree_peak_mb": sampler.peak / 1024,
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": max(overall[0], _hwm_kb()) / 1024, "tree_peak_mb": sampler.peak / 1024,
             "stages": stats, "digest": digest,
             "findings": len(findings), "cleanup": len(cleanup_rows), "pages": summary["pages"]}
 
@@ -556,6 +564,8 @@ def main() -> None:
     for n in names:
         best = min(results[n], key=lambda res: res["seconds"])
         print(f"{'whole analyse (' + n + ')':42}{best['seconds']:10.1f} s, peak {best['peak_mb']:,.0f} MB")
+        if "cpu_seconds" in best:   # more than cores x seconds: no schedule meets the time on this machine
+            print(f"{'  CPU (with its workers, every core)':42}{best['cpu_seconds']:10.1f} s")
         if "tree_peak_mb" in best:   # the workers' memory beside the analysis' own (sampled every 0.25 s)
             by_stage = ", ".join(f"{st} {v[2]:,.0f} MB" for st, v in best["stages"].items() if len(v) > 2 and v[2] > v[1] + 1)
             print(f"{'  with its workers (sampled)':42}peak {best['tree_peak_mb']:,.0f} MB" + (f"; above the process' own in: {by_stage}" if by_stage else ""))

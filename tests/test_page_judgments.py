@@ -2,6 +2,7 @@
 gives: the same findings, dates, date evidence and cleanup list, on the real site's facts."""
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 import sys
@@ -51,6 +52,8 @@ def test_workers_judge_the_pages_as_one_process_does(flink_crawled, tmp_path, mo
     for key in one:
         assert three[key] == one[key], key
     assert not list(tmp_path.glob("*.judge-*"))   # the workers' scratch databases are gone
+    # what the analysis kept out of the collector's sight while it ran (gc.freeze) is back in it; collection is on
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_a_worker_that_fails_fails_the_analysis_and_keeps_the_previous_results(flink_crawled, tmp_path, monkeypatch):
@@ -70,4 +73,5 @@ def test_a_worker_that_fails_fails_the_analysis_and_keeps_the_previous_results(f
     assert conn.execute(QUERIES["findings"]).fetchall() == before
     assert conn.execute("SELECT status, reason FROM analyses ORDER BY id DESC LIMIT 1").fetchone()[0] == "failed"
     assert not list(tmp_path.glob("*.judge-*"))
+    assert gc.isenabled() and gc.get_freeze_count() == 0   # a worker that failed: the collector left as it was
 
