@@ -213,7 +213,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         if social_result is not None:
             results.append(SiteResult(social.SOCIAL_SITE, social_result[0], findings=social_result[1]))
         listed = _cleanup_rows(conn, config, results, analysis_id, now_iso)
-        stage_findings(conn, (f for r in results for f in r.findings))   # encoded and sorted before the write's lock
+        stage_findings(conn, (f for r in results for f in r.findings))   # encoded before the write takes its lock
         pause_point("analysis")  # test-only (foundation/testing.py): killed after computing, before writing
         counts = _write(conn, results, analysis_id, now_iso, fulltext)
         pages = sum(r.pages for r in results)

@@ -4,7 +4,8 @@ sets of a million entries: what comes out must be exactly what the in-memory for
 - the cleanup list ranked by SQL over staged rows (cleanup.RANK_SQL) is build()'s list, rank for rank and column
   for column, ties included (equal scores and actions keep the order the rows were made in);
 - Importance (sorted arrays) answers like the dict of tuples it replaced;
-- Depths (one int32 array) reads like the dict click_depths returned.
+- Depths (one int32 array) reads like the dict click_depths returned;
+- findings staged and then written in SQL open, resolve and reopen as the row-by-row upsert did, history included.
 """
 from __future__ import annotations
 
