@@ -226,7 +226,7 @@ def child_decay(db: Path, dump: Path | None = None) -> dict:
     stage_findings(conn, findings)
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("DELETE FROM page_graph WHERE site = ?", [SITE])
-    conn.executemany(insert_sql("page_graph"), [r + (0,) for r in res.graph_rows])
+    conn.executemany(insert_sql("page_graph"), (r + (0,) for r in res.rows()))   # as the analysis: one row at a time
     counts = write_findings(conn, rules=set(LINK_RULES), sites={SITE}, analysis_id=0, now="2026-11-23T03:00:00+00:00")
     conn.execute("ROLLBACK")   # the database stays as generated, for the next run
     res.timings["write"] = time.perf_counter() - t
@@ -234,14 +234,15 @@ def child_decay(db: Path, dump: Path | None = None) -> dict:
     seconds, peak = time.perf_counter() - started, peak_mb()
     if dump is not None:
         digest = hashlib.blake2b(digest_size=16)
-        for r in sorted(res.graph_rows):
+        rows = sorted(res.rows())
+        for r in rows:
             digest.update(repr(r).encode())
         with open(dump, "w") as out:
-            out.write(f"page_graph\t{len(res.graph_rows)}\t{digest.hexdigest()}\n")
+            out.write(f"page_graph\t{len(rows)}\t{digest.hexdigest()}\n")
             for line in sorted(f"{f.id}\t{f.rule}\t{f.severity}\t{f.subject_type}\t{f.evidence_hash}\n" for f in findings):
                 out.write(line)
     return {"seconds": seconds, "peak_mb": peak, "phases": res.timings, "peak_mb_after": {**peaks, "write": peak},
-            "findings": counts.by_rule, "page_graph_rows": len(res.graph_rows)}
+            "findings": counts.by_rule, "page_graph_rows": len(res.graph.nodes) if res.graph is not None else 0}
 
 
 def child_baseline(db: Path) -> dict:
