@@ -65,6 +65,19 @@ def check_db_path(path: str | Path, write: bool = True) -> None:
         raise DatabaseFileError(f"{path}: not a regular file; {fix}")
     if not os.access(path, os.R_OK):
         raise DatabaseFileError(f"{path}: the file is not readable (permissions); make it readable or {fix}")
+    if not _open_here(path):   # else it was checked when it was opened, and must not be opened again (_open_here)
+        _check_contents(path, fix)
+    if write:
+        if not _writable(path):
+            raise DatabaseFileError(f"{path}: the file is read-only; content-decay writes to its database: "
+                                    f"make it writable (chmod u+w) or {fix}")
+        if not _writable(path.parent) or not os.access(path.parent, os.X_OK):
+            raise DatabaseFileError(f"{path}: its folder {path.parent} is read-only (SQLite writes the -wal and -shm files "
+                                    f"and decay its .lock file next to the database): make it writable or {fix}")
+
+
+def _check_contents(path: Path, fix: str) -> None:
+    """The file's first bytes and tables: an SQLite database of content-decay's, or empty, or refused."""
     try:
         with open(path, "rb") as f:
             head = f.read(len(SQLITE_HEADER))
@@ -79,13 +92,29 @@ def check_db_path(path: str | Path, write: bool = True) -> None:
             raise DatabaseFileError(
                 f"{path}: an SQLite database of another program (tables {shown}; no _decay_meta table), left as it was: "
                 f"content-decay writes only its own databases; {fix}")
-    if write:
-        if not _writable(path):
-            raise DatabaseFileError(f"{path}: the file is read-only; content-decay writes to its database: "
-                                    f"make it writable (chmod u+w) or {fix}")
-        if not _writable(path.parent) or not os.access(path.parent, os.X_OK):
-            raise DatabaseFileError(f"{path}: its folder {path.parent} is read-only (SQLite writes the -wal and -shm files "
-                                    f"and decay its .lock file next to the database): make it writable or {fix}")
+
+
+def _open_here(path: Path) -> bool:
+    """Does this process have the file open already (an SQLite connection to it: a test, a nightly run)?
+
+    Then it is not opened and closed again outside SQLite: POSIX locks belong to the process, and closing any
+    descriptor of a file drops all of them, so the connections' locks would be gone while SQLite believes it
+    holds them.  Another process (an analysis' worker) would then take itself for the database's last user
+    and delete the -wal file under their feet ("disk I/O error", or writes lost).  Linux's /proc tells;
+    elsewhere the file is read as usual."""
+    try:
+        target = os.stat(path)
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            return True
+    return False
 
 
 def _tables(path: Path) -> set[str]:

@@ -88,3 +88,26 @@ def test_the_triage_trigger_allows_the_catalog_states(tmp_path: Path) -> None:
     with conn:
         conn.execute("INSERT INTO triage (id, item, state, updated_at) VALUES ('y', 'finding', 'accepted', '2026-01-01')")
     conn.close()
+
+
+def test_opening_a_database_this_process_holds_keeps_its_locks(tmp_path: Path) -> None:
+    """open_db on a database this process already has open (a nightly run, a test) must not read the file outside
+    SQLite: closing that descriptor would drop the process' POSIX locks, and another process closing its own
+    connection (an analysis' worker) would then delete the -wal file under this one's connections."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "decay.db"
+    first = open_db(db).conn   # left open (as an earlier command's connection can be)
+    first.execute("CREATE TABLE IF NOT EXISTS kept (x)")
+    first.commit()
+    second = open_db(db).conn   # checked and opened again by the same process
+    subprocess.run([sys.executable, "-c", f"import sqlite3; c = sqlite3.connect({str(db)!r}); c.execute('SELECT count(*) FROM kept'); c.close()"],
+                   check=True)
+    for x in range(2):
+        second.execute("INSERT INTO kept VALUES (?)", [x])
+        second.commit()
+    assert Path(str(db) + "-wal").exists()   # still there: the other process did not take itself for the last user
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM kept").fetchone()[0] == 2
+    first.close()
+    second.close()
