@@ -160,12 +160,11 @@ def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: boo
             conn.executemany("INSERT OR IGNORE INTO temp.rule_link_targets (id) VALUES (?)", ((i,) for i in link_targets))
         alt = " OR (l.kind IN ('img', 'area') AND coalesce(l.anchor, '') != '')" if alt_links else ""
         where = f"AND ({LINKS_FOR_CHECKS}{alt} OR l.target_id IN (SELECT id FROM temp.rule_link_targets))"
-    rows = conn.execute(
+    rows = conn.execute(   # a batch at a time (a million pages' rows at once: about 330 MB)
         """SELECT url_id, url, title, generator, body_hash, content_type FROM pages
            WHERE site = ? AND crawl_id = ? AND is_html = 1 AND status BETWEEN 200 AND 299 ORDER BY url_id""",
-        [site, crawl_id]).fetchall()
-    for i in range(0, len(rows), batch):
-        chunk = rows[i:i + batch]
+        [site, crawl_id])
+    while chunk := rows.fetchmany(batch):
         pages = {r[0]: PageData(r[0], r[1], r[2] or "", r[3] or "", content_type=r[5]) for r in chunk}
         marks = ", ".join("?" * len(pages))
         ids = list(pages)
