@@ -2,14 +2,18 @@
 
 The per-page work of the analysis (a page's date candidates, the resolver, stale pages and claims, old years in
 titles, expired events and offers, copyright years) needs only the page, the site's date trust and the
-configuration: pages are independent of each other.  A large site's pages are cut into contiguous slices;
-the analysis judges the first slice itself while one worker process per other slice judges its own (each
-reading its pages' texts and date signals from the database, staging its rows in a scratch database of its
-own).  The results are taken back in slice order, so they are the same, in the same order, as one process's.
+configuration: pages are independent of each other.  A large site's pages are cut into chunks of ``CHUNK``
+pages, shared out as the work goes: the analysis judges chunks from the front, one worker process per other
+core from the back (each reading its pages' texts and date signals from the database, staging its rows in a
+scratch database of its own), so no process waits for another however unevenly the cores are shared (another
+program, the full-text build or the rules beside the analysis).  Chunks and answers pass through files in a
+scratch directory beside the database, and only short notices through the pipes, so neither side ever waits
+for the other to read.  The results are put back in page order: the same, in the same order, as one process's.
 
 What is judged stays to the end of the analysis, so it is moved out of the collector's sight as it is made
 (``gc.freeze``): the analysis makes no reference cycles to collect, and on a million pages each
-full collection walking millions of findings again cost the dates stage about 17 s.
+full collection walking millions of findings again cost the dates stage about 17 s.  A worker holds one or
+two chunks at a time, never its share of the site.
 
 Small sites (under ``PAGES_PER_WORKER`` pages per worker) are judged in the analysis' own process: starting a
 worker costs about a second.  ``DECAY_ANALYSIS_WORKERS`` caps the number of processes (1: no workers).
@@ -19,23 +23,25 @@ from __future__ import annotations
 import gc
 import json
 import os
-import pickle
+import shutil
 import sqlite3
-import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from analysis import outdated
+from analysis import outdated, processes
 from analysis.dates import page_candidates, resolve, stored_iso
 from analysis.dates.trust import SiteTrust
 from analysis.findings import Finding
 from analysis.pages import Page, with_texts
-from analysis.staging import BATCH, copy_from, stage, stage_tables
+from analysis.staging import BATCH, STAGED, stage, stage_tables
 from foundation.config import Outdated
 from foundation.times import to_iso
 
 DATE_TABLES = ("page_dates", "date_evidence")   # staged by the judging processes (analysis/staging.py)
 PAGES_PER_WORKER = 25_000  # fewer pages than this per process: not worth a worker's start
+CHUNK = 5_000   # pages judged at a time (a million pages on two cores: about 2 s of work)
+AHEAD = 2       # chunks a worker is given ahead, so that it never waits for the analysis to hand it the next
 
 
 def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: outdated.Context, schema: str,
@@ -84,101 +90,136 @@ def workers_for(pages: int) -> int:
     return max(1, n)
 
 
-# a worker is a fresh interpreter running worker_main, given its slice on stdin and answering on stdout (pickles):
-# unlike multiprocessing's spawn, it never re-imports the caller's main module (a script, a test runner)
-WORKER = [sys.executable, "-c", "from analysis.page_judgments import worker_main; worker_main()"]
+WORKER = "analysis.page_judgments:worker_main"   # a fresh interpreter's entry (analysis/processes.py)
+
+
+def _last_rowids(conn: sqlite3.Connection, schema: str) -> tuple[int, ...]:
+    return tuple(conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {schema}.{STAGED[name]}").fetchone()[0]
+                 for name in DATE_TABLES)
 
 
 def worker_main() -> None:
-    """A worker process: one slice judged, its rows staged in its scratch database, its findings sent back."""
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr   # nothing else may write into the answer
-    try:
-        db_path, scratch, pages, trust, cfg, now = pickle.load(sys.stdin.buffer)
-        gc.freeze()   # its pages stay to the end (as in the analysis' own process)
-        conn = sqlite3.connect(db_path, timeout=60)
-        conn.execute("ATTACH ? AS scratch", [scratch])
-        conn.execute("PRAGMA scratch.journal_mode = OFF")
-        conn.execute("PRAGMA scratch.synchronous = OFF")
-        stage_tables(conn, DATE_TABLES, "scratch")
-        answer = ("ok", _judge(conn, pages, trust, outdated.Context.from_config(cfg, now), "scratch"))
-        conn.close()
-    except BaseException as e:   # told to the analysis, which fails with it
-        answer = ("error", f"{type(e).__name__}: {e}")
-    pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
-    out.flush()
+    """A worker process: chunks judged one after another, their rows staged in its scratch database, their
+    findings written beside it; a notice for each on stdout."""
+    processes.serve(_work)
 
 
-class WorkerFailed(RuntimeError):
-    pass
+def _work(inp: int, out: int) -> None:
+    db_path, scratch, trust, cfg, now = processes.receive(inp)
+    ctx = outdated.Context.from_config(cfg, now)
+    conn = sqlite3.connect(db_path, timeout=60)
+    conn.execute("ATTACH ? AS scratch", [scratch])
+    conn.execute("PRAGMA scratch.journal_mode = OFF")
+    conn.execute("PRAGMA scratch.synchronous = OFF")
+    stage_tables(conn, DATE_TABLES, "scratch")
+    while (task := processes.receive(inp)) is not None:
+        k, path = task
+        before = _last_rowids(conn, "scratch")
+        processes.dump(Path(path + ".judged"), _judge(conn, processes.load(Path(path)), trust, ctx, "scratch"))
+        processes.send(out, ("ok", k, path + ".judged", before, _last_rowids(conn, "scratch")))
+    conn.close()
 
 
-def _start(args: tuple) -> subprocess.Popen:
-    env = dict(os.environ)   # the worker imports this very code, wherever it was imported from
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    proc = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-    try:
-        pickle.dump(args, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass   # it ended at once: its exit code says why (_answer)
-    return proc
+class _Worker:
+    """A worker process as the analysis sees it: the chunks it was given and has not answered yet."""
 
+    def __init__(self, i: int, tmp: Path, db_path: Path, trust: SiteTrust, cfg: Outdated, ctx: outdated.Context) -> None:
+        self.i = i
+        self.tmp = tmp
+        self.scratch = tmp / f"judged-{i}.db"
+        self.pending: set[int] = set()
+        self.proc = processes.start(WORKER)
+        self._give((str(db_path), str(self.scratch), trust, cfg, ctx.now))
 
-def _answer(proc: subprocess.Popen):
-    collecting = gc.isenabled()
-    gc.disable()   # unpickling makes hundreds of thousands of objects and no garbage: nothing to collect meanwhile
-    try:
-        status, result = pickle.load(proc.stdout)   # read as it comes: the answer is never held twice
-    except (EOFError, pickle.UnpicklingError):
-        proc.wait()
-        raise WorkerFailed(f"a worker judging the pages' dates ended without an answer (exit code {proc.returncode})") from None
-    finally:
-        if collecting:
-            gc.enable()
-        gc.freeze()   # kept to the end, like the analysis' own findings
-    proc.wait()
-    if status != "ok":
-        raise WorkerFailed(f"a worker judging the pages' dates failed: {result}")
-    return result
+    def _give(self, message) -> None:
+        try:
+            processes.send(self.proc.stdin.fileno(), message)
+        except BrokenPipeError:
+            pass   # it ended: its exit code says why (answer)
+
+    def judge(self, k: int, chunk: list[Page]) -> None:
+        path = self.tmp / f"chunk-{k}"
+        processes.dump(path, chunk)
+        self.pending.add(k)
+        self._give((k, str(path)))
+
+    def answer(self) -> tuple[int, tuple, tuple, tuple]:
+        """The next notice, its chunk's findings read back: (chunk, judged, first rowids, last rowids)."""
+        k, path, before, after = processes.notice(self.proc, "a worker judging the pages' dates")
+        self.pending.discard(k)
+        return k, processes.load_kept(Path(path)), before, after
 
 
 def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trust: SiteTrust, ctx: outdated.Context,
                 cfg: Outdated) -> tuple[list[Finding], list[tuple[Page, object]]]:
     """Every page judged (this process and, on a large site, workers); the date rows staged in this connection's
-    TEMP tables (``stage_tables``); the findings and (page, copyright years) in page order."""
+    TEMP tables (``stage_tables``), in page order; the findings and (page, copyright years) in page order."""
     by_id = {p.url_id: p for p in pages}
     n = workers_for(len(pages))
     if n == 1:
         findings, copyrights = _judge(conn, pages, trust, ctx, "temp")
         return findings, [(by_id[u], cp) for u, cp in copyrights]
-    size = -(-len(pages) // n)
-    slices = [pages[i:i + size] for i in range(0, len(pages), size)]
-    procs, scratches = [], []
+    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
+    judged: list[tuple | None] = [None] * len(chunks)
+    rows: dict[int, tuple[_Worker, tuple, tuple]] = {}   # a worker's chunk -> where its date rows are
+    front, back = 0, len(chunks)   # the chunks nobody has taken: [front, back)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{db_path.name}.judge-", dir=db_path.parent))
+    workers: list[_Worker] = []
+
+    def take(w: _Worker) -> None:
+        k, found, before, after = w.answer()
+        judged[k] = found
+        rows[k] = (w, before, after)
+
+    def feed(w: _Worker) -> None:
+        nonlocal back
+        while len(w.pending) < AHEAD and front < back:
+            back -= 1
+            w.judge(back, chunks[back])
+
     try:
-        for i, part in enumerate(slices[1:], 1):
-            scratch = Path(f"{db_path}.judge-{i}")
-            scratch.unlink(missing_ok=True)
-            scratches.append(scratch)
-            procs.append(_start((str(db_path), str(scratch), part, trust, cfg, ctx.now)))
-        findings, copyrights = _judge(conn, slices[0], trust, ctx, "temp")
-        for proc, scratch in zip(procs, scratches):
-            found, copyright_years = _answer(proc)
-            findings += found
-            copyrights += copyright_years
-            conn.execute("ATTACH ? AS judged", [str(scratch)])
-            for name in DATE_TABLES:
-                copy_from(conn, name, "judged")
-            conn.execute("DETACH judged")
+        for i in range(1, n):
+            workers.append(_Worker(i, tmp, db_path, trust, cfg, ctx))
+            feed(workers[-1])
+        while front < back:   # the analysis takes the front chunk, then answers whoever is done
+            front += 1
+            judged[front - 1] = _judge(conn, chunks[front - 1], trust, ctx, "temp")
+            for w in _ready(workers, 0):
+                while w.pending and _ready([w], 0):
+                    take(w)
+                feed(w)
+        while any(w.pending for w in workers):   # nothing left to take: the workers' last chunks
+            for w in _ready([w for w in workers if w.pending], None):
+                take(w)
+        for w in workers:
+            processes.stop(w.proc)
+        _copy_rows(conn, workers, rows)
         for p in pages:
             p.date_input = None
-        return findings, [(by_id[u], cp) for u, cp in copyrights]
+        findings = [f for found, _ in judged for f in found]
+        return findings, [(by_id[u], cp) for _, copyright_years in judged for u, cp in copyright_years]
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        for scratch in scratches:
-            for suffix in ("", "-journal"):
-                Path(str(scratch) + suffix).unlink(missing_ok=True)
+        for w in workers:
+            processes.stop(w.proc, farewell=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _ready(workers: list[_Worker], timeout: float | None) -> list[_Worker]:
+    by_proc = {w.proc: w for w in workers}
+    return [by_proc[p] for p in processes.readable(list(by_proc), timeout)]
+
+
+def _copy_rows(conn: sqlite3.Connection, workers: list[_Worker], rows: dict[int, tuple[_Worker, tuple, tuple]]) -> None:
+    """The workers' date rows after the analysis' own (its chunks are the first ones), chunk by chunk in page order."""
+    for w in workers:
+        conn.execute("ATTACH ? AS ?", [str(w.scratch), f"judged{w.i}"])
+    try:
+        with conn:
+            for k in sorted(rows):
+                w, before, after = rows[k]
+                for name, first, last in zip(DATE_TABLES, before, after):
+                    conn.execute(f"INSERT INTO temp.{STAGED[name]} SELECT * FROM judged{w.i}.{STAGED[name]} "
+                                 f"WHERE rowid > ? AND rowid <= ? ORDER BY rowid", [first, last])
+    finally:
+        for w in workers:
+            conn.execute(f"DETACH judged{w.i}")

@@ -65,12 +65,6 @@ def stage_all(conn: sqlite3.Connection, name: str, rows: Iterable[tuple], schema
     return n
 
 
-def copy_from(conn: sqlite3.Connection, name: str, schema: str) -> None:
-    """Append the rows staged in another database's staging table (a worker's scratch file) to this connection's."""
-    with conn:
-        conn.execute(f"INSERT INTO temp.{STAGED[name]} SELECT * FROM {schema}.{STAGED[name]}")
-
-
 def reorder(conn: sqlite3.Connection, name: str, order: str, computed: dict[str, str] | None = None) -> None:
     """Put the staged rows in ``order`` (SQL over the staged columns), so that ``copy`` inserts them in it without
     sorting inside the write; ``computed``: columns whose value becomes an SQL expression over the staged row (the

@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 import shutil
 import sqlite3
+import subprocess
 import sys
 from datetime import datetime, timezone
 
 import pytest
 
 import analysis.page_judgments as pj
+import analysis.processes as processes
 from analysis.runner import analyse
 from foundation.config import load_config
 
@@ -39,15 +41,16 @@ def _analysed(flink_crawled, tmp_path, name: str) -> dict:
 def test_workers_judge_the_pages_as_one_process_does(flink_crawled, tmp_path, monkeypatch):
     monkeypatch.setenv("DECAY_ANALYSIS_WORKERS", "1")
     one = _analysed(flink_crawled, tmp_path, "one")
-    monkeypatch.setenv("DECAY_ANALYSIS_WORKERS", "3")
-    monkeypatch.setattr(pj, "PAGES_PER_WORKER", 100)   # flink's 600-odd pages: three slices
-    monkeypatch.setattr(pj.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
-    assert pj.workers_for(633) == 3
-    started = []
-    real_start = pj._start
-    monkeypatch.setattr(pj, "_start", lambda args: started.append(len(args[2])) or real_start(args))
+    large_sites(monkeypatch, workers=3)   # flink's 445 pages: the analysis and two workers
+    monkeypatch.setattr(pj, "CHUNK", 40)               # in chunks of 40 pages
+    assert pj.workers_for(445) == 3
+    here, total = [], []   # the chunks the analysis judged itself; the pages to judge
+    real_judge, real_workers_for = pj._judge, pj.workers_for
+    monkeypatch.setattr(pj, "workers_for", lambda n: total.append(n) or real_workers_for(n))
+    monkeypatch.setattr(pj, "_judge", lambda conn, pages, *a: here.append(len(pages)) or real_judge(conn, pages, *a))
     three = _analysed(flink_crawled, tmp_path, "three")
-    assert len(started) == 2 and all(started)   # two workers judged a slice each (the analysis the first)
+    # each worker was given AHEAD chunks from the back before the analysis started on the front
+    assert total and here and max(here) <= 40 and len(here) <= -(-total[0] // 40) - 2 * pj.AHEAD
     assert one["findings"] and one["page_dates"] and one["date_evidence"]
     for key in one:
         assert three[key] == one[key], key
@@ -56,22 +59,35 @@ def test_workers_judge_the_pages_as_one_process_does(flink_crawled, tmp_path, mo
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
-def test_a_worker_that_fails_fails_the_analysis_and_keeps_the_previous_results(flink_crawled, tmp_path, monkeypatch):
+def large_sites(monkeypatch, workers: int = 2) -> None:
+    """flink's 445 pages made a large site: worth workers (as many processes as ``workers``)."""
+    monkeypatch.setenv("DECAY_ANALYSIS_WORKERS", str(workers))
+    monkeypatch.setattr(pj, "PAGES_PER_WORKER", 100)
+    monkeypatch.setattr(pj.os, "sched_getaffinity", lambda _pid: set(range(workers)), raising=False)
+
+
+def assert_a_failing_worker_fails_the_analysis(flink_crawled, tmp_path, monkeypatch, break_worker, match: str) -> None:
+    """An analysis whose worker fails (``break_worker``) fails with WorkerFailed (``match``), keeps the previous
+    results, leaves no scratch files and leaves the collector as it found it."""
     db = tmp_path / "decay.db"
     shutil.copy(flink_crawled["db"], db)
     cfg = load_config(flink_crawled["tmp"] / "flink.toml")
     monkeypatch.setenv("DECAY_ANALYSIS_WORKERS", "1")
     analyse(cfg, db, now=NOW)
     before = sqlite3.connect(db).execute(QUERIES["findings"]).fetchall()
-    monkeypatch.setenv("DECAY_ANALYSIS_WORKERS", "2")
-    monkeypatch.setattr(pj, "PAGES_PER_WORKER", 100)
-    monkeypatch.setattr(pj.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
-    monkeypatch.setattr(pj, "WORKER", [sys.executable, "-c", "import sys; sys.exit(3)"])
-    with pytest.raises(pj.WorkerFailed, match="exit code 3"):
+    large_sites(monkeypatch)
+    break_worker()
+    with pytest.raises(processes.WorkerFailed, match=match):
         analyse(cfg, db, now=NOW)
     conn = sqlite3.connect(db)
     assert conn.execute(QUERIES["findings"]).fetchall() == before
     assert conn.execute("SELECT status, reason FROM analyses ORDER BY id DESC LIMIT 1").fetchone()[0] == "failed"
-    assert not list(tmp_path.glob("*.judge-*"))
+    assert [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob("decay.db.*-*"))   # no scratch left
     assert gc.isenabled() and gc.get_freeze_count() == 0   # a worker that failed: the collector left as it was
 
+
+def test_a_worker_that_fails_fails_the_analysis_and_keeps_the_previous_results(flink_crawled, tmp_path, monkeypatch):
+    assert_a_failing_worker_fails_the_analysis(flink_crawled, tmp_path, monkeypatch, lambda: monkeypatch.setattr(
+        processes, "start", lambda entry: subprocess.Popen(   # every worker ends at once, without an answer
+            [sys.executable, "-c", "import sys; sys.exit(3)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)),
+        r"judging the pages' dates ended without an answer \(exit code 3\)")

@@ -1,0 +1,136 @@
+"""Worker processes beside the analysis: how they are started, talked to and answered.
+
+A worker is a fresh interpreter running one function of this code (unlike multiprocessing's spawn, it never
+re-imports the caller's main module: a script, a test runner).  Only short notices pass through its pipes,
+each pickled with its length first and written whole; what is large (pages to judge, findings) passes through
+files in a scratch directory beside the database, so neither side ever waits for the other to read.
+
+Used by the pages' date judgments (analysis/page_judgments.py) and the rules run beside the analysis
+(analysis/rules_beside.py).
+"""
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+_HEADER = struct.Struct("<Q")
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process failed or ended without its answer: the analysis fails with it (nothing is written)."""
+
+
+def start(entry: str) -> subprocess.Popen:
+    """``entry`` (``module:function``) run in a fresh interpreter, with pipes to its stdin and stdout."""
+    module, function = entry.split(":")
+    env = dict(os.environ)   # the worker imports this very code, wherever it was imported from
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return subprocess.Popen([sys.executable, "-c", f"from {module} import {function}; {function}()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
+
+
+def serve(work: Callable[[int, int], None]) -> None:
+    """A worker's main: ``work(stdin, stdout)`` (file descriptors), stdout kept for its notices (a print goes to
+    stderr); what goes wrong is told to the analysis as ("error", what), and the analysis fails with it."""
+    inp, out = sys.stdin.fileno(), sys.stdout.fileno()
+    sys.stdout = sys.stderr
+    try:
+        work(inp, out)
+    except BaseException as e:
+        try:
+            send(out, ("error", f"{type(e).__name__}: {e}"))
+        except OSError:
+            pass
+
+
+def notice(proc: subprocess.Popen, what: str) -> tuple:
+    """A worker's next notice (what followed its "ok"); WorkerFailed naming ``what`` if it failed or ended."""
+    try:
+        message = receive(proc.stdout.fileno())
+    except (EOFError, pickle.UnpicklingError):
+        proc.wait()
+        raise WorkerFailed(f"{what} ended without an answer (exit code {proc.returncode})") from None
+    if message[0] != "ok":
+        raise WorkerFailed(f"{what} failed: {message[1]}")
+    return message[1:]
+
+
+def send(fd: int, message) -> None:
+    """One message (pickled, its length first) written whole to a pipe."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, n: int) -> bytes:
+    parts = []
+    while n:
+        part = os.read(fd, min(n, 1 << 20))
+        if not part:
+            raise EOFError
+        parts.append(part)
+        n -= len(part)
+    return b"".join(parts)
+
+
+def receive(fd: int):
+    """The next message from a pipe (EOFError: the other side closed it)."""
+    (n,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
+    return pickle.loads(_read_exactly(fd, n))
+
+
+def readable(procs: list[subprocess.Popen], timeout: float | None) -> list[subprocess.Popen]:
+    """The workers with something to read (a notice, or their end); ``timeout`` None: wait for one."""
+    if not procs:
+        return []
+    by_fd = {p.stdout.fileno(): p for p in procs}
+    ready, _, _ = select.select(list(by_fd), [], [], timeout)
+    return [by_fd[fd] for fd in ready]
+
+
+def dump(path: Path, obj) -> None:
+    with open(path, "wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load(path: Path):
+    """A pickle the other side wrote, read once and removed."""
+    with open(path, "rb") as f:
+        obj = pickle.load(f)
+    Path(path).unlink()
+    return obj
+
+
+def load_kept(path: Path):
+    """``load`` for what the analysis keeps to its end (findings): made with the collector paused (unpickling makes
+    many objects and no garbage), then moved out of its sight (``gc.freeze``); the collector left as it was."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return load(path)
+    finally:
+        if collecting:
+            gc.enable()
+        gc.freeze()
+
+
+def stop(proc: subprocess.Popen, farewell: bool = True) -> None:
+    """A worker ended: told to finish (``None``) and waited for a moment, else killed."""
+    if farewell and proc.poll() is None:
+        try:
+            send(proc.stdin.fileno(), None)
+            proc.wait(timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
