@@ -27,9 +27,10 @@ from analysis import archive, cleanup, links, outdated, rules, sections, social,
 from analysis.dates import learn_site_trust
 from analysis.findings import Finding, FindingCounts, stage_findings, write_findings
 from analysis.fulltext import FullTextBuild
-from analysis.page_judgments import judge_pages
+from analysis.page_judgments import judge_pages, workers_for
 from analysis.pages import latest_complete_crawl, site_pages, with_signals
 from analysis.roles import assign_roles
+from analysis.rules_beside import RulesBeside
 from foundation import __version__
 from foundation.catalog import DATED, RULES
 from foundation.config import Config
@@ -49,7 +50,7 @@ class SiteResult:
     facts: cleanup.SiteFacts | None = None
 
 
-def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context) -> SiteResult:
+def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Context, beside: RulesBeside) -> SiteResult:
     res = SiteResult(site_cfg.name, crawl_id)
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")   # until the link graph (_shrink_cache)
     pages = site_pages(conn, site_cfg.name, crawl_id, signals=False)   # each page's date signals: a batch at a time
@@ -78,6 +79,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     # the link graph knows which pages are outdated: a page reached only through them gets an info note
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
                and f.category in DATED and f.severity != "info"}
+    beside.ready(site_cfg.name)   # the rules' worker, if it has one, is done before the graph: not held beside it
     _shrink_cache(conn)   # the link graph is where a large site's memory peaks
     lr = links.analyse_links(conn, site_cfg, crawl_id, now=ctx.now, links_cfg=config.links, flagged=flagged,
                              template_min_pages=config.checks.template_min_pages,
@@ -92,8 +94,13 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     del lr   # the graph: not held while the rules run (a million pages: about 2 GB)
     gc.collect()   # anything of the graph's that only the collector frees goes now, then what is left stays
     gc.freeze()
-    res.findings += rules.analyse_rules(conn, config, site_cfg, crawl_id).findings   # brand, legal, security
+    res.findings += beside.findings(conn, site_cfg, crawl_id)   # brand, legal, security (analysis/rules_beside.py)
     return res
+
+
+def _large(conn, site: str) -> bool:
+    """A site worth other processes (its URLs: a bound on its pages, from the index alone)."""
+    return workers_for(conn.execute("SELECT count(*) FROM pages WHERE site = ?", [site]).fetchone()[0]) > 1
 
 
 def _triage_suppressed(conn, findings: list[Finding], now_iso: str) -> set[str]:
@@ -198,17 +205,20 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
                            [to_iso(datetime.now(timezone.utc)), now_iso, latest, cfg_hash, __version__, os.getpid()])
     analysis_id = cur.lastrowid
     fulltext = FullTextBuild(db_path)
+    beside = RulesBeside(db_path, config)
     try:
         fulltext.start()   # on the other core, while the judgments are computed
+        crawls = {s.name: latest_complete_crawl(conn, s.name) for s in config.sites}
+        beside.start([(s, crawls[s.name]) for s in config.sites if crawls[s.name] is not None and _large(conn, s.name)])
         ctx = outdated.Context.from_config(config.outdated, now)
         staging.stage_tables(conn)
         results, skipped = [], []
         for site_cfg in config.sites:
-            crawl_id = latest_complete_crawl(conn, site_cfg.name)
+            crawl_id = crawls[site_cfg.name]
             if crawl_id is None:
                 skipped.append(site_cfg.name)
                 continue
-            results.append(analyse_site(conn, config, site_cfg, crawl_id, ctx))
+            results.append(analyse_site(conn, config, site_cfg, crawl_id, ctx, beside))
         social_result = social.analyse_social(conn, config, now)   # the profiles of the latest complete social crawl
         if social_result is not None:
             results.append(SiteResult(social.SOCIAL_SITE, social_result[0], findings=social_result[1]))
@@ -228,6 +238,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         raise
     finally:
         fulltext.close()
+        beside.close()
         gc.unfreeze()
     return {
         "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,

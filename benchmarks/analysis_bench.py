@@ -457,6 +457,10 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
             f = wrap(name, getattr(mod, name))
             f.__wrapped_stage__ = True
             setattr(mod, name, f)
+    beside = getattr(runner, "RulesBeside", None)   # a large site's rules in a worker (analysis/rules_beside.py)
+    if beside is not None:
+        for name in ("ready", "findings"):
+            setattr(beside, name, wrap(f"rules beside: {name}", getattr(beside, name)))
     cfg = load_config(config)
     started, cpu_before = time.perf_counter(), _cpu_seconds()
     state["t"] = started
