@@ -26,7 +26,6 @@ import os
 import shutil
 import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 
 from analysis import outdated, processes
@@ -163,7 +162,7 @@ def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trus
     judged: list[tuple | None] = [None] * len(chunks)
     rows: dict[int, tuple[_Worker, tuple, tuple]] = {}   # a worker's chunk -> where its date rows are
     front, back = 0, len(chunks)   # the chunks nobody has taken: [front, back)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{db_path.name}.judge-", dir=db_path.parent))
+    tmp = processes.scratch_dir(db_path, "judge")
     workers: list[_Worker] = []
 
     def take(w: _Worker) -> None:

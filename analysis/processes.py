@@ -11,16 +11,21 @@ Used by the pages' date judgments (analysis/page_judgments.py) and the rules run
 from __future__ import annotations
 
 import gc
+import glob
 import os
 import pickle
 import select
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 from typing import Callable
 
 _HEADER = struct.Struct("<Q")
+SCRATCH_KINDS = ("judge", "rules")   # the workers' scratch directories: decay.db.judge-*, decay.db.rules-*
 
 
 class WorkerFailed(RuntimeError):
@@ -35,6 +40,33 @@ def start(entry: str) -> subprocess.Popen:
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return subprocess.Popen([sys.executable, "-c", f"from {module} import {function}; {function}()"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
+
+
+def scratch_dir(db_path: Path, kind: str) -> Path:
+    """A new scratch directory beside the database (``kind``: one of SCRATCH_KINDS); the caller removes it."""
+    return Path(tempfile.mkdtemp(prefix=f"{Path(db_path).name}.{kind}-", dir=Path(db_path).parent))
+
+
+def remove_leftovers(db_path: Path) -> None:
+    """The scratch directories an analysis that was killed left behind (one run at a time: decay/lock.py)."""
+    db_path = Path(db_path)
+    for kind in SCRATCH_KINDS:
+        for d in db_path.parent.glob(f"{glob.escape(db_path.name)}.{kind}-*"):
+            if d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
+
+
+def exit_with_parent(inp: int) -> None:
+    """For a worker that reads nothing more once started: it ends at once when the analysis does (its stdin
+    closes: the analysis was killed, or failed elsewhere) instead of working on for nothing."""
+    def watch() -> None:
+        try:
+            while os.read(inp, 1 << 16):
+                pass
+        except OSError:
+            pass
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def serve(work: Callable[[int, int], None]) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import tempfile
 from pathlib import Path
 
 from analysis import processes, rules
@@ -32,6 +31,7 @@ def worker_main() -> None:
 
 def _work(inp: int, out: int) -> None:
     db_path, config, sites, tmp = processes.receive(inp)
+    processes.exit_with_parent(inp)
     conn = sqlite3.connect(db_path, timeout=60)
     for i, (site_cfg, crawl_id) in enumerate(sites):
         path = Path(tmp) / f"rules-{i}"
@@ -55,7 +55,7 @@ class RulesBeside:
         """The worker started on these sites (none: nothing started)."""
         self.sites = sites
         if sites:
-            self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.db_path.name}.rules-", dir=self.db_path.parent))
+            self.tmp = processes.scratch_dir(self.db_path, "rules")
             self.proc = processes.start(ENTRY)
             try:
                 processes.send(self.proc.stdin.fileno(), (str(self.db_path), self.config, self.sites, str(self.tmp)))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import archive, cleanup, links, outdated, rules, sections, social, staging
+from analysis import archive, cleanup, links, outdated, processes, rules, sections, social, staging
 from analysis.dates import learn_site_trust
 from analysis.findings import Finding, FindingCounts, stage_findings, write_findings
 from analysis.fulltext import FullTextBuild
@@ -207,7 +207,8 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     fulltext = FullTextBuild(db_path)
     beside = RulesBeside(db_path, config)
     try:
-        fulltext.start()   # on the other core, while the judgments are computed
+        processes.remove_leftovers(db_path)   # the workers' scratch directories a killed analysis left
+        fulltext.start()   # on the other core, while the judgments are computed (removes its own leftovers)
         crawls = {s.name: latest_complete_crawl(conn, s.name) for s in config.sites}
         beside.start([(s, crawls[s.name]) for s in config.sites if crawls[s.name] is not None and _large(conn, s.name)])
         ctx = outdated.Context.from_config(config.outdated, now)
