@@ -91,7 +91,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     started = conn.execute("SELECT started_at FROM crawls WHERE id = ?", [crawl_id]).fetchone()
     res.facts = cleanup.site_facts(conn, site_cfg, lr, res.findings, flagged, started[0] if started else None)
     staging.stage_all(conn, "page_graph", lr.rows())
-    del lr   # the graph: not held while the rules run (a million pages: about 2 GB)
+    del lr   # the graph (a million pages: about 2 GB): not held through the cleanup list (nor a small site's rules)
     gc.collect()   # anything of the graph's that only the collector frees goes now, then what is left stays
     gc.freeze()
     res.findings += beside.findings(conn, site_cfg, crawl_id)   # brand, legal, security (analysis/rules_beside.py)

@@ -41,7 +41,6 @@ def test_a_rules_worker_that_fails_fails_the_analysis_and_keeps_the_previous_res
 def test_a_rules_worker_ends_when_the_analysis_does(flink_crawled, tmp_path):
     """A killed analysis' rules worker does not work on for nothing: it ends when its stdin closes."""
     import subprocess
-    import time
 
     cfg = load_config(flink_crawled["tmp"] / "flink.toml")
     site = cfg.sites[0]
@@ -49,15 +48,15 @@ def test_a_rules_worker_ends_when_the_analysis_does(flink_crawled, tmp_path):
     proc = processes.start(rb.ENTRY)
     processes.send(proc.stdin.fileno(), (str(flink_crawled["db"]), cfg, [(site, crawl_id)] * 500, str(tmp_path)))
     processes.notice(proc, "the rules worker")   # the first site is done: it is at work on the next ones
-    started = time.monotonic()
     proc.stdin.close()   # what the analysis' end does to it
     try:
-        assert proc.wait(timeout=30) == 1
+        code = proc.wait(timeout=600)   # (a guard against a hang, not a timing)
     except subprocess.TimeoutExpired:
         proc.kill()
         raise
-    assert time.monotonic() - started < 30
     proc.stdout.close()
+    # ended by its stdin closing (1), not by finishing the 500 sites (0), which it had not
+    assert code == 1 and len(list(tmp_path.glob("rules-*"))) < 500
 
 
 def test_the_next_analysis_removes_what_a_killed_one_left(flink_crawled, tmp_path, monkeypatch):
