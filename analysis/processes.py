@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from pathlib import Path
 from typing import Callable
 
@@ -77,6 +78,8 @@ def serve(work: Callable[[int, int], None]) -> None:
     try:
         work(inp, out)
     except BaseException as e:
+        if isinstance(e, Exception):   # to stderr, the analysis' own: where it went wrong, for a bug report
+            traceback.print_exc()
         try:
             send(out, ("error", f"{type(e).__name__}: {e}"))
         except OSError:

@@ -10,6 +10,7 @@ from typing import Any
 
 from foundation.config import Config, ConfigError, Crawl, Organisation, Output, Site, load_config, parse_duration
 from analysis.impact import removal_impact
+from analysis.processes import WorkerFailed
 from decay import steps
 from decay.api_crawl import crawl  # noqa: F401  (decay crawl's own module: it loads no analysis)
 from decay import demo as demo_site
@@ -41,6 +42,9 @@ def analyse(config: str | Path | Config | None = None, db: str | Path | None = N
             summary = steps.analyse(cfg, db=db, now=now)
     except (ValueError, FileNotFoundError) as e:
         raise CommandError(str(e), notes=notes) from None
+    except WorkerFailed as e:   # one of the analysis' own processes (its traceback went to stderr): status 5, as nightly's
+        raise CommandError(f"the analysis failed: {e}. The previous results are kept (the analyses table records "
+                           "the reason)", exit_code=5, notes=notes) from None
     except CommandError as e:
         e.notes[:0] = notes
         raise

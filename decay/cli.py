@@ -125,7 +125,8 @@ def analyse(config: Path | None, db: Path | None, now: str | None, top: int, ver
 
     Exit status: 0 done; 2 the configuration or arguments are wrong, or
     the database is missing or not a content-decay database; 4 another run
-    holds the database's lock (nothing was done).
+    holds the database's lock (nothing was done); 5 the analysis failed in
+    one of its worker processes (nothing written, the previous results kept).
     """
     from decay import api_runs as api
     from decay import report

@@ -91,3 +91,21 @@ def test_a_worker_that_fails_fails_the_analysis_and_keeps_the_previous_results(f
         processes, "start", lambda entry: subprocess.Popen(   # every worker ends at once, without an answer
             [sys.executable, "-c", "import sys; sys.exit(3)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)),
         r"judging the pages' dates ended without an answer \(exit code 3\)")
+
+
+def test_decay_analyse_says_a_failed_worker_in_one_line_with_status_5(flink_crawled, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from decay.cli import cli
+    db = tmp_path / "decay.db"
+    shutil.copy(flink_crawled["db"], db)
+    large_sites(monkeypatch)
+    monkeypatch.setattr(processes, "start", lambda entry: subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.exit(3)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0))
+    result = CliRunner().invoke(cli, ["analyse", "-c", str(flink_crawled["tmp"] / "flink.toml"), "--db", str(db),
+                                      "--now", "2026-12-01"])
+    assert result.exit_code == 5, result.output
+    assert result.stderr.startswith("error: the analysis failed: a worker judging the pages' dates ended without an answer "
+                                    "(exit code 3). The previous results are kept"), result.stderr
+    assert "Traceback" not in result.output and not isinstance(result.exception, processes.WorkerFailed)
+    assert sqlite3.connect(db).execute("SELECT status FROM analyses ORDER BY id DESC LIMIT 1").fetchone() == ("failed",)
