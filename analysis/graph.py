@@ -297,22 +297,32 @@ def link_details(conn: sqlite3.Connection, g: SiteGraph, target_ids: Iterable[in
                  exclude_sources: set[int] | frozenset[int] = frozenset()) -> dict[int, list[LinkRef]]:
     """Every link (any element) from the latest crawl's pages to these URL ids, by target, in page order.
 
-    Asked only for the few URLs a finding is about, through the index on links.target_id.
+    Asked only for the few URLs a finding is about, through the index on links.target_id.  The linking page is
+    taken from the graph's nodes (the site's pages; of the latest crawl, answered ok), not joined in SQL: a broken
+    link in a million pages' footer is a million rows, each a lookup in the pages table and a sort by its URL.
     """
     out: dict[int, list[LinkRef]] = {}
     ids = list(dict.fromkeys(target_ids))
+    index, nodes, crawl_id = g.index, g.nodes, g.crawl_id
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        for source_id, target_id, kind, anchor, position, rel in conn.execute(
-                f"""SELECT l.source_id, l.target_id, l.kind, l.anchor, l.position, l.rel FROM links l
-                    JOIN pages p ON p.url_id = l.source_id
-                    WHERE l.target_id IN ({', '.join('?' * len(chunk))}) AND p.site = ? AND p.crawl_id = ? AND p.outcome = 'ok'
-                    ORDER BY p.url, l.ordinal""", [*chunk, g.site, g.crawl_id]):
-            s = g.index.get(source_id)
+        rows = []
+        for source_id, ordinal, target_id, kind, anchor, position, rel in conn.execute(
+                f"""SELECT source_id, ordinal, target_id, kind, anchor, position, rel FROM links
+                    WHERE target_id IN ({', '.join('?' * len(chunk))})""", chunk):
+            s = index.get(source_id)
             if s is None or source_id == target_id or s in exclude_sources:
                 continue
-            out.setdefault(target_id, []).append(LinkRef(s, g.nodes[s].url, target_id, anchor, position, kind, rel))
+            node = nodes[s]
+            if node.crawl_id == crawl_id and node.outcome == "ok":
+                rows.append((node.url, ordinal, s, target_id, anchor, position, kind, rel))
+        rows.sort(key=_by_page)   # in page order (URL), then the page's own order
+        for url, _, s, target_id, anchor, position, kind, rel in rows:
+            out.setdefault(target_id, []).append(LinkRef(s, url, target_id, anchor, position, kind, rel))
     return out
+
+
+_by_page = operator.itemgetter(0, 1)
 
 
 # ---------------------------------------------------------------------------- algorithms
@@ -444,6 +454,28 @@ class ClickPaths:
                 break
             path.append(m)
         return path[::-1]
+
+    def url_paths(self, ns) -> dict[int, tuple[str, ...]]:
+        """``path(n)`` as the pages' URLs for each of ``ns``, each path found once: a page's path is its nearest
+        asked-for predecessor's path (shared, not copied step by step) and the steps after it.  On a million pages
+        (hundreds of thousands of deep pages, a path each) walking every path step by step was a tenth of the link
+        analysis."""
+        parent, depths, nodes = self.parents(), self.depths, self.g.nodes
+        asked = set(ns)
+        out: dict[int, tuple[str, ...]] = {}
+        for n in sorted(asked, key=lambda n: depths.get(n, 0)):   # a predecessor before the pages after it
+            steps = [n]
+            m = n
+            while depths.get(m, 0) > 0:
+                m = parent[m]
+                if m < 0:
+                    break
+                if m in asked:
+                    break
+                steps.append(m)
+            head = out[m] if m >= 0 and m in asked and m != n else ()
+            out[n] = head + tuple(nodes[k].url for k in reversed(steps))
+        return out
 
 
 # ---------------------------------------------------------------------------- orphans

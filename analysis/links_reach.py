@@ -166,13 +166,13 @@ def deep_page_findings(ctx: Context, quiet: frozenset[int] | set[int] = frozense
               if g.is_candidate(n) and g.current(n) and not ctx.exempt(g.nodes[n].url)]
     only_counted = beyond_listed((g.nodes[n].url, d, n) for n, d in judged if g.nodes[n].url_id not in quiet)
     rule = "links.deep_page"
+    url_paths = paths.url_paths(n for n, _ in judged if n not in only_counted)
     for n, d in judged:
         if n in only_counted:
             node = g.nodes[n]
             out.append(Counted(rule, LINK_RULES[rule], "low", 0.9, g.site, node.url, node.url_id, d, limit))
             continue
-        path = [g.nodes[m].url for m in paths.path(n)]
-        evidence = {"depth": d, "max_click_depth": limit, "path": path, "linking_pages": g.linker_count(n)}
+        evidence = {"depth": d, "max_click_depth": limit, "path": list(url_paths[n]), "linking_pages": g.linker_count(n)}
         message = (f"Deep page: {d} clicks from the start page (the limit is {limit}); "
                    f"link it from a page nearer the start.")
         out.append(ctx.finding("links.deep_page", n, "low", 0.9, message, evidence))

@@ -125,6 +125,27 @@ def test_click_paths_take_the_first_predecessor_one_click_nearer():
         assert len(paths.path(n)) == depths[n] + 1
 
 
+@pytest.mark.parametrize("seed", [8, 9])
+def test_url_paths_are_the_click_paths_of_the_pages_asked_for(seed):
+    from analysis.graph import ClickPaths
+    d, g = random_graph(400, 700, seed)
+    # and a chain of 60 pages from the start page (a paginated listing): most of it asked for, some not
+    chain = list(range(400, 460))
+    for i in chain:
+        g.nodes.append(Node(1000 + i, f"https://x.example/page/{i}", "page", "ok", 200, True, 1, None, None, None, None))
+    edges = list(d.edges) + [(0, 400)] + [(a, b) for a, b in zip(chain, chain[1:])]
+    g.adj = Adjacency.build(460, np.array([s for s, _ in edges]), np.array([t for _, t in edges]))
+    depths = click_depths(g)
+    paths = ClickPaths(g, depths)
+    rnd = random.Random(seed)
+    asked = [n for n in range(460) if rnd.random() < 0.4] + [n for n in chain if n % 7]   # not every step of the chain
+    got = paths.url_paths(asked)
+    assert set(got) == set(asked)
+    for n in asked:
+        assert got[n] == tuple(g.nodes[m].url for m in paths.path(n)), n
+    assert len(got[459]) == depths[459] + 1 > 60
+
+
 def test_a_huge_section_lists_its_deepest_pages_and_counts_the_rest():
     from analysis.findings import Finding
     from analysis.sections import LISTED, group_sections
