@@ -59,19 +59,22 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     assign_roles(conn, site_cfg.name, crawl_id, pages, scope.canonical_start_urls,
                  [(r.role, r.patterns) for r in config.outdated.roles], with_signals=with_signals(conn, pages))
     staging.stage_all(conn, "page_roles", ((p.url_id, p.url, p.site, p.role, p.role_reason) for p in pages))
+    db_path = next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
+    # the articles the site still presents as current (its home page's and its menu's links): from the roles and the
+    # facts alone, so in a thread beside the dates (the queries are SQLite's; the dates' Python runs meanwhile)
+    current_beside = archive.PresentedBeside(db_path, site_cfg.name, crawl_id, pages)
     gc.freeze()   # the pages stay to the end: the collector need not walk a million of them again and again
     # (nor the findings: frozen as they are made, below; on a million pages each full collection walking them
     # again cost the analysis about 40 s in all)
     trust = learn_site_trust(p.date_input for p in pages)
     res.signals += [(site_cfg.name, *row) for row in trust.rows()]   # each source, then its deploy/build stamps
     # each page's dates and what they say (stale, claims, expired): over every core on a large site
-    db_path = next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
     found, copyrights = judge_pages(conn, Path(db_path), pages, trust, ctx, config.outdated)   # frozen as made
     res.findings += found
     home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
     res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
     # old dated articles: one archive decision per section, unless the site still presents one as current
-    current = archive.presented_as_current(conn, site_cfg.name, crawl_id, pages)
+    current = current_beside.result()
     named_sections = [(name, match) for name, match, _ in ctx.sections]   # [[outdated.sections]], compiled once
     res.findings = archive.group_articles(res.findings, pages, current, named_sections,
                                           lambda url: outdated.human_days(ctx.threshold(url)[1]))

@@ -57,7 +57,8 @@ TARGET_SECONDS, TARGET_MB = 300, 4096
 # the runner's stages, as the names it calls (analysis/runner.py, today's and the new)
 STAGES = ["site_pages", "assign_roles", "learn_site_trust", "presented_as_current", "group_articles",
           "analyse_links", "analyse_rules", "site_facts", "analyse_social", "_cleanup_rows", "stage_findings", "_write"]
-GAP_NAMES = {"presented_as_current": "dates (candidates, resolve, outdated)"}
+GAP_NAMES = {"presented_as_current": "dates (candidates, resolve, outdated)",
+             "presented as current (beside): waited": "dates (candidates, resolve, outdated)"}
 
 
 # --------------------------------------------------------------------------- the synthetic facts
@@ -457,6 +458,9 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
             f = wrap(name, getattr(mod, name))
             f.__wrapped_stage__ = True
             setattr(mod, name, f)
+    current = getattr(runner.archive, "PresentedBeside", None)   # its queries in a thread beside the dates
+    if current is not None:
+        current.result = wrap("presented as current (beside): waited", current.result)
     beside = getattr(runner, "RulesBeside", None)   # a large site's rules in a worker (analysis/rules_beside.py)
     if beside is not None:
         for name in ("ready", "findings"):

@@ -250,3 +250,23 @@ def test_broken_links_only_old_articles_carry_are_one_item_per_section(analysed)
                  (f"{ORIGIN}/resources/gone-0/",))
     assert [r["severity"] for r in gone] == ["info"]
     assert items[f"{ORIGIN}/resources/missing/"]["rules"] == "links.broken_internal"
+
+
+def test_the_articles_presented_as_current_are_found_beside_the_analysis_as_in_it(analysed, tmp_path):
+    import sqlite3
+    from types import SimpleNamespace
+
+    from analysis.archive import PresentedBeside, presented_as_current
+    conn = sqlite3.connect(analysed)
+    crawl_id = conn.execute("SELECT max(id) FROM crawls WHERE status = 'complete'").fetchone()[0]
+    pages = [SimpleNamespace(url_id=u, url=url, role=role) for u, url, role in conn.execute(
+        "SELECT url_id, url, role FROM page_roles WHERE site = 'main' ORDER BY url_id")]
+    here = presented_as_current(conn, "main", crawl_id, pages)
+    beside = PresentedBeside(analysed, "main", crawl_id, pages).result()   # its own connection, in a thread
+    assert beside == here
+    ids = {p.url: p.url_id for p in pages}
+    newest = [ORIGIN + _post_url(i) for i in range(POSTS - 1, POSTS - 4, -1)]   # the home page's latest news
+    assert {here[ids[u]] for u in newest} == {f"the home page {ORIGIN}/"}
+    assert len(here) == 3
+    with pytest.raises(sqlite3.OperationalError):   # what went wrong in the thread is raised where it is waited for
+        PresentedBeside(tmp_path / "missing.db", "main", crawl_id, pages).result()
