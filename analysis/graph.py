@@ -444,37 +444,32 @@ class ClickPaths:
             self._parent = parent.tolist()
         return self._parent
 
-    def path(self, n: int) -> list[int]:
+    def _back(self, n: int, stop: set[int] | frozenset[int] = frozenset()) -> tuple[list[int], int]:
+        """n and its steps back towards a start page, up to a start page or to a node of ``stop`` (not included);
+        with that node of ``stop``, or -1."""
         parent, depths = self.parents(), self.depths
-        path = [n]
-        m = n
+        steps, m = [n], n
         while depths.get(m, 0) > 0:
             m = parent[m]
-            if m < 0:
-                break
-            path.append(m)
-        return path[::-1]
+            if m < 0 or m in stop:
+                return steps, m
+            steps.append(m)
+        return steps, -1
+
+    def path(self, n: int) -> list[int]:
+        return self._back(n)[0][::-1]
 
     def url_paths(self, ns) -> dict[int, tuple[str, ...]]:
         """``path(n)`` as the pages' URLs for each of ``ns``, each path found once: a page's path is its nearest
         asked-for predecessor's path (shared, not copied step by step) and the steps after it.  On a million pages
         (hundreds of thousands of deep pages, a path each) walking every path step by step was a tenth of the link
         analysis."""
-        parent, depths, nodes = self.parents(), self.depths, self.g.nodes
+        depths, nodes = self.depths, self.g.nodes
         asked = set(ns)
         out: dict[int, tuple[str, ...]] = {}
         for n in sorted(asked, key=lambda n: depths.get(n, 0)):   # a predecessor before the pages after it
-            steps = [n]
-            m = n
-            while depths.get(m, 0) > 0:
-                m = parent[m]
-                if m < 0:
-                    break
-                if m in asked:
-                    break
-                steps.append(m)
-            head = out[m] if m >= 0 and m in asked and m != n else ()
-            out[n] = head + tuple(nodes[k].url for k in reversed(steps))
+            steps, at = self._back(n, asked)
+            out[n] = (out[at] if at >= 0 else ()) + tuple(nodes[k].url for k in reversed(steps))
         return out
 
 
