@@ -30,7 +30,7 @@ from analysis.runner import analyse  # noqa: E402
 from decay.localserver import LocalSite  # noqa: E402
 from foundation.config import load_config  # noqa: E402
 
-import dates_eval  # noqa: E402
+import dates_common  # noqa: E402
 import dates_groups  # noqa: E402
 
 
@@ -133,12 +133,12 @@ concurrency_per_host = 8
 def main(dataset: Path, gold: dict[str, dict], pages: dict[str, str], args) -> int:
     crawled, evidence, seconds, _ = run(dataset, gold, keep=os.environ.get("DATES_CRAWL_KEEP"))
     now = datetime.now(timezone.utc)
-    bench = {n: dates_eval.content_decay(pages[n].encode("utf-8"), "", now) for n in gold}
+    bench = {n: dates_common.content_decay(pages[n].encode("utf-8"), "", now) for n in gold}
     days = {"content-decay (crawl)": {n: v[0] for n, v in crawled.items()},
             "content-decay (eval)": {n: v[0] for n, v in bench.items()}}
-    scores = {t: dates_eval.score(d, gold) for t, d in days.items()}
+    scores = {t: dates_common.score(d, gold) for t, d in days.items()}
     ms = {"content-decay (crawl)": seconds / max(1, len(gold)) * 1000, "content-decay (eval)": float("nan")}
-    dates_eval.print_table(scores, ms, len(gold), "crawled from one local server and analysed, against the in-process path")
+    dates_common.print_table(scores, ms, len(gold), "crawled from one local server and analysed, against the in-process path")
     if len(gold) >= dates_groups.K * 10:
         fold_of = dates_groups.folds(gold)
         zero = {t: {n: 0.0 for n in gold} for t in days}
