@@ -54,40 +54,6 @@ def presented_as_current(conn: sqlite3.Connection, site: str, crawl_id: int, pag
     """Articles the site still shows as current: url_id -> where.  Linked from a home page (its latest-news
     teasers count), or from the site-wide navigation: a nav or header link found on at least
     ``SITE_WIDE`` of the pages (a blog's own sidebar on its listings is not the site's menu)."""
-    return _presented(conn, site, crawl_id, pages)
-
-
-class PresentedBeside:
-    """``presented_as_current`` on a read-only connection of its own, in a thread started as soon as the pages have
-    their roles: its two queries (SQLite, which lets the date judgments' Python run meanwhile) read every link of
-    the site, a quarter of a minute on a million pages, and need only the roles and the facts.  ``result()`` waits
-    for the answer (or raises what went wrong)."""
-
-    def __init__(self, db_path, site: str, crawl_id: int, pages: list[Page]) -> None:
-        self._answer: dict[int, str] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(str(db_path), site, crawl_id, pages),
-                                        name="presented-as-current", daemon=True)
-        self._thread.start()
-
-    def _run(self, db_path: str, site: str, crawl_id: int, pages: list[Page]) -> None:
-        try:
-            conn = sqlite3.connect(f"file:{quote(db_path)}?mode=ro", uri=True, check_same_thread=False)
-            try:
-                self._answer = _presented(conn, site, crawl_id, pages)
-            finally:
-                conn.close()
-        except BaseException as e:   # told to the analysis by result()
-            self._error = e
-
-    def result(self) -> dict[int, str]:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._answer or {}
-
-
-def _presented(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list[Page]) -> dict[int, str]:
     articles = {p.url_id for p in pages if p.role == "article"}
     homes = {p.url_id: p.url for p in pages if p.role == "home"}
     out: dict[int, str] = {}
@@ -125,6 +91,36 @@ def _presented(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list[P
             conn.execute("DELETE FROM temp.current_articles")
             conn.execute("DELETE FROM temp.current_homes")
     return out
+
+
+class PresentedBeside:
+    """``presented_as_current`` on a read-only connection of its own, in a thread started as soon as the pages have
+    their roles: its two queries (SQLite, which lets the date judgments' Python run meanwhile) read every link of
+    the site, a quarter of a minute on a million pages, and need only the roles and the facts.  ``result()`` waits
+    for the answer (or raises what went wrong)."""
+
+    def __init__(self, db_path, site: str, crawl_id: int, pages: list[Page]) -> None:
+        self._answer: dict[int, str] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(str(db_path), site, crawl_id, pages),
+                                        name="presented-as-current", daemon=True)
+        self._thread.start()
+
+    def _run(self, db_path: str, site: str, crawl_id: int, pages: list[Page]) -> None:
+        try:
+            conn = sqlite3.connect(f"file:{quote(db_path)}?mode=ro", uri=True)
+            try:
+                self._answer = presented_as_current(conn, site, crawl_id, pages)
+            finally:
+                conn.close()
+        except BaseException as e:   # told to the analysis by result()
+            self._error = e
+
+    def result(self) -> dict[int, str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._answer or {}
 
 
 def group_articles(findings: list[Finding], pages: list[Page], current: dict[int, str],

@@ -454,6 +454,8 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
     for mod_name, name in (("archive", "presented_as_current"), ("archive", "group_articles"), ("links", "analyse_links"),
                            ("rules", "analyse_rules"), ("cleanup", "site_facts"), ("social", "analyse_social")):
         mod = getattr(runner, mod_name, None)
+        if name == "presented_as_current" and hasattr(mod, "PresentedBeside"):
+            continue   # called in a thread beside the dates: its wait is the stage (below)
         if mod is not None and hasattr(mod, name) and not hasattr(getattr(mod, name), "__wrapped_stage__"):
             f = wrap(name, getattr(mod, name))
             f.__wrapped_stage__ = True
