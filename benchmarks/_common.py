@@ -236,6 +236,16 @@ def memory_kib(pid: int) -> tuple[int, int] | None:
     return values["VmRSS"], values["VmHWM"]
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far, from /proc/<pid>/stat, or None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()   # fields[0] is the state (field 3): utime, stime are fields 14, 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def command_label(pid: int) -> str:
     """A short name for a process: its first arguments, paths reduced to their last part."""
     try:
@@ -251,6 +261,7 @@ class ProcessPeak:
     pid: int
     command: str
     peak_kib: int = 0
+    cpu_s: float = 0.0   # CPU time at the last sample (up to one interval short of its end)
 
 
 @dataclass
@@ -293,6 +304,7 @@ class TreeMemory:
             peak = self.peaks[pid]
             # VmHWM is the kernel's own high-water mark: exact, even between two samples.
             peak.peak_kib = max(peak.peak_kib, rss, hwm)
+            peak.cpu_s = cpu_seconds(pid) or peak.cpu_s
         self.peak_sum_kib = max(self.peak_sum_kib, total)
 
 

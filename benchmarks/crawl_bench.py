@@ -39,6 +39,8 @@ How to read it:
   0.1 s from /proc.  RSS counts shared libraries in every process that maps
   them, so a tree's total slightly overstates what it really takes.  The peak of each process is
   the kernel's own high-water mark (VmHWM), exact between samples too.
+- CPU per process: user + system seconds of each process (/proc/PID/stat at
+  the last sample), and per page: the process near the wall-clock time limits.
 
 The ratios at the end are the project's targets: content-decay at least 5x the
 pages/s of the bare CrawlSpider, at least half the pages/s of wget, and under
@@ -191,7 +193,7 @@ class Result:
     pages: int
     seconds: float
     peak_tree_mb: float
-    processes: list[dict]      # {"pid", "command", "peak_mb"}, largest first
+    processes: list[dict]      # {"pid", "command", "peak_mb", "cpu_s"}, largest peak first
 
     @property
     def ok(self) -> bool:
@@ -221,7 +223,8 @@ def run_tool(tool: Tool, run: int, server_url: str, work_dir: Path, n_pages: int
     except (OSError, sqlite3.Error) as e:
         print(f"  cannot count {tool.label}'s pages: {e}")
         pages = 0
-    processes = [{"pid": p.pid, "command": p.command, "peak_mb": round(p.peak_kib / 1024, 1)} for p in m.processes]
+    processes = [{"pid": p.pid, "command": p.command, "peak_mb": round(p.peak_kib / 1024, 1),
+                  "cpu_s": round(p.cpu_s, 2)} for p in m.processes]
     return Result(tool.name, run, m.returncode, pages, round(m.seconds, 2), round(m.peak_tree_mb, 1), processes)
 
 
@@ -265,6 +268,10 @@ def table_lines(summary: dict[str, Result], n_pages: int) -> list[str]:
         if len(r.processes) > 1:
             each = ", ".join(f"{p['command']} {p['peak_mb']:,.0f} MB" for p in r.processes)
             lines.append(f"  {labels[name]} peak per process: {each}")
+            per_page = r.pages or 1
+            each = ", ".join(f"{p['command']} {p.get('cpu_s', 0):,.1f} s ({p.get('cpu_s', 0) / per_page * 1000:.2f} ms/page)"
+                             for p in r.processes)
+            lines.append(f"  {labels[name]} CPU per process: {each}")
     for name, r in summary.items():
         if r.pages != n_pages:
             lines.append(f"  note: {labels[name]} fetched {r.pages:,} pages of the site's {n_pages:,} ({r.pages - n_pages:+,})")
