@@ -86,7 +86,9 @@ class Staging:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         self.db = sqlite_utils.Database(path)
-        self.db.execute("PRAGMA journal_mode = WAL")
+        # a scratch file, read by this process alone and never used again after a crash: its rollback journal in
+        # memory, so each batch is written once (WAL wrote it twice: into the log, then the checkpoint)
+        self.db.execute("PRAGMA main.journal_mode = MEMORY")
         self.db.execute("PRAGMA synchronous = OFF")
         # staging tables: same columns; a primary key only where rows are replaced (pages: a skipped URL may be
         # fetched later) or deduplicated (bodies); no other index: inserts stay cheap, the merge scans anyway

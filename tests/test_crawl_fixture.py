@@ -11,10 +11,12 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import zlib
 
 import pytest
 
 from decay.localserver import LocalSite, Route, redirect, status
+from foundation import bodies
 from tests.conftest import crawl, page, query, write_config
 
 PROD = "https://www.fixture.example"
@@ -199,6 +201,20 @@ def test_html_facts(fixture_crawl):
     assert "Fixture Org" in text["footer_text"] and "Privacy" not in text["main_text"]
     headers = json.loads(about["headers"])
     assert "etag" in headers and "set-cookie" not in headers
+
+
+def test_the_stored_html_is_the_page_in_zlib_format(fixture_crawl):
+    """bodies.html is made with ISA-L (foundation/bodies.py) but is plain zlib data: the standard library reads it
+    back as the page served, and so does content-decay's reader; a blob written by zlib (older databases) too."""
+    db, site = fixture_crawl["db"], fixture_crawl["site"]
+    about = page(db, u("/about.html"))
+    blob, size = query(db, "SELECT html, size FROM bodies WHERE hash = ?", (about["body_hash"],))[0]
+    served = (site.root / "about.html").read_bytes()
+    assert zlib.decompress(blob) == served and size == len(served) and len(blob) < len(served)
+    assert bodies.decompress(blob) == served
+    assert bodies.decompress(zlib.compress(served, 6)) == served
+    with pytest.raises(bodies.ERRORS):
+        bodies.decompress(b"not zlib data")
 
 
 def test_date_signals_are_kept_raw(fixture_crawl):

@@ -8,10 +8,10 @@ in batches, or from one HTML document for ``decay rules test`` (extracted with t
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from foundation.bodies import ERRORS as BODY_ERRORS, decompress as decompress_body
 from foundation.reading.page import Regions, decode, extract_html
 from foundation.urls import normalize, resolve
 
@@ -194,8 +194,8 @@ def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: boo
                 if h and h in blobs:
                     if h not in cache:
                         try:
-                            cache[h] = zlib.decompress(blobs[h])
-                        except zlib.error:
+                            cache[h] = decompress_body(blobs[h])
+                        except BODY_ERRORS:
                             cache[h] = b""
                     pages[r[0]].body = cache[h]
         for url_id in ids:

@@ -3,13 +3,13 @@ followed; a resource (a HEAD, or a headers-only GET) is recorded from its header
 from __future__ import annotations
 
 import hashlib
-import zlib
 
 from crawler.frontier import EXTERNAL_CHECK_KINDS, fetch_kind
 from crawler.record.carryover import CarryOver
 from crawler.record.context import Context, header_size
 from crawler.record.externals import ExternalChecks
 from crawler.record.redirects import Redirects
+from foundation.bodies import compress as compress_body
 from foundation.facts import Fetch, NewRequest
 from foundation.reading.page import PageFacts, extract_html
 from foundation.urls import resolve
@@ -81,7 +81,7 @@ class Pages:
             # (rules that parse the stored HTML) does not pay what the crawl avoided
             row["error"] = facts.note + "; its HTML is not stored"
         elif ctx.store_html:
-            ctx.staging.add("bodies", (bh, len(body), zlib.compress(body, 1)))
+            ctx.staging.add("bodies", (bh, len(body), compress_body(body)))
         self.page_facts(f, row, facts, out)
         ctx.write_page(row)
         return out
