@@ -192,18 +192,25 @@ def program_version(cmd: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------- process trees
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after "pid (comm)" (the state first, then ppid, ...), or None if it is gone.
+    comm may contain spaces and parentheses: the fields start after the last ")"."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
 def parent_pids() -> dict[int, int]:
     """pid -> ppid for every process, from /proc/<pid>/stat."""
     parents = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:  # ended in the meantime
-            continue
-        # "pid (comm) state ppid ...": comm may contain spaces and parentheses
-        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+        fields = _stat_fields(entry)
+        if fields is not None:   # (else it ended in the meantime)
+            parents[int(entry)] = int(fields[1])
     return parents
 
 
@@ -238,12 +245,10 @@ def memory_kib(pid: int) -> tuple[int, int] | None:
 
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time a process has used so far, from /proc/<pid>/stat, or None if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    fields = _stat_fields(pid)
+    if fields is None:
         return None
-    fields = stat.rsplit(")", 1)[1].split()   # fields[0] is the state (field 3): utime, stime are fields 14, 15
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime: fields 14 and 15 of stat
 
 
 def command_label(pid: int) -> str:

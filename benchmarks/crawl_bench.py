@@ -269,7 +269,7 @@ def table_lines(summary: dict[str, Result], n_pages: int) -> list[str]:
             each = ", ".join(f"{p['command']} {p['peak_mb']:,.0f} MB" for p in r.processes)
             lines.append(f"  {labels[name]} peak per process: {each}")
             per_page = r.pages or 1
-            each = ", ".join(f"{p['command']} {p.get('cpu_s', 0):,.1f} s ({p.get('cpu_s', 0) / per_page * 1000:.2f} ms/page)"
+            each = ", ".join(f"{p['command']} {p['cpu_s']:,.1f} s ({p['cpu_s'] / per_page * 1000:.2f} ms/page)"
                              for p in r.processes)
             lines.append(f"  {labels[name]} CPU per process: {each}")
     for name, r in summary.items():

@@ -211,7 +211,7 @@ def test_the_stored_html_is_the_page_in_zlib_format(fixture_crawl):
     blob, size = query(db, "SELECT html, size FROM bodies WHERE hash = ?", (about["body_hash"],))[0]
     served = (site.root / "about.html").read_bytes()
     assert zlib.decompress(blob) == served and size == len(served) and len(blob) < len(served)
-    assert bodies.decompress(blob) == served
+    assert bodies.decompress(blob) == served and blob == bodies.compress(served)   # written through foundation/bodies.py
     assert bodies.decompress(zlib.compress(served, 6)) == served
     with pytest.raises(bodies.ERRORS):
         bodies.decompress(b"not zlib data")
