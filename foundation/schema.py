@@ -118,6 +118,14 @@ def busy_timeout() -> float:
         return 30.0
 
 
+def sorter_threads() -> int:
+    """Helper threads SQLite may use to sort (``PRAGMA threads``): a large ORDER BY, GROUP BY, window or CREATE
+    INDEX sorts its runs on another core (the crawl's merge and the analysis' write sort millions of rows while the
+    other core is idle).  One fewer than the cores this process may use, at least 1, at most 3."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(3, cores - 1))
+
+
 def schema_version(conn: sqlite3.Connection) -> int | None:
     """The schema version the database says it was written with; None for a database not yet created."""
     try:
@@ -181,6 +189,7 @@ def open_db(path: str | Path, create_schema: bool = True, mark_dead: bool = True
     if db.journal_mode != "wal":
         db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(f"PRAGMA threads = {sorter_threads()}")
     if create_schema:
         with db.conn:
             create(db)

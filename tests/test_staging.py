@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 import numpy as np
+import pytest
 
 from analysis import staging
 from analysis.cleanup import RANK_ORDER, RANK_SQL, SiteFacts, build, Importance, staged_row, unranked
@@ -32,17 +33,30 @@ def _findings():
     return fs
 
 
-def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path):
+def _many_findings():
+    return [f("outdated.stale_page", f"/many/{i % 13}-{i}/", uid=100 + i, severity=("low", "medium", "high")[i % 3])
+            for i in range(3_000)]
+
+
+@pytest.mark.parametrize("findings, cache_pages", [(_findings, None), (_many_findings, 10)],
+                         ids=["ties", "sorted-in-runs-on-several-threads"])
+def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path, findings, cache_pages):
+    """The second case makes SQLite sort the list in runs on disk, merged by its helper threads (open_db's
+    PRAGMA threads, as a million-page list is): the same list, ties in the order made."""
     c = cfg()
-    facts = {"main": SiteFacts("main", importance={100 + i: (i % 3, i % 2, 10.0 * (i % 4)) for i in range(40)})}
+    n_pages = len(findings())
+    facts = {"main": SiteFacts("main", importance={100 + i: (i % 3, i % 2, 10.0 * (i % 4)) for i in range(n_pages)})}
     args = dict(suppressed=set(), latest_analysis_findings=set(), first_seen={}, now_iso=NOW, analysis_id=7, crawl_started_at=None)
-    expected = build(_findings(), facts, c, **args)
+    expected = build(findings(), facts, c, **args)
     assert len({(r.score, r.action) for r in expected}) < len(expected)   # the test needs ties
 
     db = open_db(tmp_path / "decay.db")
     conn = db.conn
+    assert conn.execute("PRAGMA threads").fetchone()[0] >= 1
+    if cache_pages:
+        conn.execute(f"PRAGMA cache_size = {cache_pages}")   # the sorter's memory follows the page cache: runs on disk
     staging.stage_tables(conn, ["cleanup"])
-    n = staging.stage_all(conn, "cleanup", map(staged_row, unranked(_findings(), facts, c, **args)))
+    n = staging.stage_all(conn, "cleanup", map(staged_row, unranked(findings(), facts, c, **args)))
     assert n == len(expected)
     staging.reorder(conn, "cleanup", RANK_ORDER, computed={"rank": RANK_SQL})
     conn.execute("BEGIN")
