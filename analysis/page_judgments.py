@@ -26,6 +26,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from analysis import outdated, processes
@@ -41,6 +42,25 @@ DATE_TABLES = ("page_dates", "date_evidence")   # staged by the judging processe
 PAGES_PER_WORKER = 25_000  # fewer pages than this per process: not worth a worker's start
 CHUNK = 5_000   # pages judged at a time (a million pages on two cores: about 2 s of work)
 AHEAD = 2       # chunks a worker is given ahead, so that it never waits for the analysis to hand it the next
+
+
+ISO_MEMO_MAX = 100_000   # distinct candidate datetimes remembered per process (a few MB) before starting again
+_ISO_MEMO: dict[datetime | None, str | None] = {}
+
+
+def _iso(d: datetime | None) -> str | None:
+    """``to_iso``, remembered per value: a site's date candidates repeat the same dates (a template's, a listing's;
+    parsed once per distinct text, so mostly the same objects, whose hash is cached): five million candidates at a
+    million pages.  Equal datetimes give the same text (aware ones are the same instant, written in UTC), but for the
+    second of an hour a clock turned back repeats (fold 1), which equals the first in the same zone: not memoised."""
+    if d is not None and d.fold:
+        return to_iso(d)
+    s = _ISO_MEMO.get(d, _ISO_MEMO)
+    if s is _ISO_MEMO:
+        if len(_ISO_MEMO) >= ISO_MEMO_MAX:
+            _ISO_MEMO.clear()
+        s = _ISO_MEMO[d] = to_iso(d)
+    return s
 
 
 def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: outdated.Context, schema: str,
@@ -59,7 +79,7 @@ def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: o
         page_dates.append((page.url_id, page.url, page.site, stored_iso(dates.published_at), dates.published_source,
                            stored_iso(dates.updated_at), dates.updated_source, age, round(dates.confidence, 2),
                            dates.explanation, json.dumps(dates.disagreements, ensure_ascii=False) if dates.disagreements else "[]"))
-        evidence.extend((page.url_id, i, c.source, c.name, c.raw, to_iso(c.value), c.precision, c.role,
+        evidence.extend((page.url_id, i, c.source, c.name, c.raw, _iso(c.value), c.precision, c.role,
                          int(c.accepted), c.reason, c.context) for i, c in enumerate(cands))
         if len(evidence) >= BATCH:
             stage(conn, "page_dates", page_dates, schema)
