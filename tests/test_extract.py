@@ -114,6 +114,18 @@ def test_meta_refresh_is_a_link():
     assert [(l.kind, l.href) for l in f.links] == [("meta-refresh", "/new-home/")]
 
 
+def test_an_element_is_one_link_and_a_lazy_image_is_two():
+    """An <img> with both src and data-src was matched by two selectors and recorded twice as its src; now its
+    placeholder and the lazy-loaded picture are both links (a broken picture is found), each once."""
+    f = extract_html(b'<html><body><main><img src="/blank.gif" data-src="/photos/team.jpg" alt="Our team">'
+                     b'<img src="/same.png" data-src="/same.png"><img src="" data-src="/only-lazy.png">'
+                     b'<a href="/x" rel="nofollow" target="_blank">x</a></main></body></html>')
+    assert [(l.ordinal, l.kind, l.href, l.anchor, l.position) for l in f.links] == [
+        (0, "img", "/blank.gif", "Our team", "main"), (1, "img", "/photos/team.jpg", "Our team", "main"),
+        (2, "img", "/same.png", None, "main"), (3, "img", "/only-lazy.png", None, "main"), (4, "a", "/x", "x", "main")]
+    assert f.links[4].nofollow and f.links[4].new_window
+
+
 def test_no_main_element_means_everything_outside_the_template_is_main():
     f = extract_html(b"<html><body><nav><a href='/a'>A</a></nav><div><p>Body text <a href='/b'>B</a></p></div></body></html>")
     assert f.texts["main"] == "Body text B"

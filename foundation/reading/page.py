@@ -43,15 +43,19 @@ _HINT = re.compile(
     r"(nav|navbar|navigation|menu|breadcrumbs?|header|masthead|footer|sidebar)$",
     re.I,
 )
-_HINT_WORD = re.compile(r"nav|menu|breadcrumb|header|masthead|footer|sidebar", re.I)
+_HINT_WORDS = ("nav", "menu", "breadcrumb", "header", "masthead", "footer", "sidebar")   # in every token _HINT matches
+_HINT_WORD = re.compile("|".join(_HINT_WORDS), re.I)
 _HINT_REGION = {"nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "breadcrumb": "nav",
                 "breadcrumbs": "nav", "header": "header", "masthead": "header", "footer": "footer", "sidebar": "aside"}
 _HINT_TAGS = ("div", "section", "ul")   # the containers that templates mark with a class or id
-# region roots, and the elements whose class or id may name one (their tokens are checked in Python)
+# region roots, and the elements whose class or id may name one: a container whose class or id holds one of the
+# words (as _HINT_WORD finds them, case-insensitive, anywhere in the value); its tokens are checked in Python.
 # (one :is() for the containers: Lexbor tries every selector of a list on every element, so six selectors
-# "div[class], div[id] ..." cost twice as much as this one, for the same elements)
+# "div[class], div[id] ..." cost twice as much as this one, for the same elements; testing the words here, in C,
+# spares Python every other container with a class: a third of the time on class-heavy templates)
 REGION_SELECTOR = ", ".join(
-    ["nav", "header", "footer", "aside", "main", "article", "[role]", f":is({', '.join(_HINT_TAGS)}):is([class], [id])"]
+    ["nav", "header", "footer", "aside", "main", "article", "[role]",
+     f":is({', '.join(_HINT_TAGS)}):is({', '.join(f'[{a}*={w} i]' for a in ('class', 'id') for w in _HINT_WORDS)})"]
 )
 SKIP_TAGS = ["script", "style", "noscript", "template", "svg", "math", "iframe", "object", "select", "textarea", "canvas"]
 
@@ -60,7 +64,9 @@ LINK_ATTR = {
     "a": "href", "area": "href", "link": "href", "img": "src", "script": "src", "iframe": "src", "frame": "src",
     "form": "action", "embed": "src", "object": "data", "video": "src", "audio": "src", "source": "src", "track": "src",
 }
-LINK_SELECTOR = ", ".join([f"{t}[{a}]" for t, a in LINK_ATTR.items()] + ["img[data-src]", "meta[http-equiv]"])
+# one :is(): each element once (a list gives an element once per selector it matches: an <img> with both src and
+# data-src came twice, as two links to its src)
+LINK_SELECTOR = ":is(" + ", ".join([f"{t}[{a}]" for t, a in LINK_ATTR.items()] + ["img[data-src]", "meta[http-equiv]"]) + ")"
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
 
 # ---------------------------------------------------------------------------- the one query
@@ -364,8 +370,14 @@ def _links(tree: LexborHTMLParser, facts: PageFacts, regions: Regions) -> None:
             links.append(RawLink(len(links), "meta-refresh", facts.refresh, None, clean(a.get("content"), 100),
                                  region_of(node), False, False))
             continue
-        href = a.get(LINK_ATTR[tag]) or (a.get("data-src") if tag == "img" else None)
-        if not href or not href.strip():
+        href = a.get(LINK_ATTR[tag])
+        href = href.strip() if href else None
+        lazy = None
+        if tag == "img":   # a lazy-loaded image: data-src is the picture itself (src, when set, often a placeholder)
+            lazy = (a.get("data-src") or "").strip() or None
+            if lazy == href or not href:
+                href, lazy = href or lazy, None
+        if not href:
             continue
         rel = a.get("rel")
         rel = rel.lower().strip() if rel else None
@@ -380,15 +392,16 @@ def _links(tree: LexborHTMLParser, facts: PageFacts, regions: Regions) -> None:
             anchor = clean(a.get("title"), 300)
         elif tag == "link":
             if rel == "canonical" and facts.canonical is None:
-                facts.canonical = href.strip()
+                facts.canonical = href
             anchor = clean(a.get("hreflang") or a.get("type"), 100)
         else:
             anchor = None
         target = a.get("target")
-        links.append(RawLink(
-            len(links), tag, href.strip(), rel, anchor, region_of(node),
-            bool(rel and "nofollow" in rel), bool(target and target.strip().lower() == "_blank"),
-        ))
+        region = region_of(node)
+        nofollow, new_window = bool(rel and "nofollow" in rel), bool(target and target.strip().lower() == "_blank")
+        links.append(RawLink(len(links), tag, href, rel, anchor, region, nofollow, new_window))
+        if lazy:
+            links.append(RawLink(len(links), tag, lazy, rel, anchor, region, nofollow, new_window))
 
 
 
