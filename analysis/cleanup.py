@@ -118,6 +118,18 @@ class Importance:
         order = np.argsort(ids, kind="stable")
         self.ids, self.inlinks, self.linking, self.score = ids[order], inlinks[order], linking[order], score[order]
 
+    def many(self, url_ids: list[int]) -> dict[int, tuple]:
+        """``get`` for many pages at once: url_id -> (inlinks, linking_pages, link_score) of those that are nodes.
+        One search for them all (a search per page cost the cleanup list more than the rest of an item)."""
+        if not url_ids or not len(self.ids):
+            return {}
+        wanted = np.asarray(url_ids, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+        found = self.ids[pos] == wanted
+        pos = pos[found]
+        return {uid: (inl, lk, None if sc != sc else sc) for uid, inl, lk, sc in zip(
+            wanted[found].tolist(), self.inlinks[pos].tolist(), self.linking[pos].tolist(), self.score[pos].tolist())}
+
     def get(self, url_id: int, default: tuple | None = None) -> tuple | None:
         i = int(np.searchsorted(self.ids, url_id))
         if i == len(self.ids) or self.ids[i] != url_id:
@@ -348,6 +360,19 @@ def staged_row(r: CleanupRow) -> tuple:
     return (*r[:_ANALYSIS_ID], *r[_ANALYSIS_ID + 1:], ACTIONS.index(r.action))
 
 
+def _importance_of(groups: dict[tuple[str, str], list[Finding]], sites: dict[str, SiteFacts]) -> dict[str, dict]:
+    """Per site, url_id -> (inlinks, linking_pages, link_score) of the items' subjects, looked up at once."""
+    wanted: dict[str, list[int]] = {}
+    for fs in groups.values():
+        if fs[0].subject_id is not None:
+            wanted.setdefault(fs[0].site or "", []).append(fs[0].subject_id)
+    known: dict[str, dict] = {}
+    for site, sf in sites.items():
+        imp = sf.importance if sf else None
+        known[site] = imp.many(wanted.get(site, [])) if isinstance(imp, Importance) else (imp or {})
+    return known
+
+
 def unranked(findings: list[Finding], sites: dict[str, SiteFacts], config: Config, *, suppressed: set[str],
              latest_analysis_findings: set[str], first_seen: dict[str, str], now_iso: str, analysis_id: int,
              crawl_started_at: str | None) -> Iterator[CleanupRow]:
@@ -365,12 +390,13 @@ def unranked(findings: list[Finding], sites: dict[str, SiteFacts], config: Confi
         if f.severity == "info" or f.id in suppressed:
             continue
         groups.setdefault((f.subject_type, f.subject_url), []).append(f)
+    known = _importance_of(groups, sites)
     for (stype, url), fs in groups.items():
         fs.sort(key=lambda f: (-SEVERITY_WEIGHT[f.severity] * f.confidence, f.rule, f.id))
         site = fs[0].site or ""
         sf = sites.get(site)
         uid = fs[0].subject_id
-        inlinks, linking, link_score = (sf.importance.get(uid, (0, 0, None)) if sf and uid is not None else (0, 0, None))
+        inlinks, linking, link_score = known[site].get(uid, (0, 0, None)) if sf and uid is not None else (0, 0, None)
         if stype != "page":
             linking = max([f.evidence.get("linking_pages") or 0 for f in fs if isinstance(f.evidence, dict)] + [linking or 0])
         visits = traffic.get(url) if traffic else None

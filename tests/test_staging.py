@@ -86,6 +86,11 @@ def test_importance_answers_like_the_dict_it_replaced():
         assert imp.get(uid, (0, 0, None)) == as_dict.get(uid, (0, 0, None))
         got = imp.get(uid)
         assert got is None or all(type(a) is type(b) for a, b in zip(got, as_dict[uid]))
+    asked = [*as_dict, 6, 10**18, -4, 5, 9_000_000_000_000_000_002]   # (the largest id + 1: past the end)
+    many = imp.many(asked)
+    assert many == {uid: as_dict[uid] for uid in asked if uid in as_dict}
+    assert all(type(a) is type(b) for uid in many for a, b in zip(many[uid], as_dict[uid]))
+    assert imp.many([]) == {} and Importance(iter([]), 0).many([5]) == {}
 
 
 def test_depths_read_like_a_dict():
