@@ -35,6 +35,7 @@ from analysis.dates.trust import SiteTrust
 from analysis.findings import Finding
 from analysis.pages import Page, with_texts
 from analysis.staging import BATCH, STAGED, stage, stage_tables
+from foundation import usable_cores
 from foundation.config import Outdated
 from foundation.times import to_iso
 
@@ -104,7 +105,7 @@ def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: o
 
 def workers_for(pages: int) -> int:
     cap = os.environ.get("DECAY_ANALYSIS_WORKERS", "")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     n = min(cores, int(cap) if cap.isdigit() and int(cap) > 0 else cores, pages // PAGES_PER_WORKER)
     return max(1, n)
 

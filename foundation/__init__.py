@@ -7,3 +7,10 @@ team's rule definitions (``team_rules``) and the catalog of findings (``catalog`
 """
 
 __version__ = "0.2.1"
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the system says, else the machine's)."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

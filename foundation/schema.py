@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 from foundation.dbfile import DatabaseFileError, check_db_path, mark_dead_processes
+from foundation import usable_cores
 from foundation.catalog import TRIAGE_STATES  # one home for them all (re-exported)
 from foundation.schema_facts import CRAWL_TABLES, SOCIAL_TABLES, Table  # noqa: F401  (Table: re-exported)
 from foundation.schema_results import CLEANUP_TABLES, HISTORY_TABLES, JUDGMENT_TABLES, VIEWS
@@ -122,8 +123,7 @@ def sorter_threads() -> int:
     """Helper threads SQLite may use to sort (``PRAGMA threads``): a large ORDER BY, GROUP BY, window or CREATE
     INDEX sorts its runs on another core (the crawl's merge and the analysis' write sort millions of rows while the
     other core is idle).  One fewer than the cores this process may use, at least 1, at most 3."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(3, cores - 1))
+    return max(1, min(3, usable_cores() - 1))
 
 
 def schema_version(conn: sqlite3.Connection) -> int | None:
