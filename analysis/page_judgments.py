@@ -45,7 +45,7 @@ CHUNK = 5_000   # pages judged at a time (a million pages on two cores: about 2 
 AHEAD = 2       # chunks a worker is given ahead, so that it never waits for the analysis to hand it the next
 
 
-ISO_MEMO_MAX = 100_000   # distinct candidate datetimes remembered per process (a few MB) before starting again
+ISO_MEMO_MAX = 100_000   # distinct candidate datetimes remembered per process (about 18 MB) before starting again
 _ISO_MEMO: dict[datetime | None, str | None] = {}
 
 

@@ -122,8 +122,10 @@ def busy_timeout() -> float:
 def sorter_threads() -> int:
     """Helper threads SQLite may use to sort (``PRAGMA threads``): a large ORDER BY, GROUP BY, window or CREATE
     INDEX sorts its runs on another core (the crawl's merge and the analysis' write sort millions of rows while the
-    other core is idle).  One fewer than the cores this process may use, at least 1, at most 3."""
-    return max(1, min(3, usable_cores() - 1))
+    other core is idle).  One where there are two cores or more, none on one: each helper sorts in a buffer as large
+    as the page cache (256 MB in the analysis' write), so more would raise the peak that 4 GB bounds at a million
+    pages, measured with one."""
+    return 1 if usable_cores() > 1 else 0
 
 
 def schema_version(conn: sqlite3.Connection) -> int | None:

@@ -77,6 +77,16 @@ def test_links_with_kind_anchor_and_region():
     assert ordinals == sorted(ordinals) == list(range(len(ordinals)))
 
 
+def test_template_words_in_a_class_or_id_are_read_in_any_ascii_case_only():
+    """The region query tests the words in C (Lexbor's "i": ASCII case); Python's tokens test agrees with it: an
+    upper-case class names a region, a look-alike letter ('ſ' for 's') neither does nor breaks the page."""
+    f = extract_html(b'<html><body><div class="Site-Header"><a href="/h">h</a></div><div id="MainNav"><a href="/n">n</a>'
+                     b'</div><div class="navbar-x \xc5\xbfidebar"><a href="/s">s</a></div><div id="\xc5\xbfidebar" class="nav-item">'
+                     b'<a href="/t">t</a></div><main><p>x</p></main></body></html>')
+    assert f.error is None
+    assert [(l.href, l.position) for l in f.links] == [("/h", "header"), ("/n", "nav"), ("/s", "body"), ("/t", "body")]
+
+
 def test_texts_by_region():
     f = facts()
     main = f.texts["main"]
@@ -124,6 +134,8 @@ def test_an_element_is_one_link_and_a_lazy_image_is_two():
         (0, "img", "/blank.gif", "Our team", "main"), (1, "img", "/photos/team.jpg", "Our team", "main"),
         (2, "img", "/same.png", None, "main"), (3, "img", "/only-lazy.png", None, "main"), (4, "a", "/x", "x", "main")]
     assert f.links[4].nofollow and f.links[4].new_window
+    blank = extract_html(b'<html><body><img src="  " data-src=" /lazy.png "><img src=" " data-src=""></body></html>')
+    assert [(l.kind, l.href) for l in blank.links] == [("img", "/lazy.png")]   # a blank src is no link; data-src is
 
 
 def test_no_main_element_means_everything_outside_the_template_is_main():

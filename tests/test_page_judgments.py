@@ -109,3 +109,22 @@ def test_decay_analyse_says_a_failed_worker_in_one_line_with_status_5(flink_craw
                                     "(exit code 3). The previous results are kept"), result.stderr
     assert "Traceback" not in result.output and not isinstance(result.exception, processes.WorkerFailed)
     assert sqlite3.connect(db).execute("SELECT status FROM analyses ORDER BY id DESC LIMIT 1").fetchone() == ("failed",)
+
+
+def test_a_candidates_stored_time_is_remembered_per_value_and_stays_exact(monkeypatch):
+    """page_judgments._iso: to_iso's text for every value, remembered (bounded): the same instant in two zones is
+    one text; the repeated hour when clocks go back (fold 1), equal to the first in its zone, keeps its own."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from foundation.times import to_iso
+
+    monkeypatch.setattr(pj, "_ISO_MEMO", {})
+    monkeypatch.setattr(pj, "ISO_MEMO_MAX", 3)
+    berlin = ZoneInfo("Europe/Berlin")
+    first, second = datetime(2021, 10, 31, 2, 30, tzinfo=berlin), datetime(2021, 10, 31, 2, 30, fold=1, tzinfo=berlin)
+    values = [datetime(2020, 1, 1, 12, tzinfo=timezone.utc), datetime(2020, 1, 1, 13, tzinfo=timezone(timedelta(hours=1))),
+              None, first, second, first, datetime(2019, 5, 4), second]
+    assert [pj._iso(v) for v in values] == [to_iso(v) for v in values]
+    assert pj._iso(second) == "2021-10-31T01:30:00+00:00" != pj._iso(first)
+    assert len(pj._ISO_MEMO) <= 3

@@ -10,6 +10,7 @@ sets of a million entries: what comes out must be exactly what the in-memory for
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from analysis import staging
 from analysis.cleanup import RANK_ORDER, RANK_SQL, SiteFacts, build, Importance, staged_row, unranked
 from analysis.graph import Depths
-from foundation.schema import open_db
+from foundation.schema import open_db, sorter_threads
 from tests.test_cleanup_rules import cfg, f
 
 NOW = "2026-11-24T00:00:00+00:00"
@@ -41,8 +42,8 @@ def _many_findings():
 @pytest.mark.parametrize("findings, cache_pages", [(_findings, None), (_many_findings, 10)],
                          ids=["ties", "sorted-in-runs-on-several-threads"])
 def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path, findings, cache_pages):
-    """The second case makes SQLite sort the list in runs on disk, merged by its helper threads (open_db's
-    PRAGMA threads, as a million-page list is): the same list, ties in the order made."""
+    """The second case makes SQLite sort the list in runs on disk, with its helper threads allowed (open_db's
+    PRAGMA threads), as a million-page list is: the same list, ties in the order made."""
     c = cfg()
     n_pages = len(findings())
     facts = {"main": SiteFacts("main", importance={100 + i: (i % 3, i % 2, 10.0 * (i % 4)) for i in range(n_pages)})}
@@ -52,7 +53,9 @@ def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path, findings, cache
 
     db = open_db(tmp_path / "decay.db")
     conn = db.conn
-    assert conn.execute("PRAGMA threads").fetchone()[0] >= 1
+    built_with = [o for o in conn.execute("PRAGMA compile_options").fetchone() or () if "MAX_WORKER_THREADS" in str(o)]
+    if not built_with or not str(built_with[0]).endswith("=0"):   # (a build without helper threads reads back 0)
+        assert conn.execute("PRAGMA threads").fetchone()[0] == sorter_threads()
     if cache_pages:
         conn.execute(f"PRAGMA cache_size = {cache_pages}")   # the sorter's memory follows the page cache: runs on disk
     staging.stage_tables(conn, ["cleanup"])
@@ -91,6 +94,23 @@ def test_importance_answers_like_the_dict_it_replaced():
     assert many == {uid: as_dict[uid] for uid in asked if uid in as_dict}
     assert all(type(a) is type(b) for uid in many for a, b in zip(many[uid], as_dict[uid]))
     assert imp.many([]) == {} and Importance(iter([]), 0).many([5]) == {}
+
+
+def test_the_list_reads_importance_held_as_arrays_as_it_read_the_dict():
+    """unranked() looks the items' importance up at once (Importance.many): the same rows as with a dict, for pages
+    that are nodes, pages that are not, a finding without a page id and one of a site without link facts."""
+    fs = _findings() + [f("outdated.stale_page", "/no-id/", uid=None), f("outdated.stale_page", "/not-a-node/", uid=999)]
+    fs[-2].subject_id = None
+    fs.append(replace(f("outdated.stale_page", "/other/", uid=5), site="elsewhere"))
+    as_dict = {100 + i: (i % 3, i % 2, None if i % 4 == 0 else 10.0 * (i % 4)) for i in range(40)}
+    rows = [(uid, f"u{uid}", "main", v[0], 0, v[1], None, v[2], 1, 0) for uid, v in as_dict.items()]
+    args = dict(suppressed=set(), latest_analysis_findings=set(), first_seen={}, now_iso=NOW, analysis_id=7, crawl_started_at=None)
+    with_dict = list(unranked(fs, {"main": SiteFacts("main", importance=as_dict)}, cfg(), **args))
+    with_arrays = list(unranked(fs, {"main": SiteFacts("main", importance=Importance(iter(rows), len(rows)))}, cfg(), **args))
+    assert with_arrays == with_dict
+    inlinks = {r.subject_url.rsplit("/", 2)[-2]: r.inlinks for r in with_dict}
+    assert {k: inlinks[k] for k in ("no-id", "not-a-node", "other")} == {"no-id": 0, "not-a-node": 0, "other": 0}
+    assert {r.link_score for r in with_arrays} >= {None, 10.0, 20.0, 30.0}   # a page without a score, and with
 
 
 def test_depths_read_like_a_dict():

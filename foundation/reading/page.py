@@ -41,10 +41,10 @@ TEMPLATE = ("nav", "header", "footer", "aside")
 _HINT = re.compile(
     r"^(?:site|global|main|top|primary|secondary|sub|mobile)?[-_]?"
     r"(nav|navbar|navigation|menu|breadcrumbs?|header|masthead|footer|sidebar)$",
-    re.I,
+    re.I | re.A,   # ASCII case only, as the selector below ("i"): no 'ſidebar' for 'sidebar'
 )
 _HINT_WORDS = ("nav", "menu", "breadcrumb", "header", "masthead", "footer", "sidebar")   # in every token _HINT matches
-_HINT_WORD = re.compile("|".join(_HINT_WORDS), re.I)
+_HINT_WORD = re.compile("|".join(_HINT_WORDS), re.I | re.A)
 _HINT_REGION = {"nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "breadcrumb": "nav",
                 "breadcrumbs": "nav", "header": "header", "masthead": "header", "footer": "footer", "sidebar": "aside"}
 _HINT_TAGS = ("div", "section", "ul")   # the containers that templates mark with a class or id
