@@ -131,11 +131,8 @@ class Importance:
             wanted[found].tolist(), self.inlinks[pos].tolist(), self.linking[pos].tolist(), self.score[pos].tolist())}
 
     def get(self, url_id: int, default: tuple | None = None) -> tuple | None:
-        i = int(np.searchsorted(self.ids, url_id))
-        if i == len(self.ids) or self.ids[i] != url_id:
-            return default
-        score = float(self.score[i])
-        return int(self.inlinks[i]), int(self.linking[i]), None if math.isnan(score) else score
+        """One page's (inlinks, linking_pages, link_score), like a dict's ``get``."""
+        return self.many([url_id]).get(url_id, default)
 
 
 class CleanupRow(NamedTuple):

@@ -40,7 +40,7 @@ def _many_findings():
 
 
 @pytest.mark.parametrize("findings, cache_pages", [(_findings, None), (_many_findings, 10)],
-                         ids=["ties", "sorted-in-runs-on-several-threads"])
+                         ids=["ties", "sorted-in-runs-with-a-helper-thread"])
 def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path, findings, cache_pages):
     """The second case makes SQLite sort the list in runs on disk, with its helper threads allowed (open_db's
     PRAGMA threads), as a million-page list is: the same list, ties in the order made."""
@@ -53,8 +53,8 @@ def test_cleanup_ranked_in_sql_is_the_list_build_makes(tmp_path, findings, cache
 
     db = open_db(tmp_path / "decay.db")
     conn = db.conn
-    built_with = [o for o in conn.execute("PRAGMA compile_options").fetchone() or () if "MAX_WORKER_THREADS" in str(o)]
-    if not built_with or not str(built_with[0]).endswith("=0"):   # (a build without helper threads reads back 0)
+    built_with = [o for (o,) in conn.execute("PRAGMA compile_options") if "MAX_WORKER_THREADS" in o]
+    if not built_with or not built_with[0].endswith("=0"):   # (a build without helper threads reads back 0)
         assert conn.execute("PRAGMA threads").fetchone()[0] == sorter_threads()
     if cache_pages:
         conn.execute(f"PRAGMA cache_size = {cache_pages}")   # the sorter's memory follows the page cache: runs on disk
