@@ -211,7 +211,6 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
     beside = RulesBeside(db_path, config)
     try:
         processes.remove_leftovers(db_path)   # the workers' scratch directories a killed analysis left
-        fulltext.start()   # on the other core, while the judgments are computed (removes its own leftovers)
         crawls = {s.name: latest_complete_crawl(conn, s.name) for s in config.sites}
         beside.start([(s, crawls[s.name]) for s in config.sites if crawls[s.name] is not None and _large(conn, s.name)])
         ctx = outdated.Context.from_config(config.outdated, now)
@@ -223,6 +222,10 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
                 skipped.append(site_cfg.name)
                 continue
             results.append(analyse_site(conn, config, site_cfg, crawl_id, ctx, beside))
+        # the full-text index from here, on the core the rest leaves free (the cleanup list, the findings' encoding,
+        # the write: one core's work): not beside the dates, whose processes already take every core, nor beside
+        # the link graph, where a large site's memory peaks (analysis/fulltext.py; removes its own leftovers)
+        fulltext.start()
         social_result = social.analyse_social(conn, config, now)   # the profiles of the latest complete social crawl
         if social_result is not None:
             results.append(SiteResult(social.SOCIAL_SITE, social_result[0], findings=social_result[1]))
