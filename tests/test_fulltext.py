@@ -125,15 +125,13 @@ def test_a_failed_build_fails_the_analysis_and_leaves_no_scratch_file(tmp_path):
     assert not build.scratch.exists()
 
 
-
 def test_the_analysis_builds_the_index_once_its_link_graphs_are_done(flink_crawled, tmp_path, monkeypatch):
     """Not beside the dates (their processes take every core) nor beside the link graph (a large site's memory peak):
     started after the last site's graph, on the core the cleanup list leaves free, and installed by the write."""
-    from datetime import datetime, timezone
-
     import analysis.fulltext as fulltext
     import analysis.runner as runner
     from foundation.config import load_config
+    from tests.test_page_judgments import NOW
 
     order = []
 
@@ -150,7 +148,7 @@ def test_the_analysis_builds_the_index_once_its_link_graphs_are_done(flink_crawl
     src = sqlite3.connect(flink_crawled["db"])
     src.execute("VACUUM INTO ?", [str(db)])
     src.close()
-    runner.analyse(load_config(flink_crawled["tmp"] / "flink.toml"), db, now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    runner.analyse(load_config(flink_crawled["tmp"] / "flink.toml"), db, now=NOW)
     assert order == ["judge_pages", "analyse_links", "start", "_cleanup_rows", "install"]
     assert _search(db) == _reference(db, tmp_path)   # and the index is the one built in place
     assert not (tmp_path / "decay.db.fts-build").exists()
