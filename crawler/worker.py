@@ -55,6 +55,7 @@ def serve(sock: socket.socket, parent: int | None = None) -> None:
     threading.Thread(target=_import_quietly, args=("scrapy.utils.sitemap",), daemon=True).start()
 
     rf = sock.makefile("rb", buffering=1 << 16)
+    log = _message_log()
     recorder: Router | None = None
     errors: list[str] = []   # one line per failed request
 
@@ -74,6 +75,8 @@ def serve(sock: socket.socket, parent: int | None = None) -> None:
         data = rf.read(n)
         if len(data) < n:
             break
+        if log is not None:
+            log.write(hdr + data)
         rid, method, args = pickle.loads(data)
         try:
             if method == "init":
@@ -139,6 +142,13 @@ def _mark(recorder: Router | None, status: str, reason: str) -> None:
         recorder.ctx.main.update_crawl(recorder.crawl_id, status=status, reason=reason, finished_at=utcnow(), pid=None)
     except Exception:  # noqa: BLE001 - the crawl process is gone or the database locked: the row's pid is dead anyway
         pass
+
+
+def _message_log():
+    """DECAY_RECORD_MESSAGES=FILE (benchmarks/store_replay.py): every message the spider sends, appended to FILE as
+    it came (its length, then its pickle), so that the store process's work can be replayed without Scrapy."""
+    path = os.environ.get("DECAY_RECORD_MESSAGES")
+    return open(path, "ab", buffering=0) if path else None   # unbuffered: nothing left unwritten however it ends
 
 
 def _import_quietly(module: str) -> None:
