@@ -37,6 +37,12 @@ PROGRESS_WAIT_S = 1.0     # a progress update waits this long for another progra
 MERGE_WAIT_FACTOR = 10    # the merge waits up to this many busy timeouts (5 minutes by default) for the write lock
 
 
+# CPython's sqlite3 (3.11) binds an int, float or str as it is, but looks for an adapter for every other value, None
+# included: two failed attribute lookups per None, each making and dropping an AttributeError.  A crawl binds a few
+# hundred Nones a page (the pages row's empty columns, links without rel); a registered adapter is found at once.
+sqlite3.register_adapter(type(None), {}.get)   # None -> None (bound as NULL, as before)
+
+
 class OwnerGone(RuntimeError):
     """The crawl process that started this crawl has ended: the merge is not committed."""
 
