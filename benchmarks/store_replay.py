@@ -113,6 +113,8 @@ def run_child(tree: Path, messages: Path, db: Path, profile: Path | None = None)
     cmd = [sys.executable, __file__, "--child", "--messages", str(messages), "--db", str(db)]
     if profile is not None:
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        if not Path(spy).exists():
+            raise SystemExit("--profile needs py-spy: pip install py-spy (into this environment)")
         cmd = [spy, "record", "--format", "raw", "-r", "200", "-o", str(profile), "--", *cmd]
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
