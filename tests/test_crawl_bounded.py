@@ -278,7 +278,7 @@ def test_the_first_urls_row_of_a_url_stands_after_the_set_of_known_ids_starts_ag
 
 def test_none_is_staged_as_null_through_the_registered_adapter(tmp_path):
     """The store binds None through an adapter registered for it (crawler/store.py: cheaper than CPython's search):
-    it is still NULL in the table, not a text or a zero, in every kind of column."""
+    it is still NULL in the table, not a text or a zero, in text and integer columns."""
     import sqlite3
 
     from crawler.store import Staging
@@ -286,10 +286,11 @@ def test_none_is_staged_as_null_through_the_registered_adapter(tmp_path):
     assert sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol)) is not None
     s = Staging(tmp_path / "staging.db")
     s.add_url(7, "https://x/7", None, 1)
-    s.add("links", (7, 0, 8, "a", None, None, "main", 1, 0, 0, None))
+    s.add("links", (7, 0, 8, "a", None, None, "main", None, 0, 0, None))
     s.flush()
     assert s.db.conn.execute("SELECT typeof(site) FROM urls").fetchone() == ("null",)
-    assert s.db.conn.execute("SELECT typeof(rel), typeof(anchor), typeof(twin_url) FROM links").fetchone() == ("null",) * 3
+    assert s.db.conn.execute("SELECT typeof(rel), typeof(anchor), typeof(internal), typeof(twin_url), typeof(nofollow) "
+                             "FROM links").fetchone() == ("null", "null", "null", "null", "integer")
     assert s.db.conn.execute("SELECT count(*) FROM links WHERE rel IS NULL AND twin_url IS NULL").fetchone() == (1,)
     s.remove()
 
