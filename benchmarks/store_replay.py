@@ -30,6 +30,7 @@ import os
 import pickle
 import resource
 import shutil
+import sqlite3
 import statistics
 import struct
 import subprocess
@@ -42,6 +43,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 _LEN = struct.Struct("!I")
+
+
+def remove_db(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
 
 
 def record(pages: int, folder: Path) -> Path:
@@ -64,8 +70,7 @@ def record(pages: int, folder: Path) -> Path:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"the recorded crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(folder / "decay.db") + suffix).unlink(missing_ok=True)
+    remove_db(folder / "decay.db")
     (folder / "done").write_text("")
     print(f"recorded: {messages.stat().st_size / 1e6:,.0f} MB", flush=True)
     return messages
@@ -75,13 +80,12 @@ def record(pages: int, folder: Path) -> Path:
 def child(messages: Path, db: Path) -> dict:
     from crawler.record.router import Router
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+    remove_db(db)
     recorder = None
     errors: list[str] = []
     counts: dict[str, int] = {}
     wall, cpu = time.perf_counter(), time.process_time()
-    pages_cpu = 0.0
+    pages_cpu = None   # the CPU until ``finish`` (a recording of an interrupted crawl may have none)
     with open(messages, "rb") as f:
         while len(hdr := f.read(4)) == 4:
             rid, method, args = pickle.loads(f.read(_LEN.unpack(hdr)[0]))
@@ -99,8 +103,8 @@ def child(messages: Path, db: Path) -> dict:
                 continue
             pickle.dumps((rid, True, result), protocol=5)
     total = time.process_time() - cpu
-    import sqlite3
-
+    if pages_cpu is None:
+        pages_cpu = total
     with sqlite3.connect(db) as conn:
         fetched = conn.execute("SELECT count(*) FROM pages WHERE is_html = 1 AND status = 200").fetchone()[0]
     return {"pages": fetched, "messages": counts, "errors": errors[:5], "n_errors": len(errors),
