@@ -243,7 +243,7 @@ class Checks:
     outdated_technology: bool = field(default=True, metadata=doc("Report CMS versions (<meta name=generator>) and JavaScript libraries (script URLs, banner comments) with known vulnerabilities, from the table bundled with content-decay (each row cites its advisory).", "true"))
     insecure_forms: bool = field(default=True, metadata=doc("Report forms that send what people type over plain HTTP.", "true"))
     mixed_content: bool = field(default=True, metadata=doc("Report HTTPS pages that load scripts, stylesheets, frames, images or media over plain HTTP.", "true"))
-    new_window_opener: bool = field(default=True, metadata=doc("Report links to other websites that open a new window (target=_blank) without rel=noopener or noreferrer.", "true"))
+    new_window_opener: bool = field(default=True, metadata=doc("Report links to other websites that open a new window (target=_blank) without rel=noopener or noreferrer, as information (browsers since 2021 imply noopener).", "true"))
     template_min_pages: int = field(default=3, metadata=doc("A hit with the same surroundings in the page template (navigation, header, sidebar, footer, <head>) on at least this many pages is reported once, as a template finding listing the pages.", "3"))
     pattern_timeout: float = field(default=0.25, metadata=doc("Seconds a pattern rule may spend on one page; a page that takes longer is skipped and the rule is reported as failing (rules.rule_failed).", "0.25"))
     max_timeouts: int = field(default=3, metadata=doc("After this many pages over pattern_timeout, a pattern rule is stopped for the rest of the analysis.", "3"))

@@ -222,7 +222,7 @@ def test_insecure_form_mixed_content_and_new_window(site):
     assert mixed["subject_url"] == PROD + "/c.html"
     assert [m["text"] for m in mixed["evidence"]["matches"]] == ["http://cdn.example/old.png"]
     (opener,) = findings(site["db"], "checks.new_window_opener")
-    assert opener["subject_url"] == PROD + "/c.html" and opener["severity"] == "low"
+    assert opener["subject_url"] == PROD + "/c.html" and opener["severity"] == "info"   # browsers imply noopener: never an item
 
 
 def test_removed_rule_and_switched_off_check_are_resolved(site, tmp_path):
