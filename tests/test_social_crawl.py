@@ -370,7 +370,7 @@ def test_only_sites_checks_no_profile(tmp_path, local_site):
 
 
 def test_interrupted_social_crawl_writes_nothing(tmp_path, local_site):
-    slow = Route(200, {"Content-Type": HTML}, fixture("x_alive.html"), delay=30)
+    slow = Route(200, {"Content-Type": HTML}, fixture("x_alive.html"), delay=8)   # in flight when the crawl is interrupted (a graceful stop waits for it)
     site = local_site(routes={"/": status(200, "<html><body>hi</body></html>"), "/x/harbourside": slow,
                               "/tt/@harbourbanned": raw(fixture("tiktok_banned.html"), HTML)})
     cfg = write_config(tmp_path / "org.toml", f"""
