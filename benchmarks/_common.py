@@ -28,6 +28,12 @@ SITE_SEED = 42
 SITE_MARKER = ".decay-bench-site.json"
 
 
+def remove_db(db: Path) -> None:
+    """An SQLite database and its write-ahead log and shared-memory files, if they exist."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------- the site
 def default_site_dir(n_pages: int) -> Path:
     return Path(f"/tmp/decay-bench-site-{n_pages}")

@@ -49,6 +49,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _common import remove_db  # noqa: E402
 GENERATOR_VERSION = 2
 SITE, PROD = "bench", "https://www.bench.example"
 NOW = "2026-11-23T03:00:00+00:00"
@@ -240,8 +242,7 @@ def ensure_db(pages: int, links: int) -> Path:
         return path
     tmp = Path(str(path) + ".building")
     for p in (path, tmp):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(p) + suffix).unlink(missing_ok=True)
+        remove_db(p)
     graph = Path(f"/tmp/decay-graph-bench-{pages}-{links}-v{graph_bench.GENERATOR_VERSION}.db")
     if _complete(graph) and not Path(str(graph) + "-wal").exists():
         shutil.copyfile(graph, tmp)
@@ -490,8 +491,7 @@ def child(tree: Path, db: Path, config: Path, out: Path) -> dict:
 
 def run_variant(name: str, tree: Path, pristine: Path, config: Path, work: Path) -> dict:
     db = work / f"run-{name}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+    remove_db(db)
     t = time.perf_counter()
     subprocess.run(["cp", "--reflink=auto", str(pristine), str(db)], check=True)
     copied = time.perf_counter() - t
@@ -504,8 +504,7 @@ def run_variant(name: str, tree: Path, pristine: Path, config: Path, work: Path)
         raise SystemExit(f"{name} failed:\n{proc.stderr[-4000:]}")
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     res["copy_s"] = copied
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+    remove_db(db)
     return res
 
 

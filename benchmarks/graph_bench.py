@@ -43,6 +43,9 @@ if "--code" in sys.argv:   # a child measuring another checkout's modules (--bef
 else:
     sys.path.insert(0, str(REPO))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import remove_db  # noqa: E402
+
 GENERATOR_VERSION = 1
 SITE, PROD = "bench", "https://www.bench.example"
 SECTIONS, PER_LISTING = 20, 50
@@ -182,8 +185,7 @@ def ensure_db(pages: int, links: int) -> Path:
         conn.close()
         if done:
             return path
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+    remove_db(path)
     generate(path, pages, links)
     import sqlite3
     conn = sqlite3.connect(path)

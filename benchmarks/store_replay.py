@@ -42,12 +42,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
+from _common import remove_db  # noqa: E402
 _LEN = struct.Struct("!I")
-
-
-def remove_db(db: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
 
 
 def record(pages: int, folder: Path) -> Path:
