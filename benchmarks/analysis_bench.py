@@ -547,6 +547,8 @@ def main() -> None:
     t = time.perf_counter()
     db = ensure_db(args.pages, args.links)
     print(f"database: {db} ({db.stat().st_size / 2**20:,.0f} MB; ready in {time.perf_counter() - t:.0f} s)", flush=True)
+    print(f"python: {sys.version.split()[0]} ({os.path.realpath(sys.executable)}; its build matters: README, "
+          "\"Which Python to install it with\")", flush=True)
     if args.generate_only:
         return
     work = Path(f"/tmp/decay-analysis-bench-work-{os.getpid()}")

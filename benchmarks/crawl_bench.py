@@ -252,7 +252,8 @@ def header_lines(machine: dict, server: Server, n_pages: int, site_dir: Path, si
     return [
         f"content-decay crawl benchmark, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
         f"machine: {machine['cpu']}, {machine['nproc']} cores, {machine['memory_gb']} GB; {machine['os']}",
-        f"software: Python {machine['python']}, Scrapy {machine['scrapy']}, wget {machine['wget']}",
+        f"software: Python {machine['python']} ({machine['python_executable']}), Scrapy {machine['scrapy']}, "
+        f"wget {machine['wget']}",
         f"server: {server.kind} on {server.url}" + ("" if server.comparable else "  (NOT comparable: see the warning above)"),
         f"site: {n_pages:,} pages (seed {SITE_SEED}) in {site_dir}, {site_note}",
     ]

@@ -286,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     mach = machine_info()
     lines = [
         f"content-decay nightly re-crawl benchmark, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"machine: {mach['cpu']}, {mach['nproc']} cores; server: {server_kind}; site: {args.pages:,} pages, "
+        f"machine: {mach['cpu']}, {mach['nproc']} cores; Python {mach['python']} ({mach['python_executable']}); "
+        f"server: {server_kind}; site: {args.pages:,} pages, "
         + (f"{args.changed:.0%} touched before each incremental re-crawl" if args.changed else "unchanged"),
         "",
         f"{'re-crawl':<12} {'seconds':>8} {'requests':>9} {'304s':>7} {'body MB':>9} {'peak MB':>8}",
