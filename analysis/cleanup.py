@@ -18,6 +18,7 @@ import csv
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
@@ -25,7 +26,7 @@ from typing import Iterable, Iterator, NamedTuple
 import numpy as np
 
 from analysis.findings import Finding
-from analysis.graph import reachable_mask
+from analysis.graph import REGION_NAMES, TEMPLATE_POSITIONS, reachable_mask
 from analysis.impact import PageImpacts
 from analysis.owners import Owners
 from foundation.catalog import SEVERITIES, TEAM, TEAM_KINDS, lookup, with_role, worst
@@ -56,6 +57,8 @@ def _hint(f: Finding) -> str:
         return f.message.rstrip(".")
     if ev.get("template"):
         template += ", in the site template: once fixes all {pages} pages"
+    else:
+        template = _in_template(template, ev)
     first = ev.get("match") or (ev.get("matches") or [{}])[0]
     if isinstance(first, dict) and first.get("text"):
         ev = {**ev, "match": str(first["text"])[:80]}
@@ -63,6 +66,23 @@ def _hint(f: Finding) -> str:
         return template.format_map({k: ("?" if v is None else str(v)[:10] if k == "updated_at" else v) for k, v in ev.items()})
     except (KeyError, IndexError, ValueError):
         return f.message.rstrip(".")
+
+
+LISTED_LINKS = re.compile(r"the links( to it)? on the \{linking_pages\} page\(s\) listed")
+TEMPLATE_FROM = 3   # linking pages from which links only in the navigation, header or footer are the template's
+
+
+def _in_template(hint: str, ev: dict) -> str:
+    """"the links on the N page(s) listed" said as one change when every one of them is in the site's navigation,
+    header or footer on at least TEMPLATE_FROM pages (a footer link to a redirect on every page is one edit of
+    the template, not hundreds of pages to open)."""
+    where = ev.get("by_position")
+    if (not isinstance(where, dict) or not where or not set(where) <= TEMPLATE_POSITIONS
+            or not isinstance(ev.get("linking_pages"), int) or ev["linking_pages"] < TEMPLATE_FROM):
+        return hint
+    regions = " and ".join(REGION_NAMES[p] for p in sorted(where, key=list(REGION_NAMES).index))
+    return LISTED_LINKS.sub(lambda m: f"the link{m[1] or ''} in the site's {regions} (on all {{linking_pages}} pages "
+                                      "listed: one change to the template)", hint)
 
 
 # The list speaks a web manager's words; the findings keep the analysis's own (and the rules column the ids).

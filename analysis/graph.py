@@ -39,6 +39,7 @@ from foundation.urls import path_of, url_id
 NAV_KINDS = frozenset(("a", "area", "meta-refresh"))
 UNCOUNTED_KINDS = ("link", "form", "sameas")   # <link> in <head>, form actions, JSON-LD sameAs: not followed by a visitor
 TEMPLATE_POSITIONS = frozenset(("nav", "header", "footer"))   # the site template: on every page
+REGION_NAMES = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar"}   # in words
 ELEMENT_NAMES = {
     "a": "link", "area": "image-map link", "meta-refresh": "meta refresh", "img": "image", "script": "script",
     "link": "<link> reference", "iframe": "iframe", "frame": "frame", "form": "form action", "embed": "embedded object",

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from analysis.findings import Finding
-from analysis.graph import ELEMENT_NAMES, NAV_KINDS, TEMPLATE_POSITIONS, LinkRef, link_details
+from analysis.graph import ELEMENT_NAMES, NAV_KINDS, REGION_NAMES, TEMPLATE_POSITIONS, LinkRef, link_details
 from analysis.links_common import LINK_RULES, Context, answer_of, broken_confidence
 
 TEMPLATE_REGIONS = TEMPLATE_POSITIONS | {"aside"}   # where a link shared by many pages is the site template's
-REGION_NAMES = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar"}
 
 
 def _what(kinds: Iterable[str], node_kind: str | None) -> str:

@@ -252,3 +252,30 @@ def test_what_to_do_about_rule_and_check_findings_is_not_the_message_again():
     assert hints([tech]) == "Update WordPress 4.9.8 to a supported version (the evidence cites each advisory)."
     # a rule kind with nothing to add, or evidence that does not fit, falls back to the message
     assert hints([f("rules.x", "Something is wrong", {"kind": "unknown"})]) == "Something is wrong."
+
+
+def test_links_only_in_the_site_template_are_one_change_to_it():
+    """A link to a redirect in every page's footer (flink.apache.org: /posts from 367 pages) is one edit of the
+    template, not 367 pages to open; a link in page content, or in the template of fewer than 3 pages, is not."""
+    from analysis.cleanup import hints
+
+    def redirect(by_position: dict, pages: int) -> Finding:
+        return Finding(rule="links.to_redirect", category="links", severity="low", confidence=0.95, site="s",
+                       subject_url="https://www.example.org/posts", message="Links to a redirect",
+                       evidence={"status": 301, "link_to_instead": "https://www.example.org/posts/", "links": pages,
+                                 "linking_pages": pages, "by_position": by_position, "linked_from": []})
+
+    assert hints([redirect({"footer": 367}, 367)]) == (
+        "Change the link in the site's footer (on all 367 pages listed: one change to the template) to "
+        "https://www.example.org/posts/.")
+    assert hints([redirect({"footer": 40, "nav": 40}, 40)]) == (
+        "Change the link in the site's navigation and footer (on all 40 pages listed: one change to the template) to "
+        "https://www.example.org/posts/.")
+    assert hints([redirect({"footer": 300, "main": 1}, 300)]) == (
+        "Change the links on the 300 page(s) listed to https://www.example.org/posts/.")   # one is in a page's own text
+    assert hints([redirect({"footer": 2}, 2)]) == "Change the links on the 2 page(s) listed to https://www.example.org/posts/."
+    broken = Finding(rule="links.broken_external", category="links", severity="medium", confidence=0.9, site="s",
+                     subject_url="https://gone.example/", message="Broken external link",
+                     evidence={"linking_pages": 12, "by_position": {"header": 12}})
+    assert hints([broken]) == ("Correct or remove the link to it in the site's header (on all 12 pages listed: one change "
+                               "to the template).")
