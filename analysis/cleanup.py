@@ -75,8 +75,12 @@ TEMPLATE_FROM = 3   # linking pages from which links only in the navigation, hea
 def _in_template(hint: str, ev: dict) -> str:
     """"the links on the N page(s) listed" said as one change when every one of them is in the site's navigation,
     header or footer on at least TEMPLATE_FROM pages (a footer link to a redirect on every page is one edit of
-    the template, not hundreds of pages to open)."""
+    the template, not hundreds of pages to open).  Where they are: the evidence's ``by_position``, else its
+    ``linked_from`` when that lists every link (a social profile's)."""
     where = ev.get("by_position")
+    listed = ev.get("linked_from")
+    if where is None and isinstance(listed, list) and listed and len(listed) == ev.get("links"):   # every link listed
+        where = {r.get("position") if isinstance(r, dict) else None: 1 for r in listed}
     if (not isinstance(where, dict) or not where or not set(where) <= TEMPLATE_POSITIONS
             or not isinstance(ev.get("linking_pages"), int) or ev["linking_pages"] < TEMPLATE_FROM):
         return hint

@@ -279,3 +279,14 @@ def test_links_only_in_the_site_template_are_one_change_to_it():
                      evidence={"linking_pages": 12, "by_position": {"header": 12}})
     assert hints([broken]) == ("Correct or remove the link to it in the site's header (on all 12 pages listed: one change "
                                "to the template).")
+    # a social profile's evidence lists each link with its position instead of counting them: when it lists them all
+    footer = [{"page": f"https://www.example.org/p{i}", "position": "footer"} for i in range(32)]
+    gone = Finding(rule="social.hijackable_link", category="social", severity="high", confidence=0.9, site="s",
+                   subject_url="https://x.com/old", message="Links to a deleted account",
+                   evidence={"linking_pages": 32, "links": 32, "linked_from": footer})
+    assert hints([gone]) == ("Someone else could register the name and speak as you: remove or correct the link to it "
+                             "in the site's footer (on all 32 pages listed: one change to the template).")
+    partial = Finding(rule="social.hijackable_link", category="social", severity="high", confidence=0.9, site="s",
+                      subject_url="https://x.com/old", message="Links to a deleted account",
+                      evidence={"linking_pages": 40, "links": 40, "linked_from": footer})   # 8 links not listed
+    assert hints([partial]).endswith("remove or correct the links to it on the 40 page(s) listed.")

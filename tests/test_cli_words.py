@@ -75,7 +75,8 @@ def test_no_line_of_the_list_is_cut_mid_word(demo):
             if printed.endswith(" …"):   # shortened at a word: a prefix of the text, ending where a word ends
                 shortened += 1
                 kept = printed[:-2]
-                assert whole.startswith(kept) and whole[len(kept)] == " ", (kept, whole)
+                # (a comma, semicolon or colon after the last word kept is dropped before the "…": decay/words.py wrap)
+                assert whole.startswith(kept) and whole[len(kept):].lstrip(",;:")[:1] == " ", (kept, whole)
                 assert f"decay triage {fid} --db {db}" in it["full"]
             else:
                 assert printed == whole
