@@ -77,14 +77,17 @@ def _in_template(hint: str, ev: dict) -> str:
     header or footer on at least TEMPLATE_FROM pages (a footer link to a redirect on every page is one edit of
     the template, not hundreds of pages to open).  Where they are: the evidence's ``by_position``, else its
     ``linked_from`` when that lists every link (a social profile's)."""
-    where = ev.get("by_position")
-    listed = ev.get("linked_from")
-    if where is None and isinstance(listed, list) and listed and len(listed) == ev.get("links"):   # every link listed
-        where = {r.get("position") if isinstance(r, dict) else None: 1 for r in listed}
-    if (not isinstance(where, dict) or not where or not set(where) <= TEMPLATE_POSITIONS
-            or not isinstance(ev.get("linking_pages"), int) or ev["linking_pages"] < TEMPLATE_FROM):
+    counted, listed = ev.get("by_position"), ev.get("linked_from")
+    if isinstance(counted, dict):
+        where = set(counted)
+    elif isinstance(listed, list) and len(listed) == ev.get("links"):   # every link listed
+        where = {r.get("position") if isinstance(r, dict) else None for r in listed}
+    else:
+        where = set()
+    if not where or not where <= TEMPLATE_POSITIONS or not isinstance(ev.get("linking_pages"), int) \
+            or ev["linking_pages"] < TEMPLATE_FROM:
         return hint
-    regions = " and ".join(REGION_NAMES[p] for p in sorted(where, key=list(REGION_NAMES).index))
+    regions = " and ".join(REGION_NAMES[p] for p in REGION_NAMES if p in where)
     return LISTED_LINKS.sub(lambda m: f"the link{m[1] or ''} in the site's {regions} (on all {{linking_pages}} pages "
                                       "listed: one change to the template)", hint)
 

@@ -50,7 +50,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import remove_db  # noqa: E402
+from _common import machine_info, remove_db  # noqa: E402
 GENERATOR_VERSION = 2
 SITE, PROD = "bench", "https://www.bench.example"
 NOW = "2026-11-23T03:00:00+00:00"
@@ -547,7 +547,8 @@ def main() -> None:
     t = time.perf_counter()
     db = ensure_db(args.pages, args.links)
     print(f"database: {db} ({db.stat().st_size / 2**20:,.0f} MB; ready in {time.perf_counter() - t:.0f} s)", flush=True)
-    print(f"python: {sys.version.split()[0]} ({os.path.realpath(sys.executable)}; its build matters: README, "
+    machine = machine_info()
+    print(f"python: {machine['python']} ({machine['python_executable']}; its build matters: README, "
           "\"Which Python to install it with\")", flush=True)
     if args.generate_only:
         return
