@@ -243,8 +243,8 @@ CATALOG: tuple[Rule, ...] = (
                "sameAs). Critical, with the check's confidence; high when the name is longer than the platform allows"
                " (X: 15 characters), so nobody can register it.",
          todo="Remove or replace the links; consider registering the name yourself so nobody else can.",
-         hint="someone else could register the name and speak as you: remove or correct the links to it on the "
-              "{linking_pages} page(s) listed"),
+         hint="remove or correct the links to it on the {linking_pages} page(s) listed"),   # the why says whether anyone
+         # can take the name (not when it is longer than the platform allows): the hint does not say it again
     Rule("social.unavailable_account", "social", "high", ("update",),
          means="A declared profile that does not exist any more (and no page links to it: else the finding above), or"
                " a declared or linked profile that is suspended, banned, terminated or deactivated. High (medium for "
