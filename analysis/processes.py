@@ -24,6 +24,7 @@ import threading
 import traceback
 from pathlib import Path
 from typing import Callable
+from foundation import spawn
 
 _HEADER = struct.Struct("<Q")
 SCRATCH_KINDS = ("judge", "rules")   # the workers' scratch directories: decay.db.judge-*, decay.db.rules-*
@@ -36,11 +37,8 @@ class WorkerFailed(RuntimeError):
 def start(entry: str) -> subprocess.Popen:
     """``entry`` (``module:function``) run in a fresh interpreter, with pipes to its stdin and stdout."""
     module, function = entry.split(":")
-    env = dict(os.environ)   # the worker imports this very code, wherever it was imported from
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return subprocess.Popen([sys.executable, "-c", f"from {module} import {function}; {function}()"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
+    return subprocess.Popen(spawn.python("-c", f"from {module} import {function}; {function}()"),   # this very code
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=spawn.environment(), bufsize=0)
 
 
 def scratch_dir(db_path: Path, kind: str) -> Path:

@@ -28,6 +28,7 @@ import traceback
 from typing import Any, Callable
 from crawler.record.router import Router
 from crawler.store import OwnerGone
+from foundation import spawn
 from foundation.times import utcnow
 
 logger = logging.getLogger(__name__)
@@ -235,7 +236,8 @@ class ProcessStore:
         for sock in (a, b):  # room for ~200 pages in the kernel, so a busy event loop does not starve the store process
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
-        self.proc = subprocess.Popen([sys.executable, "-m", "crawler.worker", str(b.fileno())], pass_fds=[b.fileno()])
+        self.proc = subprocess.Popen(spawn.python("-m", "crawler.worker", str(b.fileno())), pass_fds=[b.fileno()],
+                                     env=spawn.environment())
         b.close()
         self._sock = a
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from foundation.config import Config
+from foundation import spawn
 from foundation.catalog import TRIAGE_LABELS, TRIAGE_STATES
 from foundation.schema import TABLES, VIEWS
 from decay.triage import record_sql
@@ -231,7 +231,7 @@ def write_metadata(db_path: Path, config: Config | None, dest: Path) -> Path:
 
 
 def datasette_args(db_path: Path, meta: Path, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "decay.serve_run", str(db_path), "--metadata", str(meta), "--host", host,
+    return [*spawn.python("-m", "decay.serve_run"), str(db_path), "--metadata", str(meta), "--host", host,
             "--port", str(port), "--setting", "sql_time_limit_ms", "5000", "--setting", "facet_time_limit_ms", "500",
             "--setting", "default_page_size", "50"]
 
