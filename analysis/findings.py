@@ -56,15 +56,20 @@ class Finding:
 
     def pack(self) -> Finding:
         """Hold the evidence dict as a tuple of its values beside one shared tuple of its keys, until something reads
-        ``evidence`` (which makes it a dict again).  For the findings nothing reads before the write (the page-by-page
+        ``evidence`` (which makes it a dict again); the same for a ``material`` dict; and equal texts (the message,
+        the evidence's strings) as one object.  For the findings nothing reads before the write (the page-by-page
         date judgments: about a million at a million pages): a dict of a dozen keys costs some 650 bytes, the tuple
-        150, and the same JSON comes out.  Returns the finding."""
+        150, and the same JSON comes out; their texts repeat from page to page (a stale page's message and its
+        dates' explanation say its day and its sources, and a site has far fewer days than pages: about 650 bytes a
+        finding).  Packing a packed finding again shares its texts again (after a pipe, whose pickle copies them).
+        Returns the finding."""
         ev = _EVIDENCE.__get__(self)
-        if type(ev) is dict and ev:
-            keys = tuple(ev)
-            if len(_KEYS) < 10_000:
-                keys = _KEYS.setdefault(keys, keys)
-            _EVIDENCE.__set__(self, Packed((keys, *ev.values())))
+        if type(ev) is dict and ev or type(ev) is Packed:
+            _EVIDENCE.__set__(self, _pack(ev))
+        material = self.material
+        if type(material) is dict and material or type(material) is Packed:
+            self.material = _pack(material)
+        self.message = _shared(self.message)
         return self
 
     def _evidence_now(self) -> Any:
@@ -80,7 +85,9 @@ class Finding:
     @property
     def evidence_hash(self) -> str:
         material = self.material
-        if material is None:   # the evidence, without what changes every day while the problem stays the same
+        if type(material) is Packed:
+            material = dict(zip(material[0], material[1:]))
+        elif material is None:   # the evidence, without what changes every day while the problem stays the same
             ev = self._evidence_now()
             material = {k: v for k, v in ev.items() if k not in VOLATILE} if isinstance(ev, dict) else ev
         return hashlib.blake2b(_as_sorted_json(material).encode(), digest_size=8).hexdigest()
@@ -98,6 +105,33 @@ class Packed(tuple):
 
 
 _KEYS: dict[tuple, tuple] = {}   # one tuple for each set of evidence keys (a rule's evidence has the same few)
+SHARED_MAX = 100_000   # distinct texts remembered by ``_shared`` before starting again
+_SHARED: dict[str, str] = {}
+
+
+def _shared(s: Any) -> Any:
+    """One object for equal texts (bounded: a site's dates and sources repeat, a page's URL does not)."""
+    if type(s) is not str:
+        return s
+    t = _SHARED.get(s)
+    if t is None:
+        if len(_SHARED) >= SHARED_MAX:
+            _SHARED.clear()
+        t = _SHARED[s] = s
+    return t
+
+
+def forget_texts() -> None:
+    """What ``_shared`` remembers, let go: at the end of an analysis (``decay nightly`` runs on in the same process)."""
+    _SHARED.clear()
+
+
+def _pack(d: dict | Packed) -> Packed:
+    """A dict (or a packed one again) as a Packed: its key tuple shared, its texts shared."""
+    keys, values = (tuple(d), d.values()) if type(d) is dict else (d[0], d[1:])
+    if len(_KEYS) < 10_000:
+        keys = _KEYS.setdefault(keys, keys)
+    return Packed((keys, *map(_shared, values)))
 # ``evidence`` is the slot the dataclass made, behind a property that unpacks it when it is read
 _EVIDENCE = Finding.evidence
 _SLOTS = tuple(getattr(Finding, name) for name in Finding.__slots__)   # the slots themselves: pickled as they are

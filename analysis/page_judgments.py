@@ -64,6 +64,11 @@ def _iso(d: datetime | None) -> str | None:
     return s
 
 
+def forget_times() -> None:
+    """What ``_iso`` remembers, let go: at the end of an analysis (``decay nightly`` runs on in the same process)."""
+    _ISO_MEMO.clear()
+
+
 def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: outdated.Context, schema: str,
            ) -> tuple[list[Finding], list[tuple[int, object]]]:
     """The pages judged in order; their date rows staged in ``schema``; their findings and copyright years returned."""
@@ -188,7 +193,7 @@ def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trus
 
     def take(w: _Worker) -> None:
         k, found, before, after = w.answer()
-        judged[k] = found
+        judged[k] = _shared_with(found, by_id)
         rows[k] = (w, before, after)
 
     def feed(w: _Worker) -> None:
@@ -222,6 +227,22 @@ def judge_pages(conn: sqlite3.Connection, db_path: Path, pages: list[Page], trus
         for w in workers:
             processes.stop(w.proc, farewell=False)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _shared_with(judged: tuple[list[Finding], list], by_id: dict[int, Page]) -> tuple[list[Finding], list]:
+    """A worker's findings, their texts shared again with this process' (a pickle copies each string: a stale page's
+    URL and title, its message and explanation, which repeat across pages; ``Finding.pack``)."""
+    for f in judged[0]:
+        p = by_id.get(f.subject_id)
+        if p is None:
+            continue
+        if f.subject_url == p.url:
+            f.subject_url = p.url
+        if f.title == p.title:
+            f.title = p.title
+        if p.role != "article":   # packed as made, and again here (an article's are read again: _judge)
+            f.pack()
+    return judged
 
 
 def _ready(workers: list[_Worker], timeout: float | None) -> list[_Worker]:

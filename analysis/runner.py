@@ -25,9 +25,9 @@ from pathlib import Path
 
 from analysis import archive, cleanup, links, outdated, processes, rules, sections, social, staging
 from analysis.dates import learn_site_trust
-from analysis.findings import Finding, FindingCounts, stage_findings, write_findings
+from analysis.findings import Finding, FindingCounts, forget_texts, stage_findings, write_findings
 from analysis.fulltext import FullTextBuild
-from analysis.page_judgments import judge_pages, workers_for
+from analysis.page_judgments import forget_times, judge_pages, workers_for
 from analysis.pages import latest_complete_crawl, site_pages, with_signals
 from analysis.roles import assign_roles
 from analysis.rules_beside import RulesBeside
@@ -247,6 +247,8 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         fulltext.close()
         beside.close()
         gc.unfreeze()
+        forget_texts()
+        forget_times()
     return {
         "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,
         "sites": [r.site for r in results], "sites_without_crawl": skipped,

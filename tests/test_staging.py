@@ -136,6 +136,43 @@ def test_a_packed_finding_writes_the_same_evidence_and_unpacks_when_read():
     assert again.evidence == ev and packed.evidence == ev and packed == plain   # read: a dict again, equal
 
 
+def test_packed_findings_share_their_texts_and_their_material_hashes_the_same():
+    """Finding.pack on the page-by-page date findings (a million at a million pages): a ``material`` dict is packed
+    too and hashes as the dict did; equal texts of different findings (a message, an explanation, a day) are one
+    object, also after a worker's pickle copied them and they were packed again; and nothing written changes."""
+    import pickle
+
+    from analysis.findings import _EVIDENCE, Finding, Packed
+
+    def stale(path, day, packed=True):
+        # texts made anew for each finding, as the judgments make them (equal, not the same object)
+        f = Finding("outdated.stale_page", "outdated", "low", 0.8, "main", f"https://x.example/{path}",
+                    "".join(["Not updated since ", day, "."]), {"updated_at": "".join([day]), "age_days": 2000,
+                    "explanation": " ".join(["Published", day, "according to JSON-LD."]), "disagreements": []},
+                    material={"section": "default", "updated_at": "".join([day])})
+        return f.pack() if packed else f
+
+    plain = stale("a", "2019-07-05", packed=False)
+    a, b, c = stale("a", "2019-07-05"), stale("b", "2019-07-05"), stale("c", "2020-01-01")
+    assert isinstance(a.material, Packed) and isinstance(_EVIDENCE.__get__(a), Packed)
+    assert (a.evidence_json, a.evidence_hash, a.id) == (plain.evidence_json, plain.evidence_hash, plain.id)
+    assert a.message is b.message and a.message is not c.message
+    ev_a, ev_b = _EVIDENCE.__get__(a), _EVIDENCE.__get__(b)
+    assert ev_a[0] is ev_b[0] and all(x is y for x, y in zip(ev_a[1:], ev_b[1:]) if isinstance(x, str))
+    assert a.material[2] is ev_a[1]   # the material's day and the evidence's: one object
+    # across a pipe: the copy's texts are its own until packed again, then the same objects, the same output
+    copy = pickle.loads(pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy.message is not a.message and copy.message == a.message
+    copy.pack()
+    assert copy.message is a.message and _EVIDENCE.__get__(copy)[3] is ev_a[3]   # the explanation
+    assert (copy.evidence_json, copy.evidence_hash) == (b.evidence_json, b.evidence_hash)
+    assert copy.evidence == plain.evidence   # read: a dict again
+    # a material that is not a dict (a tuple, a list) is left as it is
+    t = Finding("links.broken_internal", "links", "low", 0.8, "main", "https://x.example/", "Broken.", {"n": 1},
+                material=("footer", [1, 2])).pack()
+    assert t.material == ("footer", [1, 2]) and type(t.material) is tuple
+
+
 def _write(conn, found, analysis_id, now, rules=("outdated.stale_page",), sites=("main",)):
     from analysis.findings import stage_findings, write_findings
 
