@@ -78,6 +78,7 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     named_sections = [(name, match) for name, match, _ in ctx.sections]   # [[outdated.sections]], compiled once
     res.findings = archive.group_articles(res.findings, pages, current, named_sections,
                                           lambda url: outdated.human_days(ctx.threshold(url)[1]))
+    forget_texts()   # the findings' texts are shared (Finding.pack): the memo of them goes before the link graph
     gc.freeze()   # the findings so far stay to the end (the analysis makes no reference cycles to collect)
     # the link graph knows which pages are outdated: a page reached only through them gets an info note
     flagged = {f.subject_id for f in res.findings if f.subject_type == "page" and f.subject_id is not None
