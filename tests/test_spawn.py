@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,15 @@ def test_a_crawl_started_from_a_directory_with_modules_named_like_ours(tmp_path,
 def test_datasette_is_started_without_the_working_directory_on_its_module_path(tmp_path):
     args = datasette_args(tmp_path / "decay.db", tmp_path / "meta.json", "127.0.0.1", 0)
     assert args[:4] == [sys.executable, "-P", "-m", "decay.serve_run"]
+
+
+def test_this_codes_directory_goes_first_on_pythonpath_unless_it_is_site_packages(monkeypatch):
+    import site
+
+    from foundation import spawn
+    env = spawn.environment({"PYTHONPATH": "/elsewhere"})
+    assert env["PYTHONPATH"].split(":") == [spawn.ROOT, "/elsewhere"]   # a checkout: its own code, whatever is installed
+    installed = site.getsitepackages()[0]
+    monkeypatch.setattr(spawn, "ROOT", str(Path(installed).resolve()))
+    assert spawn.environment({"PYTHONPATH": "/elsewhere"})["PYTHONPATH"] == "/elsewhere"   # found there anyway
+    assert "PYTHONPATH" not in spawn.environment({})
