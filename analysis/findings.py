@@ -60,8 +60,8 @@ class Finding:
         the evidence's strings) as one object.  For the findings nothing reads before the write (the page-by-page
         date judgments: about a million at a million pages): a dict of a dozen keys costs some 650 bytes, the tuple
         150, and the same JSON comes out; their texts repeat from page to page (a stale page's message and its
-        dates' explanation say its day and its sources, and a site has far fewer days than pages: about 650 bytes a
-        finding).  Packing a packed finding again shares its texts again (after a pipe, whose pickle copies them).
+        dates' explanation say its day and its sources, and a site has far fewer days than pages: sharing them took
+        the 83,321 date findings of 100,000 synthetic pages from 126 MB to 59).  Packing a packed finding again shares its texts again (after a pipe, whose pickle copies them).
         Returns the finding."""
         ev = _EVIDENCE.__get__(self)
         if type(ev) is dict and ev or type(ev) is Packed:

@@ -290,3 +290,14 @@ def test_links_only_in_the_site_template_are_one_change_to_it():
                       subject_url="https://x.com/old", message="Links to a deleted account",
                       evidence={"linking_pages": 40, "links": 40, "linked_from": footer})   # 8 links not listed
     assert hints([partial]) == "Remove or correct the links to it on the 40 page(s) listed."
+
+
+def test_every_hint_that_names_the_linking_pages_can_be_said_as_one_template_change():
+    """_in_template rewrites the catalog's "the links (to it) on the {linking_pages} page(s) listed": a hint reworded
+    so that the phrase no longer matches would silently lose "one change to the template"."""
+    from analysis.cleanup import LISTED_LINKS
+    from foundation.catalog import CATALOG
+
+    named = [r for r in CATALOG if r.hint and "{linking_pages}" in r.hint]
+    assert len(named) >= 5   # broken internal and external links, loops, redirects, hijackable social links
+    assert [r.id for r in named if not LISTED_LINKS.search(r.hint)] == []
