@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import archive, cleanup, links, outdated, processes, rules, sections, social, staging
+from analysis import archive, cleanup, links, outdated, processes, retired_names, rules, sections, social, staging
 from analysis.dates import learn_site_trust
 from analysis.findings import Finding, FindingCounts, forget_texts, stage_findings, write_findings
 from analysis.fulltext import FullTextBuild
@@ -35,6 +35,7 @@ from foundation import __version__
 from foundation.catalog import DATED, RULES
 from foundation.config import Config
 from foundation.schema import insert_sql, open_db
+from foundation.team_rules import PREFIX, load_rules, retired_day
 from foundation.testing import pause_point
 from foundation.times import to_iso
 from foundation.urls import SiteScope
@@ -98,8 +99,16 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     del lr   # the graph (a million pages: about 2 GB): not held through the cleanup list (nor a small site's rules)
     gc.collect()   # anything of the graph's that only the collector frees goes now, then what is left stays
     gc.freeze()
-    res.findings += beside.findings(conn, site_cfg, crawl_id)   # brand, legal, security (analysis/rules_beside.py)
+    # brand, legal, security (analysis/rules_beside.py); a retired name on an old dated article is its day's record
+    res.findings += retired_names.judge(conn, beside.findings(conn, site_cfg, crawl_id), pages, current,
+                                        retired_names_on(config))
     return res
+
+
+def retired_names_on(config: Config) -> dict[str, str]:
+    """Finding rule -> the day its name was retired, for the team's rules that say (``retired_on``)."""
+    rules_, _ = load_rules(config)
+    return {PREFIX + r.id: day for r, _, _ in rules_ if r.retired_on and (day := retired_day(r.retired_on))}
 
 
 def _large(conn, site: str) -> bool:

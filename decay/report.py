@@ -192,7 +192,9 @@ def format_test(report: dict[str, Any]) -> str:
             lines.append(f"  missing: no {m['text']} in {', '.join(m.get('looked_in', []))}")
             continue
         line = f"  [{where}] {m.get('context') or m['text']}"
-        if m.get("replacement"):
+        if m.get("deliberate"):   # a retired name said on purpose (analysis/rules/mentions.py): left as it is
+            line += f"  (named on purpose: {m['deliberate']})"
+        elif m.get("replacement"):
             line += f'  -> write "{m["replacement"]}"'
         lines.append(line)
     if report["hits"] > 1:

@@ -291,7 +291,10 @@ CATALOG: tuple[Rule, ...] = (
                "`message` plus what matched; the evidence quotes each hit (up to `max_quoted`) with about 80 "
                "characters either side and its region, counts all hits by region, and says what the rule looks for "
                "and in which file it is written. With `subject_type = 'template'`: the same hit in the template of "
-               "`template_min_pages` pages or more, reported once, listing the pages. The rule's `severity`; "
+               "`template_min_pages` pages or more, reported once, listing the pages. A retired name every mention "
+               "of which is named on purpose (its change or retirement said with it, a quoted title, a dated article "
+               "published before the name was retired: \"A retired name named on purpose\" above) is `info`, with "
+               "each match's reason in `deliberate`. The rule's `severity`; "
                "confidence 0.95 (term, retired domain, forbidden element), 0.9 (banned list), 0.8 (pattern, required:"
                " text extraction may miss a phrase).",
          todo="Reword, relink or remove what matched (the replacement is in the message), or fix the template once; "

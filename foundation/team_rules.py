@@ -12,6 +12,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -34,14 +35,14 @@ DEFAULT_TEXT_WHERE = ("content", "code", "nav", "header", "aside", "footer", "ti
 RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 # which fields each kind reads (the others must stay empty, so a typo in kind is caught)
 USES = {
-    "term": {"terms", "replacement", "case"},
+    "term": {"terms", "replacement", "case", "retired_on"},
     "pattern": {"pattern"},
-    "banned_list": {"file", "replacement", "case"},
+    "banned_list": {"file", "replacement", "case", "retired_on"},
     "retired_domain": {"domains"},
     "required": {"terms", "url", "selector", "case"},
     "forbidden_element": {"url", "selector"},
 }
-KIND_FIELDS = {"terms", "replacement", "pattern", "file", "domains", "url", "selector"}
+KIND_FIELDS = {"terms", "replacement", "retired_on", "pattern", "file", "domains", "url", "selector"}
 
 
 @dataclass
@@ -175,6 +176,14 @@ def _domain(d: str) -> str | None:
     return d if re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", d) else None
 
 
+def retired_day(value: str) -> str | None:
+    """A rule's ``retired_on`` as YYYY-MM-DD, or None when it is not a day of the calendar."""
+    try:
+        return date.fromisoformat(value.strip()).isoformat() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()) else None
+    except ValueError:
+        return None
+
+
 def compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | None, list[ConfigError]]:
     problems: list[ConfigError] = []
 
@@ -197,6 +206,8 @@ def compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | No
         if getattr(rule, key):
             users = [k for k, used in USES.items() if key in used]
             bad(key, f"is not used by kind \"{rule.kind}\" (it is for {' or '.join(users)}); remove it or change the kind")
+    if rule.retired_on and retired_day(rule.retired_on) is None:
+        bad("retired_on", f'"{rule.retired_on}" is not a day; write it as YYYY-MM-DD, e.g. retired_on = "2019-05-06"')
     for w in rule.where:
         if w not in REGIONS:
             close = difflib.get_close_matches(w, REGIONS, n=1)

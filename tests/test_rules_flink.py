@@ -113,3 +113,62 @@ def test_every_occurrence_is_counted(flink):
     f = next(f for f in flink["found"] if f["subject_type"] == "page")
     assert f["message"].startswith("The DataSet API is retired: \"DataSet API\" (write \"DataStream API\" instead)")
     assert all("«DataSet API»" in m["context"] for m in f["evidence"]["matches"])
+
+
+# ------------------------------------------------------------------ a renamed product on the real site
+# "Flink Table Store" joined the Apache Incubator as "Apache Paimon" in 2023; the site tells the story on an
+# evergreen page ("What is Apache Paimon (formerly Flink Table Store)?"), in its roadmap, in the release
+# announcements of 2022-2023 and the blog listings quoting them, and still offers the old releases on its
+# downloads pages under the old name.  Only those are to be changed (analysis/rules/mentions.py,
+# analysis/retired_names.py).
+@pytest.fixture(scope="module")
+def renamed(flink_crawled):
+    import sqlite3
+
+    assert flink_crawled["result"].returncode == 0, flink_crawled["result"].stdout + flink_crawled["result"].stderr
+    db = flink_crawled["tmp"] / "flink-renamed.db"
+    src, dst = sqlite3.connect(flink_crawled["db"]), sqlite3.connect(db)
+    src.backup(dst)   # a copy: the other analyses of the shared crawl are not disturbed
+    src.close()
+    dst.close()
+    cfg = flink_config(flink_crawled["tmp"] / "flink-renamed.toml", flink_crawled["site"].url, """
+        [[rules]]
+        id = "table-store"
+        kind = "term"
+        terms = ["Flink Table Store"]
+        replacement = "Apache Paimon"
+        """)
+    a = run_decay("analyse", "--config", str(cfg), "--db", str(db), "--now", "2024-10-18", "--top", "0")
+    assert a.returncode == 0, a.stdout + a.stderr
+    found = {r["subject_url"][len(PROD):] if r["subject_type"] == "page" else "template": dict(r, evidence=json.loads(r["evidence"]))
+             for r in query(db, "SELECT * FROM findings WHERE rule = 'rules.table-store' AND status = 'open'")}
+    listed = {r["subject_url"][len(PROD):] for r in query(db, "SELECT subject_url FROM cleanup WHERE rules LIKE '%rules.table-store%'")}
+    return {"found": found, "listed": listed}
+
+
+def test_the_renamed_product_is_listed_only_where_it_is_still_offered_under_the_old_name(renamed):
+    assert len(renamed["found"]) > 12   # every mention is still found, and kept as evidence
+    assert renamed["listed"] == {"/downloads/", "/zh/downloads/"}, sorted(renamed["listed"])
+
+
+def test_the_page_explaining_the_rename_and_the_roadmap_telling_it_name_it_on_purpose(renamed):
+    for url in ("/what-is-flink-table-store/", "/what-is-flink/roadmap/", "/zh/what-is-flink/community/"):
+        f = renamed["found"][url]
+        assert f["severity"] == "info" and "nothing to change" in f["message"], (url, f["message"])
+        assert all(m["deliberate"] for m in f["evidence"]["matches"])
+    page = renamed["found"]["/what-is-flink-table-store/"]
+    assert any("formerly" in m["deliberate"] for m in page["evidence"]["matches"])
+    assert any('"Apache Paimon" in the same sentence' in m["deliberate"] for m in page["evidence"]["matches"])
+
+
+def test_release_announcements_are_records_and_listings_quote_them(renamed):
+    for url, f in renamed["found"].items():
+        if url.startswith(("/2022/", "/2023/")):
+            assert f["severity"] == "info" and f["evidence"]["historical_record"] is True, (url, f["message"])
+            assert "give the rule a retired_on day" in f["message"]   # the site never dates the change itself
+        if url.startswith("/posts/page/"):
+            assert f["severity"] == "info" and all(m["deliberate"] for m in f["evidence"]["matches"]), url
+    # the sidebar that lists the latest posts in every page's navigation quotes their titles: one template
+    # finding, information
+    assert renamed["found"]["template"]["severity"] == "info"
+    assert renamed["found"]["template"]["evidence"]["match"]["quoted_from"].startswith(PROD + "/20")

@@ -30,7 +30,7 @@ PAGES = {
     "privacy.html": page("Privacy", "<p>Your data.</p>"),
     # term (match in prose; not in the code sample, since the rule looks at content only; not "dataset api"),
     # pattern, banned list
-    "a.html": page("Migrating", "<p>The DataSet API is deprecated. A dataset api in lower case is another thing, "
+    "a.html": page("Migrating", "<p>Write your batch jobs with the DataSet API. A dataset api in lower case is another thing, "
                                 "and so is DataSetAPIs.</p><pre><code>DataSet API api = env.getDataSet API();</code></pre>"
                                 "<p>Call 0800 123 456 today. Our synergy is unmatched, best-in-class even; synergies are not.</p>"),
     # near misses for everything
@@ -148,7 +148,7 @@ def test_term_matches_prose_not_code_nor_other_spellings(site):
     assert ev["hits"] == 1 and ev["regions"] == {"content": 1}
     (m,) = ev["matches"]
     assert m["text"] == "DataSet API" and m["replacement"] == "DataStream API"
-    assert "«DataSet API» is deprecated" in m["context"] and len(m["context"]) < 200
+    assert "with the «DataSet API». A dataset" in m["context"] and len(m["context"]) < 200
     assert 'write "DataStream API" instead' in f["message"]
 
 
@@ -284,7 +284,7 @@ def test_rules_check_cli_names_every_problem(site, tmp_path):
 def test_rules_test_cli_on_a_file_and_a_url(site):
     r = run_decay("rules", "test", "dataset-api", str(site["root"] / "a.html"), "--config", str(site["cfg"]))
     assert r.returncode == 0, r.stderr
-    assert "[content] Migrating The «DataSet API» is deprecated" in r.stdout and '-> write "DataStream API"' in r.stdout
+    assert "[content] Migrating Write your batch jobs with the «DataSet API»." in r.stdout and '-> write "DataStream API"' in r.stdout
     assert r.stdout.count("«DataSet API»") == 1
     from decay.localserver import LocalSite
 

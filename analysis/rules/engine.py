@@ -21,7 +21,7 @@ from typing import Any
 
 from analysis.findings import Finding
 from analysis.prefilter import fold, prefilter, uses_fold
-from analysis.rules import builtin
+from analysis.rules import builtin, mentions
 from foundation.catalog import RULES, TEAM_KINDS, worst
 from foundation.team_rules import TEMPLATE, CompiledRule, RuleSet
 from analysis.rules.page import PageData, iter_pages
@@ -179,6 +179,8 @@ class Engine:
                 for ri, term, s, e in self.index.search(text):
                     if applies[ri]:
                         found.append((region, text, joined, positions, ri, term, s, e))
+        kept: list[tuple] = []
+        spans: dict[tuple[int, int], list[tuple[int, int, dict]]] = defaultdict(list)   # (rule, text) -> mentions
         for region, text, joined, positions, ri, term, s, e in found:
             r = self.rules[ri]
             label = region
@@ -193,6 +195,14 @@ class Engine:
             extra = {"term": term.text}
             if term.replacement:
                 extra["replacement"] = term.replacement
+            why = mentions.deliberate(text, s, e, term)   # a name said with its change of name (mentions.py)
+            if why:
+                extra["deliberate"] = why
+            spans[(ri, id(text))].append((s, e, extra))
+            kept.append((r, label, text, s, e, joined, positions, extra))
+        for group in spans.values():
+            mentions.passage(group)
+        for r, label, text, s, e, joined, positions, extra in kept:
             self._add(out, self._hit(r, label, text, s, e, joined, positions, extra))
 
     def _patterns(self, page: PageData, applies: list[bool], out: PageHits) -> None:
@@ -430,14 +440,29 @@ class Reporter:
         return check.category, severity, msg, confidence, {}
 
     def _finding(self, rule: str, key: str, hits: list[Hit], not_kept: int, ph: PageHits) -> Finding:
-        category, severity, msg, confidence, rule_ev = self._describe(rule, hits)
+        mentions.about_it(hits)
+        to_change = [h for h in hits if not h.extra.get("deliberate")]   # a name said on purpose (mentions.py)
+        category, severity, msg, confidence, rule_ev = self._describe(rule, to_change or hits)
         n = len(hits) + max(0, not_kept)
+        named = len(hits) - len(to_change)
         regions = Counter(h.region for h in hits)
         quoted = self.engine.checks.max_quoted
         if hits[0].region != "missing" and (rule in self.rules or n > 1):
             msg += f"; {n} time{'s' if n != 1 else ''} on this page ({', '.join(f'{r} {c}' for r, c in regions.most_common())})"
+        if named and named == n:   # nothing to change: information, never a list item
+            severity = "info"
+            msg += f", {'each time ' if n > 1 else ''}named on purpose ({mentions.summary(hits)}): nothing to change"
+        elif named:
+            msg += f", {named} of them named on purpose ({mentions.summary(hits)}) and to be left as they are"
+        # the ones to change quoted first
+        hits = to_change + [h for h in hits if h.extra.get("deliberate")]
         evidence: dict[str, Any] = {**rule_ev, "hits": n, "regions": dict(regions.most_common()),
                                     "matches": [h.as_evidence() for h in hits[:quoted]]}
+        if named:
+            evidence["named_on_purpose"] = named
+        if all(mentions.is_name(h.extra["term"], h.extra.get("replacement", "")) for h in hits if "term" in h.extra) \
+                and any("term" in h.extra for h in hits):
+            evidence["retired_name"] = True   # a name: on a dated article, history (analysis/retired_names.py)
         if n > quoted:
             evidence["not_quoted"] = n - quoted
         material = sorted(Counter((h.text, h.region) for h in hits).items())
@@ -452,6 +477,9 @@ class Reporter:
         where = {"html": "page source", "template": "template"}.get(position, position)
         urls = sorted(p.url for p in pages)
         msg = f"In the site template ({where}) of {len(urls)} pages: {msg}"
+        if hit.extra.get("deliberate"):   # "Harbourside Trust (formerly Harbour Foundation)" in every footer
+            severity = "info"
+            msg += f", named on purpose ({mentions.summary([hit])}): nothing to change"
         evidence: dict[str, Any] = {**rule_ev, "template": True, "pages": len(urls), "region": region,
                                     "match": hit.as_evidence(), "affected_pages": urls[:LISTED]}
         if len(urls) > LISTED:
@@ -491,9 +519,12 @@ def run_site(conn: sqlite3.Connection, ruleset: RuleSet, site: str, crawl_id: in
     reporter = Reporter(engine, site, home)
     n = 0
     targets = engine.link_targets(conn) if engine.needs_links else None
+    quoted = mentions.QuotedTitles(conn)
     for page in iter_pages(conn, site, crawl_id, links=engine.needs_links, bodies=engine.needs_bodies, link_targets=targets,
                            alt_links=engine.alt_links):
-        reporter.add(engine.page(page))
+        ph = engine.page(page)
+        quoted.mark(page.url_id, ph.hits)   # a mention in a link quoting the linked page's title: decided there
+        reporter.add(ph)
         n += 1
     findings = reporter.findings() + failure_findings(engine, site, home)
     return RulesResult(findings, n, dict(engine.failures), time.perf_counter() - started)

@@ -1,0 +1,235 @@
+"""A retired name named on purpose: the mentions of a rule's name that are not to be changed.
+
+A brand rule (``kind = "term"``, ``terms = ["Harbour Foundation"]``, ``replacement = "Harbourside Trust"``)
+finds every mention of the old name, and most are to be changed.  Some are not: the page that announces the new
+name, an "About" page's history ("founded in 1998 as the Harbour Foundation"), a footer line "Harbourside Trust
+(formerly Harbour Foundation)", a listing or a sidebar showing another page's title.  Written with the new name
+they would say nothing, or something false; a web manager would dismiss the item.  Such a mention is kept in the
+finding's evidence with its reason, and a finding whose every mention is deliberate is information, never an item
+of the cleanup list (analysis/rules/engine.py ``Reporter``).
+
+- ``deliberate(text, start, stop, term)``: the words around a mention of a name.  The change of name is said next
+  to it ("formerly", "renamed", "changed its name", "founded as", "is now called", "is now <the new name>"), or
+  its retirement ("the legacy ...", "... is deprecated", "migrate from ..."), in English; or the new name is in
+  the same sentence ("The Flink Table Store joined the incubator as Apache Paimon", in any language).  Names only:
+  a term written with a capital letter, or whose replacement is (a banned word such as "utilise", replaced by
+  "use", is never named on purpose).
+- ``passage`` and ``about_it``: the mentions leading up to one said with the change (the story told before it),
+  and every mention on a page whose title says the change.
+- ``QuotedTitles``: a mention inside the text of a link to another page of the site whose title names it too:
+  the link quotes that page's title (a news listing's headlines, a "latest posts" sidebar), so the decision is
+  that page's, through its own finding or the rule's ``exclude``, and changing its title changes the link.
+
+What a page is and when it was written (a dated article published before the name was retired; a listing quoting
+its articles' opening words) is judged after the dates, in analysis/retired_names.py.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from foundation.team_rules import Term
+
+SENTENCE = 200   # characters either side of a mention searched for the end of its sentence
+# the end of a sentence, a line, or a title's part ("Harbour Foundation opens a boathouse | Harbourside Trust")
+_ENDS = re.compile(r"[.!?。！？](?=\s|$)|\n|\s[|·•–—]\s|\s-\s|\s::\s")
+# the change of name said just before the name ("formerly Harbour Foundation", "founded in 1998 as the ...")
+_BEFORE = re.compile(
+    r"(?:\b(?:formerly|previously|originally|once)(?:\s+(?:known\s+as|called|named))?"
+    r"|\bf/?k/?a\b\.?"
+    r"|\b(?:renamed|rebranded)\s+from"
+    r"|\bchanged\s+(?:its|our|their|the|his|her)\s+name\s+from"
+    r"|\b(?:old|former|previous|original)\s+name(?:\s+(?:was|of|is))?"
+    r"|\b(?:was|were)\s+(?:called|known\s+as|named)"
+    r"|\b(?:founded|established|set\s+up|started|began|created|incorporated|registered|launched)"
+    r"(?:\s+(?:in|on)\s+[\w ,]{1,20}?)?\s+as)"
+    r"[\s,:;(\"'“‘]*(?:the\s+)?$", re.I)
+# ... or its retirement ("the legacy DataSet API", "how to migrate a pipeline from the DataSet API")
+_BEFORE_RETIRED = re.compile(
+    r"(?:\b(?:legacy|deprecated|retired|discontinued|defunct|former)"
+    r"|\b(?:migrat\w*|moving|move|moved|switch\w*|port\w*|upgrad\w*)(?:\s+[\w-]+){0,4}?\s+from"
+    r"|\bmigrat\w*(?:\s+(?:a|an|your|our|the|their|existing))*"
+    r"|\b(?:instead\s+of|rather\s+than|in\s+place\s+of|replac\w+|successor\s+(?:to|of)))"
+    r"[\s,:;(\"'“‘]*(?:the\s+)?$", re.I)
+# the change of name said just after it ("Harbour Foundation has changed its name", "... was renamed")
+_AFTER = re.compile(
+    r"^[\s,;:)\"'”’]*(?:"
+    r"(?:was|were|is|are|has\s+been|have\s+been|had\s+been|will\s+be|is\s+being)\s+(?:now\s+)?(?:renamed|rebranded)"
+    r"|(?:has|have|had)\s+changed\s+(?:its|our|their)\s+name"
+    r"|(?:changed|changes|will\s+change)\s+(?:its|our|their)\s+name"
+    r"|(?:has|have)\s+a\s+new\s+name"
+    r"|(?:is|are|was|were)\s+now\s+(?:called|known\s+as|named)"
+    r"|(?:will\s+be|is\s+to\s+be)\s+(?:called|known\s+as)"
+    r"|rebranded|merged\s+(?:with|into))\b", re.I)
+# ... or its retirement ("the DataSet API is deprecated", "... is not supported anymore")
+_AFTER_RETIRED = re.compile(
+    r"^[\s,;:)\"'”’]*(?:"
+    r"(?:was|were|is|are|has\s+been|have\s+been|had\s+been|will\s+be|is\s+being)\s+(?:now\s+|officially\s+)?"
+    r"(?:deprecated|removed|dropped|retired|replaced|discontinued|superseded|sunset|phased\s+out|unsupported)"
+    r"|(?:is|are|was|were)\s+(?:now\s+)?(?:no\s+longer|not\s+supported)|no\s+longer)\b", re.I)
+# words that say, anywhere in the sentence, that it is about the change or the retirement ("... remove long
+# deprecated APIs in Flink 2.0, including: the DataSet API")
+_SAYS = re.compile(r"\b(?:renamed|rebranded|formerly)\b", re.I)
+_SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation|legacy|no\s+longer\s+(?:exists|supported|used)|not\s+supported\s+any\s*more)\b", re.I)
+_WINDOW = 60   # characters before and after a mention that a cue may take
+BESIDE = "named beside its new name"
+CHANGE = "said with the change of name"   # (the only reason that dates the change: analysis/retired_names.py)
+RETIRED = "said with its retirement"
+
+
+def is_name(text: str, replacement: str = "") -> bool:
+    """A term that is a name (written with a capital letter, or replaced by one): the only terms named on purpose."""
+    return text != text.lower() or replacement != replacement.lower()
+
+
+def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
+    """Why the mention ``text[start:stop]`` of ``term`` is named on purpose, or None: see the module."""
+    if not is_name(term.text, term.replacement):
+        return None
+    near_before, near_after = text[max(0, start - _WINDOW):start], text[stop:stop + _WINDOW]
+    for rx, what in ((_BEFORE, CHANGE), (_BEFORE_RETIRED, RETIRED)):
+        m = rx.search(near_before)
+        if m:
+            return f'{what} ("{" ".join(m.group(0).split()).strip(" ,:;(")}")'
+    for rx, what in ((_AFTER, CHANGE), (_AFTER_RETIRED, RETIRED)):
+        m = rx.match(near_after)
+        if m:
+            return f'{what} ("{" ".join(m.group(0).split()).strip(" ,:;)")}")'
+    repl = term.replacement
+    before, after = _sentence(text, start, stop)
+    if repl and repl != repl.lower():
+        m = _BECOMES(repl).match(after)
+        if m:   # "Harbour Foundation is now Harbourside Trust", "... becomes ...", "... is called ..."
+            return f'{CHANGE} ("{" ".join(m.group(1).split())}")'
+        rx = re.compile(r"(?<!\w)" + re.escape(repl) + r"(?!\w)")
+        if rx.search(before) or rx.search(after):
+            return f'{BESIDE} "{repl}" in the same sentence'
+    for rx, what in ((_SAYS, CHANGE), (_SAYS_RETIRED, RETIRED)):
+        m = rx.search(before) or rx.search(after)
+        if m:
+            return f'{what} ("{m.group(0)}", in the same sentence)'
+    return None
+
+
+def _BECOMES(repl: str) -> re.Pattern[str]:
+    """The name followed by its becoming the new one: "is now", "becomes", "is called", "will be known as" ..."""
+    return re.compile(r"^[\s,]*((?:is|are|was|were)\s+(?:now\s+)?(?:called|known\s+as|named|renamed)?|becomes|became|"
+                      r"has\s+become|will\s+become|will\s+be\s+(?:called|known\s+as)|joins\s+as|joined\s+as|"
+                      r"renamed\s+(?:to|as)|rebrands\s+as|rebranded\s+as)\s+(?:the\s+)?" + re.escape(repl) + r"(?!\w)",
+                      re.I)
+
+
+def _sentence(text: str, start: int, stop: int) -> tuple[str, str]:
+    """The words of the mention's sentence before it and after it, up to SENTENCE characters either side; on a side
+    without a full stop that near (a listing's headlines, a menu), only the _WINDOW characters next to it."""
+    left = text[max(0, start - SENTENCE):start]
+    ends = list(_ENDS.finditer(left))
+    left = left[ends[-1].end():] if ends else left[-_WINDOW:]
+    right = text[stop:stop + SENTENCE]
+    end = _ENDS.search(right)
+    right = right[:end.start()] if end else right[:_WINDOW]
+    return left, right
+
+
+ABOUT = "on a page about it, as its title says"
+
+
+def about_it(hits: list) -> None:
+    """A page whose title names the name with its change or retirement ("How to migrate from the DataSet API to the
+    DataStream API", "Harbour Foundation is now Harbourside Trust") is about it: its other mentions are marked."""
+    if any(h.region == "title" and str(h.extra.get("deliberate", "")).startswith((CHANGE, BESIDE, RETIRED)) for h in hits):
+        for h in hits:
+            if not h.extra.get("deliberate"):
+                h.extra["deliberate"] = ABOUT
+
+
+PASSAGE = 300   # characters before a mention said with the change of name whose mentions lead up to it
+TOLD = "in the passage that tells of the change of name"
+
+
+def passage(spans: list[tuple[int, int, dict]]) -> None:
+    """Mentions (start, stop, extra) of one rule in one text: those up to PASSAGE characters before one said with the
+    change of name lead up to it ("The community started the Flink Table Store subproject. ... Flink Table Store
+    joined the incubator as Apache Paimon"), and are marked as such in their ``extra``.  Not the ones after it:
+    "Founded as the Harbour Foundation. Harbour Foundation volunteers meet on Sundays" still uses the old name."""
+    told = [s for s, e, extra in spans if extra.get("deliberate")]
+    if not told:
+        return
+    for s, e, extra in spans:
+        if not extra.get("deliberate") and any(ts - PASSAGE <= s < ts for ts in told):
+            extra["deliberate"] = TOLD
+
+
+QUOTED = "the title of the page it links to (quoted_from): decided on that page"
+QUOTABLE = frozenset({"content", "nav", "header", "aside", "footer"})   # regions whose text holds links' text
+_QUERY = """SELECT l.anchor, t.url, t.title FROM links l JOIN pages t ON t.url_id = l.target_id
+            WHERE l.source_id = ? AND l.kind = 'a' AND l.target_id != l.source_id
+              AND coalesce(l.anchor, '') != '' AND coalesce(t.title, '') != ''"""
+
+
+class QuotedTitles:
+    """Marks the mentions that quote the title of the page a link leads to (see the module); per site, one query of
+    a page's links for the pages with a mention left to judge, and a template's mention judged once."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.memo: dict[tuple, tuple[str, str] | None] = {}   # (rule, region, context) of a template mention -> mark
+
+    def mark(self, url_id: int | None, hits: list) -> None:
+        # (one named beside its new name or in the passage about it may be a headline beside another: quoting a
+        # title is the surer reason)
+        todo = [h for h in hits if h.region in QUOTABLE and h.extra.get("term")
+                and (h.extra.get("deliberate") in (None, TOLD) or h.extra["deliberate"].startswith(BESIDE))
+                and is_name(h.extra["term"], h.extra.get("replacement", ""))]
+        if not todo or url_id is None:
+            return
+        anchors: list[tuple[str, str, str]] | None = None
+        for h in todo:
+            key = (h.rule, h.region, h.context) if h.position else None
+            if key is not None and key in self.memo:
+                found = self.memo[key]
+            else:
+                if anchors is None:
+                    anchors = [(" ".join(a.split()), url, title) for a, url, title in self.conn.execute(_QUERY, [url_id])]
+                found = _quoted(h.text, h.context, anchors)
+                if key is not None and len(self.memo) < 10_000:
+                    self.memo[key] = found
+            if found is not None:
+                h.extra["deliberate"] = QUOTED
+                h.extra["quoted_from"] = found[0]
+
+
+def around(ctx: str) -> tuple[str, str, str] | None:
+    """A quoted match's surroundings (text.context: "…before«match»after…") as (before, match, after), the
+    ellipses of a cut taken off; None without the marks."""
+    if "«" not in ctx:
+        return None
+    before, _, rest = ctx.partition("«")
+    match, _, after = rest.partition("»")
+    return before.lstrip("…"), match, after.rstrip("…")
+
+
+def _quoted(text: str, ctx: str, anchors: list[tuple[str, str, str]]) -> tuple[str, str] | None:
+    """(url, title) of a link whose text holds this mention and whose page's title names it too, or None."""
+    needle = " ".join(text.split()).casefold()
+    parts = around(ctx)
+    if parts is None:
+        return None
+    before, after = (" ".join(t.split()).casefold() for t in (parts[0], parts[2]))
+    for anchor, url, title in anchors:
+        a = anchor.casefold()
+        if needle not in a or needle not in " ".join(title.split()).casefold():
+            continue
+        j = a.find(needle)
+        while j >= 0:   # the mention is this occurrence in the link's text: the words around it are the link's
+            head, tail = a[:j].strip(), a[j + len(needle):].strip()
+            if before.endswith(head) and after.startswith(tail):
+                return url, title
+            j = a.find(needle, j + 1)
+    return None
+
+
+def summary(hits: list) -> str:
+    """The reasons of the deliberate mentions among ``hits``, each once (a quoted title's without its page)."""
+    return "; ".join(dict.fromkeys(h.extra["deliberate"].replace(" (quoted_from)", "") for h in hits
+                                   if h.extra.get("deliberate")))

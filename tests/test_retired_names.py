@@ -1,0 +1,240 @@
+"""A retired name named on purpose is not a list item (analysis/rules/mentions.py, analysis/retired_names.py).
+
+The words around a mention first (unit), then a small local site crawled and analysed for real: the page that
+announces the new name, an "About" page's history, a footer "formerly ...", a news listing showing old headlines,
+old news articles and one written after the change, beside pages that really still use the old name.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analysis.rules.mentions import PASSAGE, TOLD, _quoted, deliberate, passage
+from foundation.team_rules import Term
+from tests.conftest import crawl, query, run_decay, write_config
+
+OLD = Term("Harbour Foundation", "smart", "Harbourside Trust")
+
+
+def why(text: str, term: Term = OLD) -> str | None:
+    s = text.index(term.text)
+    return deliberate(text, s, s + len(term.text), term)
+
+
+@pytest.mark.parametrize("text", [
+    "Harbourside Trust (formerly Harbour Foundation), 4 Quay Street",
+    "We were founded in 1998 as the Harbour Foundation by three fishermen.",
+    "Founded as Harbour Foundation, the trust has grown.",
+    "From today, Harbour Foundation is called Harbourside Trust.",
+    "Harbour Foundation is now Harbourside Trust",
+    "Harbour Foundation has changed its name. Read more.",
+    "In May the Harbour Foundation was renamed; our work goes on.",
+    "Our old name, Harbour Foundation, is still on some signs.",
+    "The charity was known as Harbour Foundation until 2019.",
+])
+def test_a_name_said_with_its_change_of_name_is_deliberate(text):
+    assert why(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Harbour Foundation is proud to work with local and national organisations.",
+    "Our trustees have guided Harbour Foundation since 1998. They meet four times a year.",
+    "Harbour Foundation is now open on Sundays.",                    # "is now" without the new name
+    "Harbour Foundation became a charity in 2001.",                  # "became" without the new name
+    "Donate to Harbour Foundation. Harbourside Trust volunteers will call you.",   # another sentence
+    "Harbour Foundation news | Harbourside Trust",                   # a title's site name is not the same sentence
+    "© 2018 Harbour Foundation. Registered charity in England and Wales.",
+])
+def test_a_name_used_as_the_name_is_not(text):
+    assert why(text) is None
+
+
+def test_a_listing_without_full_stops_looks_only_next_to_the_mention():
+    far = "Harbourside Trust at the fair 6 May 2019 " + "Thank you for Volunteers' Week 9 June 2017 " * 2
+    assert why(far + "Harbour Foundation opens community boathouse 18 March 2015 " + "more news " * 30) is None
+    assert why("Harbour Foundation is now Harbourside Trust 6 May 2019 " + "more news " * 30)
+
+
+def test_a_page_that_tells_the_history_and_then_uses_the_old_name():
+    from pathlib import Path
+
+    from analysis.rules.engine import Engine
+    from analysis.rules.page import page_from_html
+    from foundation.settings import Checks, Rule
+    from foundation.team_rules import RuleSet, compile_one
+
+    rule, problems = compile_one(Rule(id="old", kind="term", terms=["Harbour Foundation"], replacement="Harbourside Trust"),
+                                 Path("org.toml"), "rules[0]")
+    assert not problems
+    engine = Engine(RuleSet([rule], Checks()))
+    page = page_from_html(b"<html><head><title>About us</title></head><body><main><p>We were founded in 1998 as the "
+                          b"Harbour Foundation. Harbour Foundation volunteers clean the beach on Sundays.</p></main></body></html>",
+                          "https://www.h.example/about/", "text/html")
+    hits = engine.page(page).hits
+    assert [bool(h.extra.get("deliberate")) for h in hits] == [True, False]
+
+
+def test_only_names_are_named_on_purpose():
+    word = Term("utilise", "smart", "use")
+    assert why("Formerly utilise was fine; use what you use.", word) is None
+    assert why("Formerly Harbour Foundation.", Term("Harbour Foundation", "smart", "")) is not None   # a name, no replacement
+    assert why("harbour foundation, now called Harbourside Trust", Term("harbour foundation", "smart", "Harbourside Trust"))
+
+
+def test_the_mentions_leading_up_to_the_change_are_part_of_its_story_not_the_ones_after():
+    told = {"deliberate": "said with the change of name (\"formerly\")"}
+    spans = [(10, 20, {}), (PASSAGE + 100, PASSAGE + 110, {}), (PASSAGE + 200, PASSAGE + 210, told), (PASSAGE + 300, PASSAGE + 310, {})]
+    passage(spans)
+    assert "deliberate" not in spans[0][2]             # too far before
+    assert spans[1][2]["deliberate"] == TOLD           # leads up to it
+    assert "deliberate" not in spans[3][2]             # after it: the old name used again
+
+
+def test_a_mention_inside_a_link_that_quotes_the_linked_title():
+    anchors = [("Harbour Foundation opens community boathouse", "https://h.example/news/2015/boathouse/",
+                "Harbour Foundation opens community boathouse | Harbourside Trust"),
+               ("About us", "https://h.example/about/", "About Harbour Foundation")]
+    ctx = "…report is out 2 November 2016 «Harbour Foundation» opens community boathouse 18 March 2015 Older…"
+    assert _quoted("Harbour Foundation", ctx, anchors)[0] == "https://h.example/news/2015/boathouse/"
+    # the same words outside a link, or a link whose page's title does not name it: not quoted
+    assert _quoted("Harbour Foundation", "Our partners «Harbour Foundation» is proud to work", anchors) is None
+    assert _quoted("Harbour Foundation", "«Harbour Foundation» opens community boathouse",
+                   [(a, u, "Boathouse opens | Harbourside Trust") for a, u, _ in anchors[:1]]) is None
+
+
+# ------------------------------------------------------------------ a site, crawled and analysed
+HEAD = '<meta charset="utf-8">'
+NAV = '<nav><a href="/">Home</a> <a href="/news/">News</a> <a href="/about/">About</a> <a href="/partners/">Partners</a></nav>'
+
+
+def page(title: str, main: str, footer: str = "Harbourside Trust, 4 Quay Street", head: str = "") -> str:
+    return (f"<!DOCTYPE html><html lang='en'><head>{HEAD}<title>{title}</title>{head}</head><body>{NAV}"
+            f"<main>{main}</main><footer><p>{footer}</p></footer></body></html>")
+
+
+def article(day: str) -> str:
+    return f'<meta property="article:published_time" content="{day}T09:00:00+00:00">'
+
+
+SITE = {
+    "index.html": page("Harbourside Trust", "<h1>Welcome</h1><p>Looking after the coast since 1998.</p>"
+                       '<p><a href="/news/">All the news</a></p>'),
+    "news/index.html": page("News | Harbourside Trust", "<h1>News</h1><ul>"
+                            '<li><a href="/news/2024/05/summer-fair/">Summer fair on the quay</a> 2 May 2024</li>'
+                            '<li><a href="/news/2019/05/new-name/">Harbour Foundation is now Harbourside Trust</a> 6 May 2019</li>'
+                            '<li><a href="/news/2015/03/boathouse/">Harbour Foundation opens community boathouse</a> 18 March 2015</li>'
+                            "</ul>"),
+    "news/2015/03/boathouse/index.html": page(
+        "Harbour Foundation opens community boathouse | Harbourside Trust",
+        "<h1>Harbour Foundation opens community boathouse</h1><p>Posted on 18 March 2015</p>"
+        "<p>The Harbour Foundation opened its boathouse on the quay today.</p>", head=article("2015-03-18")),
+    "news/2019/05/new-name/index.html": page(
+        "Harbour Foundation is now Harbourside Trust | Harbourside Trust",
+        "<h1>Harbour Foundation is now Harbourside Trust</h1><p>Posted on 6 May 2019</p>"
+        "<p>From today, Harbour Foundation is called Harbourside Trust. Our work goes on.</p>", head=article("2019-05-06")),
+    "news/2024/05/summer-fair/index.html": page(
+        "Summer fair on the quay | Harbourside Trust",
+        "<h1>Summer fair on the quay</h1><p>Posted on 2 May 2024</p>"
+        "<p>Come to the Harbour Foundation summer fair on the quay.</p>", head=article("2024-05-02")),
+    "about/index.html": page("About us | Harbourside Trust",
+                             "<h1>About us</h1><p>We were founded in 1998 as the Harbour Foundation by three fishermen. "
+                             "Today we look after forty miles of coast.</p>",
+                             footer="Harbourside Trust (formerly Harbour Foundation), 4 Quay Street"),
+    "partners/index.html": page("Partners | Harbourside Trust",
+                                "<h1>Our partners</h1><p>Harbour Foundation is proud to work with local organisations.</p>",
+                                footer="Harbourside Trust (formerly Harbour Foundation), 4 Quay Street"),
+    "team/index.html": page("Team | Harbourside Trust",
+                            "<h1>Team</h1><p>Our trustees have guided Harbour Foundation since 1998.</p>",
+                            footer="Harbourside Trust (formerly Harbour Foundation), 4 Quay Street"),
+}
+PROD = "https://www.renamed.example"
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    from decay.localserver import LocalSite
+
+    root = tmp_path_factory.mktemp("renamed-site")
+    for rel, html in SITE.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(html, encoding="utf-8")
+    (root / "index.html").write_text(SITE["index.html"].replace(
+        "</main>", '<p><a href="/about/">About</a> <a href="/partners/">Partners</a> <a href="/team/">Team</a></p></main>'),
+        encoding="utf-8")
+    s = LocalSite(root=root).start()
+    tmp = tmp_path_factory.mktemp("renamed-run")
+    db = tmp / "decay.db"
+    url = s.url
+    try:
+        cfg = write_config(tmp / "crawl.toml", CONFIG.format(prod=PROD, url=url, extra=""))
+        r = crawl(cfg, db)
+    finally:
+        s.stop()
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = {}
+    for label, extra in (("inferred", ""), ("explicit", 'retired_on = "2020-01-01"')):
+        cfg = write_config(tmp / f"{label}.toml", CONFIG.format(prod=PROD, url=url, extra=extra))
+        a = run_decay("analyse", "--config", str(cfg), "--db", str(db), "--now", "2026-12-01")
+        assert a.returncode == 0, a.stdout + a.stderr
+        found = {row["subject_url"].split("/", 3)[3] if row["subject_type"] == "page" else "template":
+                 dict(row, evidence=json.loads(row["evidence"]))
+                 for row in query(db, "SELECT * FROM findings WHERE rule = 'rules.old-name' AND status = 'open'")}
+        listed = {row["subject_url"].split("/", 3)[3] for row in query(
+            db, "SELECT subject_url FROM cleanup WHERE rules LIKE '%rules.old-name%'")}
+        out[label] = {"found": found, "listed": listed}
+    return out
+
+
+CONFIG = """
+[organisation]
+name = "Harbourside Trust"
+[[sites]]
+name = "renamed"
+start_urls = ["{prod}/"]
+aliases = {{ "{prod}" = "{url}" }}
+check_external_links = false
+[crawl]
+autothrottle = false
+[[rules]]
+id = "old-name"
+kind = "term"
+terms = ["Harbour Foundation"]
+replacement = "Harbourside Trust"
+{extra}
+"""
+
+
+def test_the_pages_that_really_use_the_old_name_are_listed(analysed):
+    for run in analysed.values():
+        assert {"partners/", "team/"} <= run["listed"]
+        assert run["found"]["partners/"]["severity"] == "medium"
+
+
+def test_the_announcement_the_history_and_the_footer_formerly_are_not(analysed):
+    for run in analysed.values():
+        found, listed = run["found"], run["listed"]
+        for url in ("news/2019/05/new-name/", "about/", "news/"):
+            assert found[url]["severity"] == "info", (url, found[url]["message"])
+            assert url not in listed
+            assert found[url]["evidence"]["named_on_purpose"] == found[url]["evidence"]["hits"]
+            assert all(m["deliberate"] for m in found[url]["evidence"]["matches"])
+        assert "nothing to change" in found["about/"]["message"]
+        # the news listing's old headlines: quoted from the articles they link to, which decide
+        quoted = [m for m in found["news/"]["evidence"]["matches"] if m.get("quoted_from")]
+        assert any(m["quoted_from"].endswith("/news/2015/03/boathouse/") for m in quoted)
+        # "Harbourside Trust (formerly Harbour Foundation)" in every footer: one template finding, information
+        assert found["template"]["severity"] == "info" and "formerly" in found["template"]["message"]
+
+
+def test_an_old_article_is_the_record_of_its_day_a_later_one_is_listed(analysed):
+    inferred, explicit = analysed["inferred"], analysed["explicit"]
+    # the day is the site's own announcement (2019-05-06), or the rule's retired_on
+    old = inferred["found"]["news/2015/03/boathouse/"]
+    assert old["severity"] == "info" and old["evidence"]["historical_record"] is True
+    assert old["evidence"]["retired_on"] == "2019-05-06" and "announced the change" in old["message"]
+    assert explicit["found"]["news/2015/03/boathouse/"]["evidence"]["retired_on"] == "2020-01-01"
+    for run in (inferred, explicit):
+        assert "news/2015/03/boathouse/" not in run["listed"]
+        assert run["found"]["news/2024/05/summer-fair/"]["severity"] == "medium"   # written after the change
+        assert "news/2024/05/summer-fair/" in run["listed"]
