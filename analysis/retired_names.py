@@ -13,9 +13,9 @@ not know is what a page is and when it was written, which the analysis knows onc
   quoted, its finding is information.
 
 The day the name was retired: the rule's ``retired_on``; else the day the site's own dated announcement of the
-change was published (the earliest dated article with a mention said with the change of name: "is now", "was
-renamed", "is deprecated"); else unknown, and every dated article is judged a record: which of them came after the change cannot be
-told, and a finding the tool is unsure of is not a list item.
+change was published (the earliest dated article with a mention said with its new name: "is now Harbourside
+Trust", "was renamed", "changed its name"); else unknown, and every dated article is judged a record: which of
+them came after the change cannot be told, and a finding the tool is unsure of is not a list item.
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from typing import Any
 
 from analysis.findings import Finding, as_information
 from analysis.pages import Page
-from analysis.rules.mentions import CHANGE, around
+from analysis.rules.mentions import NEW_NAME, around
 
-ANNOUNCING = (CHANGE,)   # mentions.deliberate's reason that says the change (not only both names, not a quoted title)
+ANNOUNCING = (NEW_NAME,)   # mentions.deliberate's reason that says the new name (not a history, not a quoted title)
 LINKED_ARTICLES = 200   # articles of a listing whose texts are read to find its quotes
 _WORDS = 3              # words either side of a mention that a quote must share with the article
 
@@ -147,10 +147,12 @@ def _quoted_in(m: dict, texts: list[tuple[str, str]]) -> str | None:
     parts = around(m.get("context") or "")
     if parts is None:
         return None
-    before, hit, after = parts
-    before_words, after_words = before.split()[-_WORDS:], after.split()[:_WORDS]
-    candidates = [w for w in (" ".join(before_words + [hit] + after_words), " ".join(before_words + [hit]),
-                              " ".join([hit] + after_words)) if len(w.split()) > len(hit.split())]
+    before, hit, after = (_SPACE.sub(" ", t) for t in parts)   # as written: "batch («DataSet API») and"
+    head = before.rsplit(" ", _WORDS)[1:] if before.count(" ") >= _WORDS else [before]
+    tail = after.split(" ", _WORDS)[:_WORDS] if after.count(" ") >= _WORDS else [after]
+    head_text, tail_text = " ".join(head), " ".join(tail)
+    candidates = [p for p in (head_text + hit + tail_text, head_text + hit, hit + tail_text)
+                  if len(p.split()) > len(hit.split())]
     for phrase in map(_norm, candidates):
         for url, text in texts:
             if phrase in text:

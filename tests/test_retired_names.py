@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from analysis.rules.mentions import PASSAGE, TOLD, _quoted, deliberate, passage
+from analysis.rules.mentions import CHANGE, NEW_NAME, PASSAGE, TOLD, _quoted, deliberate, passage
 from foundation.team_rules import Term
 from tests.conftest import crawl, query, run_decay, write_config
 
@@ -32,6 +32,18 @@ def why(text: str, term: Term = OLD) -> str | None:
     "In May the Harbour Foundation was renamed; our work goes on.",
     "Our old name, Harbour Foundation, is still on some signs.",
     "The charity was known as Harbour Foundation until 2019.",
+    "In 1998 the then Harbour Foundation bought the boathouse.",
+    "The charity, then called the Harbour Foundation, grew.",
+    "We used to be called Harbour Foundation.",
+    "You may know us as the Harbour Foundation.",
+    "Until 2019 we were the Harbour Foundation.",
+    "We were known until 2019 as the Harbour Foundation.",
+    "Established 1998 as the Harbour Foundation.",
+    "founded in 1998 by three local fishermen as the Harbour Foundation",
+    "Harbour Foundation (1998–2019)",
+    "Harbourside Trust (previously Harbour Foundation)",
+    "Harbourside Trust, the charity that has looked after the quay, the beach and the boathouse for more than twenty "
+    "years, was until 2019 called the Harbour Foundation",
 ])
 def test_a_name_said_with_its_change_of_name_is_deliberate(text):
     assert why(text)
@@ -45,15 +57,49 @@ def test_a_name_said_with_its_change_of_name_is_deliberate(text):
     "Donate to Harbour Foundation. Harbourside Trust volunteers will call you.",   # another sentence
     "Harbour Foundation news | Harbourside Trust",                   # a title's site name is not the same sentence
     "© 2018 Harbour Foundation. Registered charity in England and Wales.",
+    # words that look like cues but are about something else (found by a review; each a current use to change)
+    "Leave a legacy to Harbour Foundation in your will.",
+    "Harbour Foundation legacy giving",
+    "Legacy Officer, Harbour Foundation",
+    "Harbour Foundation no longer accepts cheques.",
+    "Harbour Foundation was removed from the list of endangered charities.",
+    "Meet Jane, retired, Harbour Foundation volunteer.",
+    "Once Harbour Foundation volunteers arrive, we start.",
+    "Previously, Harbour Foundation ran two shops.",
+    "Harbour Foundation renamed its boats last year.",
+    "Harbour Foundation rebranded its newsletter as The Quay",
+    "We started in 2010 as Harbour Foundation volunteers.",
+    "Port your number from Harbour Foundation Mobile.",
+    # the two names side by side: the problem itself, not a change
+    "Join Harbour Foundation and Harbourside Trust at the Quay Festival.",
+    "Harbour Foundation shop: Harbourside Trust members get 10% off",
+    "Harbour Foundation is now open on weekends at Harbourside Trust cafe",
+    "Harbour Foundation works as Harbourside Trust's partner",
+    "Harbourside Trust: Harbour Foundation shop",
 ])
 def test_a_name_used_as_the_name_is_not(text):
     assert why(text) is None
 
 
-def test_a_listing_without_full_stops_looks_only_next_to_the_mention():
-    far = "Harbourside Trust at the fair 6 May 2019 " + "Thank you for Volunteers' Week 9 June 2017 " * 2
-    assert why(far + "Harbour Foundation opens community boathouse 18 March 2015 " + "more news " * 30) is None
-    assert why("Harbour Foundation is now Harbourside Trust 6 May 2019 " + "more news " * 30)
+def test_a_new_name_after_a_later_mention_is_that_mention_s():
+    listing = "more news " * 30 + "Harbour Foundation opens community boathouse 18 March 2015 Harbour Foundation is now " \
+        "Harbourside Trust 6 May 2019 " + "more news " * 30
+    first = listing.index("Harbour Foundation")
+    second = listing.index("Harbour Foundation", first + 1)
+    assert deliberate(listing, first, first + 18, OLD) is None
+    assert deliberate(listing, second, second + 18, OLD).startswith(NEW_NAME)
+
+
+def test_deprecated_and_renamed_products_on_flink():
+    api = Term("DataSet API", "smart", "DataStream API")
+    assert why("The DataSet API has been already formally deprecated and will be removed in the Flink 2.0", api)
+    assert why("The community proposes to deprecate the DataSet API in favor of the Table API", api)
+    assert why("how to migrate a pipeline from the DataSet API to the DataStream API", api)
+    assert why("One major change is that the DataSet API is not supported anymore.", api)
+    assert why("Flink 2.0 will remove long deprecated APIs, including: The DataSet API, all Scala APIs", api)
+    assert why("Flink's DataStream API or DataSet API provide more low-level control.", api) is None   # current use
+    store = Term("Flink Table Store", "smart", "Apache Paimon")
+    assert why("Flink Table Store joined the Apache incubator as an independent project called Apache Paimon.", store)
 
 
 def test_a_page_that_tells_the_history_and_then_uses_the_old_name():
@@ -83,7 +129,7 @@ def test_only_names_are_named_on_purpose():
 
 
 def test_the_mentions_leading_up_to_the_change_are_part_of_its_story_not_the_ones_after():
-    told = {"deliberate": "said with the change of name (\"formerly\")"}
+    told = {"deliberate": f'{CHANGE} ("formerly")'}
     spans = [(10, 20, {}), (PASSAGE + 100, PASSAGE + 110, {}), (PASSAGE + 200, PASSAGE + 210, told), (PASSAGE + 300, PASSAGE + 310, {})]
     passage(spans)
     assert "deliberate" not in spans[0][2]             # too far before
@@ -101,6 +147,9 @@ def test_a_mention_inside_a_link_that_quotes_the_linked_title():
     assert _quoted("Harbour Foundation", "Our partners «Harbour Foundation» is proud to work", anchors) is None
     assert _quoted("Harbour Foundation", "«Harbour Foundation» opens community boathouse",
                    [(a, u, "Boathouse opens | Harbourside Trust") for a, u, _ in anchors[:1]]) is None
+    # a link that is the name alone (a menu's, a logo's) is the name in use, whatever the linked page's title
+    assert _quoted("Harbour Foundation", "…Our trustees have guided «Harbour Foundation» since 1998…",
+                   [("Harbour Foundation", "https://h.example/", "Harbour Foundation | Home")]) is None
 
 
 # ------------------------------------------------------------------ a site, crawled and analysed

@@ -8,12 +8,14 @@ they would say nothing, or something false; a web manager would dismiss the item
 finding's evidence with its reason, and a finding whose every mention is deliberate is information, never an item
 of the cleanup list (analysis/rules/engine.py ``Reporter``).
 
-- ``deliberate(text, start, stop, term)``: the words around a mention of a name.  The change of name is said next
-  to it ("formerly", "renamed", "changed its name", "founded as", "is now called", "is now <the new name>"), or
-  its retirement ("the legacy ...", "... is deprecated", "migrate from ..."), in English; or the new name is in
-  the same sentence ("The Flink Table Store joined the incubator as Apache Paimon", in any language).  Names only:
-  a term written with a capital letter, or whose replacement is (a banned word such as "utilise", replaced by
-  "use", is never named on purpose).
+- ``deliberate(text, start, stop, term)``: the words around a mention of a name, in English.  Its history said
+  next to it ("formerly", "founded in 1998 as the", "the then", "used to be called", "(1998-2019)"), its new name
+  ("was renamed", "changed its name", "is now Harbourside Trust", "joined the incubator as Apache Paimon"), or its
+  retirement ("the legacy ...", "deprecate the ...", "migrate from ...", "... is deprecated", "... is no longer
+  supported").  Only cues that say it: "legacy" alone is a gift in a will, "no longer" alone is "no longer accepts
+  cheques", and the new name merely in the same sentence is two brands side by side, which is the problem.  Names
+  only: a term written with a capital letter, or whose replacement is (a banned word such as "utilise", replaced
+  by "use", is never named on purpose).
 - ``passage`` and ``about_it``: the mentions leading up to one said with the change (the story told before it),
   and every mention on a page whose title says the change.
 - ``QuotedTitles``: a mention inside the text of a link to another page of the site whose title names it too:
@@ -27,32 +29,39 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from functools import lru_cache
 
 from foundation.team_rules import Term
 
 SENTENCE = 200   # characters either side of a mention searched for the end of its sentence
 # the end of a sentence, a line, or a title's part ("Harbour Foundation opens a boathouse | Harbourside Trust")
-_ENDS = re.compile(r"[.!?。！？](?=\s|$)|\n|\s[|·•–—]\s|\s-\s|\s::\s")
-# the change of name said just before the name ("formerly Harbour Foundation", "founded in 1998 as the ...")
+_ENDS = re.compile(r"[.!?。！？](?=\s|$)|\n|\s[|·•–—»«/~*]\s|\s-\s|\s::\s")
+_LEAD = r"[\s,:;(\"'“‘]*(?:the\s+)?$"   # what may stand between a cue and the name after it
+# the name's history said just before it ("formerly Harbour Foundation", "founded in 1998 as the ...", "the then ...")
 _BEFORE = re.compile(
-    r"(?:\b(?:formerly|previously|originally|once)(?:\s+(?:known\s+as|called|named))?"
+    r"(?:\bformerly(?:\s+(?:known\s+as|called|named))?"
+    r"|\b(?:previously|originally|once|then|until\s+\d{4})\s+(?:known\s+as|called|named)"
+    r"|[(,–—]\s*(?:previously|originally|until\s+\d{4})"
     r"|\bf/?k/?a\b\.?"
-    r"|\b(?:renamed|rebranded)\s+from"
-    r"|\bchanged\s+(?:its|our|their|the|his|her)\s+name\s+from"
+    r"|\bthe\s+then(?:-|\s+)"
+    r"|\bused\s+to\s+be(?:\s+(?:called|known\s+as|named))?"
+    r"|\bknow\w*\s+us\s+as"
+    r"|\b(?:until|before)\s+\d{4},?\s+we\s+were"
     r"|\b(?:old|former|previous|original)\s+name(?:\s+(?:was|of|is))?"
-    r"|\b(?:was|were)\s+(?:called|known\s+as|named)"
-    r"|\b(?:founded|established|set\s+up|started|began|created|incorporated|registered|launched)"
-    r"(?:\s+(?:in|on)\s+[\w ,]{1,20}?)?\s+as)"
-    r"[\s,:;(\"'“‘]*(?:the\s+)?$", re.I)
-# ... or its retirement ("the legacy DataSet API", "how to migrate a pipeline from the DataSet API")
+    r"|\b(?:was|were)(?:\s+[\w,]+){0,3}?\s+(?:called|known\s+as|named)"
+    r"|\b(?:was|were)\s+known(?:\s+[\w,]+){0,3}?\s+as"
+    r"|\b(?:founded|established|set\s+up|incorporated|registered)(?:\s+[\w,]+){0,8}?\s+as"
+    r"|\bgoodbye,?)" + _LEAD, re.I)
+# the new name said just before it ("renamed from Harbour Foundation", "changed its name from ...")
+_BEFORE_NEW = re.compile(r"(?:\b(?:renamed|rebranded)\s+from|\bchanged\s+(?:its|our|their|the|his|her)\s+name\s+from)"
+                         + _LEAD, re.I)
+# its retirement said just before it ("the legacy DataSet API", "deprecate the ...", "how to migrate from the ...")
 _BEFORE_RETIRED = re.compile(
-    r"(?:\b(?:legacy|deprecated|retired|discontinued|defunct|former)"
-    r"|\b(?:migrat\w*|moving|move|moved|switch\w*|port\w*|upgrad\w*)(?:\s+[\w-]+){0,4}?\s+from"
-    r"|\bmigrat\w*(?:\s+(?:a|an|your|our|the|their|existing))*"
-    r"|\b(?:instead\s+of|rather\s+than|in\s+place\s+of|replac\w+|successor\s+(?:to|of)))"
-    r"[\s,:;(\"'“‘]*(?:the\s+)?$", re.I)
+    r"(?:\bthe\s+(?:legacy|former|defunct)|\bdeprecat\w*"
+    r"|\bmigrat\w*(?:\s+[\w-]+){0,4}?\s+from|\bmigrat\w*(?:\s+(?:a|an|your|our|their|existing))*"
+    r"|\b(?:instead\s+of|rather\s+than|in\s+place\s+of|successor\s+(?:to|of)))" + _LEAD, re.I)
 # the change of name said just after it ("Harbour Foundation has changed its name", "... was renamed")
-_AFTER = re.compile(
+_AFTER_NEW = re.compile(
     r"^[\s,;:)\"'”’]*(?:"
     r"(?:was|were|is|are|has\s+been|have\s+been|had\s+been|will\s+be|is\s+being)\s+(?:now\s+)?(?:renamed|rebranded)"
     r"|(?:has|have|had)\s+changed\s+(?:its|our|their)\s+name"
@@ -60,21 +69,25 @@ _AFTER = re.compile(
     r"|(?:has|have)\s+a\s+new\s+name"
     r"|(?:is|are|was|were)\s+now\s+(?:called|known\s+as|named)"
     r"|(?:will\s+be|is\s+to\s+be)\s+(?:called|known\s+as)"
-    r"|rebranded|merged\s+(?:with|into))\b", re.I)
-# ... or its retirement ("the DataSet API is deprecated", "... is not supported anymore")
+    r"|rebranded\s+(?:as|to))\b", re.I)
+# ... or the years it was used ("Harbour Foundation (1998-2019)")
+_AFTER = re.compile(r"^\s*\(\s*(?:19|20)\d\d\s*[–—-]\s*(?:19|20)\d\d\s*\)")
+# ... or its retirement ("the DataSet API is deprecated", "... was removed in 2.0", "... is not supported any more")
 _AFTER_RETIRED = re.compile(
     r"^[\s,;:)\"'”’]*(?:"
-    r"(?:was|were|is|are|has\s+been|have\s+been|had\s+been|will\s+be|is\s+being)\s+(?:now\s+|officially\s+)?"
-    r"(?:deprecated|removed|dropped|retired|replaced|discontinued|superseded|sunset|phased\s+out|unsupported)"
-    r"|(?:is|are|was|were)\s+(?:now\s+)?(?:no\s+longer|not\s+supported)|no\s+longer)\b", re.I)
-# words that say, anywhere in the sentence, that it is about the change or the retirement ("... remove long
-# deprecated APIs in Flink 2.0, including: the DataSet API")
-_SAYS = re.compile(r"\b(?:renamed|rebranded|formerly)\b", re.I)
-_SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation|legacy|no\s+longer\s+(?:exists|supported|used)|not\s+supported\s+any\s*more)\b", re.I)
+    r"(?:was|were|is|are|has|have|had|will)(?:\s+(?:been|be|now|already|officially|formally)){0,3}\s+"
+    r"(?:deprecated|discontinued|superseded|phased\s+out|unsupported|(?:removed|dropped|replaced)(?=\s*(?:[.;,)]|$|\s+(?:in|with|by)\b)))"
+    r"|(?:is|are|was|were)?\s*(?:now\s+)?no\s+longer\s+(?:exists?|supported|available|used|in\s+use|operat\w*|trad\w*)"
+    r"|(?:is|are|was|were)\s+(?:now\s+)?not\s+supported)\b", re.I)
+# words that say, anywhere in the sentence, that it is about the retirement ("... remove long deprecated APIs in
+# Flink 2.0, including: the DataSet API")
+_SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation|no\s+longer\s+(?:exists|supported)|not\s+supported\s+any\s*more)\b",
+                           re.I)
 _WINDOW = 60   # characters before and after a mention that a cue may take
-BESIDE = "named beside its new name"
-CHANGE = "said with the change of name"   # (the only reason that dates the change: analysis/retired_names.py)
+NEW_NAME = "said with its new name"   # (the only reason that dates the change: analysis/retired_names.py)
+CHANGE = "said with its change of name"
 RETIRED = "said with its retirement"
+ABOUT = "on a page about it, as its title says"
 
 
 def is_name(text: str, replacement: str = "") -> bool:
@@ -87,57 +100,51 @@ def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
     if not is_name(term.text, term.replacement):
         return None
     near_before, near_after = text[max(0, start - _WINDOW):start], text[stop:stop + _WINDOW]
-    for rx, what in ((_BEFORE, CHANGE), (_BEFORE_RETIRED, RETIRED)):
+    for rx, what in ((_BEFORE_NEW, NEW_NAME), (_BEFORE, CHANGE), (_BEFORE_RETIRED, RETIRED)):
         m = rx.search(near_before)
         if m:
             return f'{what} ("{" ".join(m.group(0).split()).strip(" ,:;(")}")'
-    for rx, what in ((_AFTER, CHANGE), (_AFTER_RETIRED, RETIRED)):
+    for rx, what in ((_AFTER_NEW, NEW_NAME), (_AFTER, CHANGE), (_AFTER_RETIRED, RETIRED)):
         m = rx.match(near_after)
         if m:
             return f'{what} ("{" ".join(m.group(0).split()).strip(" ,:;)")}")'
-    repl = term.replacement
     before, after = _sentence(text, start, stop)
-    if repl and repl != repl.lower():
-        m = _BECOMES(repl).match(after)
-        if m:   # "Harbour Foundation is now Harbourside Trust", "... becomes ...", "... is called ..."
-            return f'{CHANGE} ("{" ".join(m.group(1).split())}")'
-        rx = re.compile(r"(?<!\w)" + re.escape(repl) + r"(?!\w)")
-        if rx.search(before) or rx.search(after):
-            return f'{BESIDE} "{repl}" in the same sentence'
-    for rx, what in ((_SAYS, CHANGE), (_SAYS_RETIRED, RETIRED)):
-        m = rx.search(before) or rx.search(after)
-        if m:
-            return f'{what} ("{m.group(0)}", in the same sentence)'
+    repl = term.replacement
+    if repl:   # "Harbour Foundation is now Harbourside Trust", "... joined the incubator as Apache Paimon"
+        m = _becomes(repl).search(after)
+        if m and term.text.casefold() not in after[:m.start()].casefold():   # (this mention's, not a later one's)
+            return f'{NEW_NAME} ("{" ".join(m.group(0).split())}")'
+    m = _SAYS_RETIRED.search(before) or _SAYS_RETIRED.search(after)
+    if m:
+        return f'{RETIRED} ("{m.group(0)}", in the same sentence)'
     return None
 
 
-def _BECOMES(repl: str) -> re.Pattern[str]:
-    """The name followed by its becoming the new one: "is now", "becomes", "is called", "will be known as" ..."""
-    return re.compile(r"^[\s,]*((?:is|are|was|were)\s+(?:now\s+)?(?:called|known\s+as|named|renamed)?|becomes|became|"
-                      r"has\s+become|will\s+become|will\s+be\s+(?:called|known\s+as)|joins\s+as|joined\s+as|"
-                      r"renamed\s+(?:to|as)|rebrands\s+as|rebranded\s+as)\s+(?:the\s+)?" + re.escape(repl) + r"(?!\w)",
-                      re.I)
+@lru_cache(maxsize=256)
+def _becomes(repl: str) -> re.Pattern[str]:
+    """The new name after a word that makes the old one become it: "now", "called", "becomes", "as" ... (not
+    "Harbourside Trust's")."""
+    return re.compile(r"\b(?:now|called|named|renamed(?:\s+(?:to|as))?|becomes?|became|rebranded\s+(?:as|to)|as)\s+"
+                      r"(?:the\s+)?" + re.escape(repl) + r"(?!['’]s)(?!\w)", re.I)
 
 
 def _sentence(text: str, start: int, stop: int) -> tuple[str, str]:
-    """The words of the mention's sentence before it and after it, up to SENTENCE characters either side; on a side
-    without a full stop that near (a listing's headlines, a menu), only the _WINDOW characters next to it."""
+    """The words of the mention's sentence before it and after it, up to SENTENCE characters either side (or to the
+    start or end of the text); on a side without a full stop that near (a listing's headlines, a menu), only the
+    _WINDOW characters next to it."""
     left = text[max(0, start - SENTENCE):start]
     ends = list(_ENDS.finditer(left))
-    left = left[ends[-1].end():] if ends else left[-_WINDOW:]
+    left = left[ends[-1].end():] if ends else left if start <= SENTENCE else left[-_WINDOW:]
     right = text[stop:stop + SENTENCE]
     end = _ENDS.search(right)
-    right = right[:end.start()] if end else right[:_WINDOW]
+    right = right[:end.start()] if end else right if stop + SENTENCE >= len(text) else right[:_WINDOW]
     return left, right
-
-
-ABOUT = "on a page about it, as its title says"
 
 
 def about_it(hits: list) -> None:
     """A page whose title names the name with its change or retirement ("How to migrate from the DataSet API to the
     DataStream API", "Harbour Foundation is now Harbourside Trust") is about it: its other mentions are marked."""
-    if any(h.region == "title" and str(h.extra.get("deliberate", "")).startswith((CHANGE, BESIDE, RETIRED)) for h in hits):
+    if any(h.region == "title" and str(h.extra.get("deliberate", "")).startswith((NEW_NAME, CHANGE, RETIRED)) for h in hits):
         for h in hits:
             if not h.extra.get("deliberate"):
                 h.extra["deliberate"] = ABOUT
@@ -152,7 +159,7 @@ def passage(spans: list[tuple[int, int, dict]]) -> None:
     change of name lead up to it ("The community started the Flink Table Store subproject. ... Flink Table Store
     joined the incubator as Apache Paimon"), and are marked as such in their ``extra``.  Not the ones after it:
     "Founded as the Harbour Foundation. Harbour Foundation volunteers meet on Sundays" still uses the old name."""
-    told = [s for s, e, extra in spans if extra.get("deliberate")]
+    told = [s for s, e, extra in spans if str(extra.get("deliberate", "")).startswith((NEW_NAME, CHANGE))]
     if not told:
         return
     for s, e, extra in spans:
@@ -176,10 +183,8 @@ class QuotedTitles:
         self.memo: dict[tuple, tuple[str, str] | None] = {}   # (rule, region, context) of a template mention -> mark
 
     def mark(self, url_id: int | None, hits: list) -> None:
-        # (one named beside its new name or in the passage about it may be a headline beside another: quoting a
-        # title is the surer reason)
-        todo = [h for h in hits if h.region in QUOTABLE and h.extra.get("term")
-                and (h.extra.get("deliberate") in (None, TOLD) or h.extra["deliberate"].startswith(BESIDE))
+        # (one in the passage leading up to a change may be a headline beside another: quoting a title is surer)
+        todo = [h for h in hits if h.region in QUOTABLE and h.extra.get("term") and h.extra.get("deliberate") in (None, TOLD)
                 and is_name(h.extra["term"], h.extra.get("replacement", ""))]
         if not todo or url_id is None:
             return
@@ -223,7 +228,8 @@ def _quoted(text: str, ctx: str, anchors: list[tuple[str, str, str]]) -> tuple[s
         j = a.find(needle)
         while j >= 0:   # the mention is this occurrence in the link's text: the words around it are the link's
             head, tail = a[:j].strip(), a[j + len(needle):].strip()
-            if before.endswith(head) and after.startswith(tail):
+            # (a link that is the name alone, a menu's or a logo's, is the name in use: never a quote)
+            if (head or tail) and before.endswith(head) and after.startswith(tail):
                 return url, title
             j = a.find(needle, j + 1)
     return None
