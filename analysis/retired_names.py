@@ -144,7 +144,7 @@ def _norm(text: str) -> str:
 
 def _quoted_in(m: dict, texts: list[tuple[str, str]]) -> str | None:
     """The article whose text has this mention with the words next to it (on one side at least), or None."""
-    parts = around(m.get("context") or "")
+    parts = around(m.get("context") or "", m.get("text") or "")
     if parts is None:
         return None
     before, hit, after = (_SPACE.sub(" ", t) for t in parts)   # as written: "batch («DataSet API») and"

@@ -42,6 +42,12 @@ def why(text: str, term: Term = OLD) -> str | None:
     "founded in 1998 by three local fishermen as the Harbour Foundation",
     "Harbour Foundation (1998–2019)",
     "Harbourside Trust (previously Harbour Foundation)",
+    "Harbour Foundation – now Harbourside Trust",
+    "Our charity (Harbour Foundation until 2019) looks after the quay.",
+    "Harbour Foundation is changing its name to Harbourside Trust.",
+    "We're renaming Harbour Foundation.",
+    "Meet the new name for Harbour Foundation: Harbourside Trust.",
+    "Harbour Foundation's new name is Harbourside Trust.",
     "Harbourside Trust, the charity that has looked after the quay, the beach and the boathouse for more than twenty "
     "years, was until 2019 called the Harbour Foundation",
 ])
@@ -76,6 +82,19 @@ def test_a_name_said_with_its_change_of_name_is_deliberate(text):
     "Harbour Foundation is now open on weekends at Harbourside Trust cafe",
     "Harbour Foundation works as Harbourside Trust's partner",
     "Harbourside Trust: Harbour Foundation shop",
+    # found by a second review: each a current use
+    "Harbour Foundation no longer operates the Sunday ferry.",
+    "Harbour Foundation has discontinued its paper newsletter.",
+    "Harbour Foundation is not supported by any government grant.",
+    "Internet Explorer is no longer supported on the Harbour Foundation website.",
+    "Harbour Foundation will be called on to help.",
+    "Harbour Foundation is now known as one of the leading charities.",
+    "Harbour Foundation has a new name for its cafe.",
+    "I then called Harbour Foundation about the fair.",
+    "Jane was named Harbour Foundation Volunteer of the Year.",
+    "Registered with the Charity Commission as Harbour Foundation.",
+    "Instead of the Harbour Foundation Christmas card, send an e-card.",
+    "Home About Harbour Foundation Events Donate now Harbourside Trust shop",
 ])
 def test_a_name_used_as_the_name_is_not(text):
     assert why(text) is None
@@ -88,6 +107,14 @@ def test_a_new_name_after_a_later_mention_is_that_mention_s():
     second = listing.index("Harbour Foundation", first + 1)
     assert deliberate(listing, first, first + 18, OLD) is None
     assert deliberate(listing, second, second + 18, OLD).startswith(NEW_NAME)
+
+
+def test_house_style_replacements_are_not_names_and_chinese_sentences_end_at_their_full_stop():
+    from analysis.rules.mentions import is_name
+
+    assert not is_name("BAME", "ethnic minority") and is_name("harbour foundation", "Harbourside Trust")
+    api = Term("DataSet API", "smart", "DataStream API")
+    assert why("Flink 提供 DataSet API 进行批处理。Scala API 已被 deprecated", api) is None
 
 
 def test_deprecated_and_renamed_products_on_flink():
@@ -129,7 +156,7 @@ def test_only_names_are_named_on_purpose():
 
 
 def test_the_mentions_leading_up_to_the_change_are_part_of_its_story_not_the_ones_after():
-    told = {"deliberate": f'{CHANGE} ("formerly")'}
+    told = {"deliberate": f'{NEW_NAME} ("is now X")'}
     spans = [(10, 20, {}), (PASSAGE + 100, PASSAGE + 110, {}), (PASSAGE + 200, PASSAGE + 210, told), (PASSAGE + 300, PASSAGE + 310, {})]
     passage(spans)
     assert "deliberate" not in spans[0][2]             # too far before
@@ -147,6 +174,9 @@ def test_a_mention_inside_a_link_that_quotes_the_linked_title():
     assert _quoted("Harbour Foundation", "Our partners «Harbour Foundation» is proud to work", anchors) is None
     assert _quoted("Harbour Foundation", "«Harbour Foundation» opens community boathouse",
                    [(a, u, "Boathouse opens | Harbourside Trust") for a, u, _ in anchors[:1]]) is None
+    # French quotes in the page itself do not move the match
+    ctx = "…Le journal « Ouest-France » parle de «Harbour Foundation» opens community boathouse 18 March 2015"
+    assert _quoted("Harbour Foundation", ctx, anchors)[0] == "https://h.example/news/2015/boathouse/"
     # a link that is the name alone (a menu's, a logo's) is the name in use, whatever the linked page's title
     assert _quoted("Harbour Foundation", "…Our trustees have guided «Harbour Foundation» since 1998…",
                    [("Harbour Foundation", "https://h.example/", "Harbour Foundation | Home")]) is None
@@ -154,7 +184,8 @@ def test_a_mention_inside_a_link_that_quotes_the_linked_title():
 
 # ------------------------------------------------------------------ a site, crawled and analysed
 HEAD = '<meta charset="utf-8">'
-NAV = '<nav><a href="/">Home</a> <a href="/news/">News</a> <a href="/about/">About</a> <a href="/partners/">Partners</a></nav>'
+NAV = ('<nav><a href="/">Home</a> <a href="/news/">News</a> <a href="/about/">About</a> <a href="/partners/">Partners</a> '
+       '<a href="/history/">Harbour Foundation history</a></nav>')   # a menu link written by hand, still the old name
 
 
 def page(title: str, main: str, footer: str = "Harbourside Trust, 4 Quay Street", head: str = "") -> str:
@@ -193,6 +224,8 @@ SITE = {
     "partners/index.html": page("Partners | Harbourside Trust",
                                 "<h1>Our partners</h1><p>Harbour Foundation is proud to work with local organisations.</p>",
                                 footer="Harbourside Trust (formerly Harbour Foundation), 4 Quay Street"),
+    "history/index.html": page("Harbour Foundation history | Harbourside Trust",
+                               "<h1>Our history</h1><p>The boathouse was built in 1998.</p>"),
     "team/index.html": page("Team | Harbourside Trust",
                             "<h1>Team</h1><p>Our trustees have guided Harbour Foundation since 1998.</p>",
                             footer="Harbourside Trust (formerly Harbour Foundation), 4 Quay Street"),
@@ -226,7 +259,7 @@ def analysed(tmp_path_factory):
         cfg = write_config(tmp / f"{label}.toml", CONFIG.format(prod=PROD, url=url, extra=extra))
         a = run_decay("analyse", "--config", str(cfg), "--db", str(db), "--now", "2026-12-01")
         assert a.returncode == 0, a.stdout + a.stderr
-        found = {row["subject_url"].split("/", 3)[3] if row["subject_type"] == "page" else "template":
+        found = {row["subject_url"].split("/", 3)[3] if row["subject_type"] == "page" else "template:" + row["title"].split(": ")[-1]:
                  dict(row, evidence=json.loads(row["evidence"]))
                  for row in query(db, "SELECT * FROM findings WHERE rule = 'rules.old-name' AND status = 'open'")}
         listed = {row["subject_url"].split("/", 3)[3] for row in query(
@@ -273,7 +306,11 @@ def test_the_announcement_the_history_and_the_footer_formerly_are_not(analysed):
         quoted = [m for m in found["news/"]["evidence"]["matches"] if m.get("quoted_from")]
         assert any(m["quoted_from"].endswith("/news/2015/03/boathouse/") for m in quoted)
         # "Harbourside Trust (formerly Harbour Foundation)" in every footer: one template finding, information
-        assert found["template"]["severity"] == "info" and "formerly" in found["template"]["message"]
+        assert found["template:footer"]["severity"] == "info" and "formerly" in found["template:footer"]["message"]
+        # the menu's "Harbour Foundation history", linking to a page whose title says the same: written by hand, so
+        # not a quote (only a dated post's title in a sidebar is); listed, as is the page's own title
+        assert found["template:nav"]["severity"] == "medium" and "quoted_from" not in found["template:nav"]["evidence"]["match"]
+        assert found["history/"]["severity"] == "medium" and "history/" in listed
 
 
 def test_an_old_article_is_the_record_of_its_day_a_later_one_is_listed(analysed):

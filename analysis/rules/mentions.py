@@ -14,10 +14,10 @@ of the cleanup list (analysis/rules/engine.py ``Reporter``).
   retirement ("the legacy ...", "deprecate the ...", "migrate from ...", "... is deprecated", "... is no longer
   supported").  Only cues that say it: "legacy" alone is a gift in a will, "no longer" alone is "no longer accepts
   cheques", and the new name merely in the same sentence is two brands side by side, which is the problem.  Names
-  only: a term written with a capital letter, or whose replacement is (a banned word such as "utilise", replaced
-  by "use", is never named on purpose).
-- ``passage`` and ``about_it``: the mentions leading up to one said with the change (the story told before it),
-  and every mention on a page whose title says the change.
+  only: the replacement, or without one the term, written with a capital letter (never a banned word such as
+  "utilise", replaced by "use", nor house style such as "BAME", replaced by "ethnic minority").
+- ``passage`` and ``about_it``: the mentions leading up to one said with the new name (the story told before it),
+  and every mention on a page whose title says the new name or the retirement.
 - ``QuotedTitles``: a mention inside the text of a link to another page of the site whose title names it too:
   the link quotes that page's title (a news listing's headlines, a "latest posts" sidebar), so the decision is
   that page's, through its own finding or the rule's ``exclude``, and changing its title changes the link.
@@ -27,20 +27,22 @@ its articles' opening words) is judged after the dates, in analysis/retired_name
 """
 from __future__ import annotations
 
+import bisect
 import re
 import sqlite3
 from functools import lru_cache
 
 from foundation.team_rules import Term
+from foundation.urls import path_of
 
 SENTENCE = 200   # characters either side of a mention searched for the end of its sentence
 # the end of a sentence, a line, or a title's part ("Harbour Foundation opens a boathouse | Harbourside Trust")
-_ENDS = re.compile(r"[.!?。！？](?=\s|$)|\n|\s[|·•–—»«/~*]\s|\s-\s|\s::\s")
+_ENDS = re.compile(r"[.!?](?=\s|$)|[。！？]|\n|\s[|·•–—»«/~*]\s|\s-\s|\s::\s")
 _LEAD = r"[\s,:;(\"'“‘]*(?:the\s+)?$"   # what may stand between a cue and the name after it
 # the name's history said just before it ("formerly Harbour Foundation", "founded in 1998 as the ...", "the then ...")
 _BEFORE = re.compile(
     r"(?:\bformerly(?:\s+(?:known\s+as|called|named))?"
-    r"|\b(?:previously|originally|once|then|until\s+\d{4})\s+(?:known\s+as|called|named)"
+    r"|\b(?:previously|originally|once|until\s+\d{4})\s+(?:known\s+as|called|named)|[(,]\s*then\s+(?:known\s+as|called|named)"
     r"|[(,–—]\s*(?:previously|originally|until\s+\d{4})"
     r"|\bf/?k/?a\b\.?"
     r"|\bthe\s+then(?:-|\s+)"
@@ -48,40 +50,43 @@ _BEFORE = re.compile(
     r"|\bknow\w*\s+us\s+as"
     r"|\b(?:until|before)\s+\d{4},?\s+we\s+were"
     r"|\b(?:old|former|previous|original)\s+name(?:\s+(?:was|of|is))?"
-    r"|\b(?:was|were)(?:\s+[\w,]+){0,3}?\s+(?:called|known\s+as|named)"
+    r"|\b(?:was|were)(?:\s+[\w,]+){0,3}?\s+(?:called|known\s+as)"
     r"|\b(?:was|were)\s+known(?:\s+[\w,]+){0,3}?\s+as"
-    r"|\b(?:founded|established|set\s+up|incorporated|registered)(?:\s+[\w,]+){0,8}?\s+as"
+    r"|\b(?:founded|established|set\s+up)(?:\s+[\w,]+){0,8}?\s+as"
     r"|\bgoodbye,?)" + _LEAD, re.I)
 # the new name said just before it ("renamed from Harbour Foundation", "changed its name from ...")
-_BEFORE_NEW = re.compile(r"(?:\b(?:renamed|rebranded)\s+from|\bchanged\s+(?:its|our|their|the|his|her)\s+name\s+from)"
+_BEFORE_NEW = re.compile(r"(?:\b(?:renamed|rebranded)\s+from|\brenaming|\bchang(?:ed|ing)\s+(?:its|our|their|the|his|her)\s+name\s+from"
+                         r"|\bnew\s+name\s+(?:for|of))"
                          + _LEAD, re.I)
 # its retirement said just before it ("the legacy DataSet API", "deprecate the ...", "how to migrate from the ...")
 _BEFORE_RETIRED = re.compile(
     r"(?:\bthe\s+(?:legacy|former|defunct)|\bdeprecat\w*"
     r"|\bmigrat\w*(?:\s+[\w-]+){0,4}?\s+from|\bmigrat\w*(?:\s+(?:a|an|your|our|their|existing))*"
-    r"|\b(?:instead\s+of|rather\s+than|in\s+place\s+of|successor\s+(?:to|of)))" + _LEAD, re.I)
+    r")" + _LEAD, re.I)
+_INSTEAD = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|successor\s+(?:to|of))" + _LEAD, re.I)
 # the change of name said just after it ("Harbour Foundation has changed its name", "... was renamed")
 _AFTER_NEW = re.compile(
     r"^[\s,;:)\"'”’]*(?:"
     r"(?:was|were|is|are|has\s+been|have\s+been|had\s+been|will\s+be|is\s+being)\s+(?:now\s+)?(?:renamed|rebranded)"
     r"|(?:has|have|had)\s+changed\s+(?:its|our|their)\s+name"
     r"|(?:changed|changes|will\s+change)\s+(?:its|our|their)\s+name"
-    r"|(?:has|have)\s+a\s+new\s+name"
-    r"|(?:is|are|was|were)\s+now\s+(?:called|known\s+as|named)"
-    r"|(?:will\s+be|is\s+to\s+be)\s+(?:called|known\s+as)"
+    r"|(?:has|have|gets?)\s+a\s+new\s+name(?=\s*(?:[.!:;,)]|$))"
+    r"|['’]s\s+new\s+name\s+is"
+    r"|(?:is|are)\s+changing\s+(?:its|our|their)\s+name"
     r"|rebranded\s+(?:as|to))\b", re.I)
 # ... or the years it was used ("Harbour Foundation (1998-2019)")
-_AFTER = re.compile(r"^\s*\(\s*(?:19|20)\d\d\s*[–—-]\s*(?:19|20)\d\d\s*\)")
+_AFTER = re.compile(r"^\s*(?:\(\s*(?:19|20)\d\d\s*[–—-]\s*(?:19|20)\d\d\s*\)|until\s+(?:19|20)\d\d\s*\))")
 # ... or its retirement ("the DataSet API is deprecated", "... was removed in 2.0", "... is not supported any more")
 _AFTER_RETIRED = re.compile(
     r"^[\s,;:)\"'”’]*(?:"
-    r"(?:was|were|is|are|has|have|had|will)(?:\s+(?:been|be|now|already|officially|formally)){0,3}\s+"
+    r"(?:(?:was|were|is|are)|(?:has|have|had)\s+been|will\s+be)(?:\s+(?:now|already|officially|formally|being)){0,2}\s+"
     r"(?:deprecated|discontinued|superseded|phased\s+out|unsupported|(?:removed|dropped|replaced)(?=\s*(?:[.;,)]|$|\s+(?:in|with|by)\b)))"
     r"|(?:is|are|was|were)?\s*(?:now\s+)?no\s+longer\s+(?:exists?|supported|available|used|in\s+use|operat\w*|trad\w*)"
-    r"|(?:is|are|was|were)\s+(?:now\s+)?not\s+supported)\b", re.I)
+    r"(?=\s*(?:[.;,)!]|$|\s+(?:any\s*more|since|as\s+of|from|after)\b))"
+    r"|(?:is|are|was|were)\s+(?:now\s+)?not\s+supported(?=\s*(?:[.;,)!]|$|\s+(?:any\s*more|since|as\s+of|from|after|in)\b)))", re.I)
 # words that say, anywhere in the sentence, that it is about the retirement ("... remove long deprecated APIs in
 # Flink 2.0, including: the DataSet API")
-_SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation|no\s+longer\s+(?:exists|supported)|not\s+supported\s+any\s*more)\b",
+_SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation)\b",
                            re.I)
 _WINDOW = 60   # characters before and after a mention that a cue may take
 NEW_NAME = "said with its new name"   # (the only reason that dates the change: analysis/retired_names.py)
@@ -91,8 +96,10 @@ ABOUT = "on a page about it, as its title says"
 
 
 def is_name(text: str, replacement: str = "") -> bool:
-    """A term that is a name (written with a capital letter, or replaced by one): the only terms named on purpose."""
-    return text != text.lower() or replacement != replacement.lower()
+    """A term that is a name (its replacement, or without one the term itself, has a capital letter): the only terms
+    named on purpose."""
+    name = replacement or text
+    return name != name.lower()
 
 
 def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
@@ -110,8 +117,11 @@ def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
             return f'{what} ("{" ".join(m.group(0).split()).strip(" ,:;)")}")'
     before, after = _sentence(text, start, stop)
     repl = term.replacement
+    m = _INSTEAD.search(near_before)
+    if m and repl and repl.casefold() in (before + " " + after).casefold():   # "use the DataStream API instead of the DataSet API"
+        return f'{RETIRED} ("{" ".join(m.group(0).split()).strip(" ,:;(")}")'
     if repl:   # "Harbour Foundation is now Harbourside Trust", "... joined the incubator as Apache Paimon"
-        m = _becomes(repl).search(after)
+        m = _becomes(repl).match(near_after.lstrip(" ,(–—-")) or _becomes(repl).search(after)
         if m and term.text.casefold() not in after[:m.start()].casefold():   # (this mention's, not a later one's)
             return f'{NEW_NAME} ("{" ".join(m.group(0).split())}")'
     m = _SAYS_RETIRED.search(before) or _SAYS_RETIRED.search(after)
@@ -124,7 +134,7 @@ def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
 def _becomes(repl: str) -> re.Pattern[str]:
     """The new name after a word that makes the old one become it: "now", "called", "becomes", "as" ... (not
     "Harbourside Trust's")."""
-    return re.compile(r"\b(?:now|called|named|renamed(?:\s+(?:to|as))?|becomes?|became|rebranded\s+(?:as|to)|as)\s+"
+    return re.compile(r"(?:(?:\b(?:is|are|was|were)|^|[,(–—-])\s*now|\bcalled|named|renamed(?:\s+(?:to|as))?|becomes?|became|rebranded\s+(?:as|to)|as)\s+"
                       r"(?:the\s+)?" + re.escape(repl) + r"(?!['’]s)(?!\w)", re.I)
 
 
@@ -144,7 +154,7 @@ def _sentence(text: str, start: int, stop: int) -> tuple[str, str]:
 def about_it(hits: list) -> None:
     """A page whose title names the name with its change or retirement ("How to migrate from the DataSet API to the
     DataStream API", "Harbour Foundation is now Harbourside Trust") is about it: its other mentions are marked."""
-    if any(h.region == "title" and str(h.extra.get("deliberate", "")).startswith((NEW_NAME, CHANGE, RETIRED)) for h in hits):
+    if any(h.region == "title" and str(h.extra.get("deliberate", "")).startswith((NEW_NAME, RETIRED)) for h in hits):
         for h in hits:
             if not h.extra.get("deliberate"):
                 h.extra["deliberate"] = ABOUT
@@ -159,15 +169,17 @@ def passage(spans: list[tuple[int, int, dict]]) -> None:
     change of name lead up to it ("The community started the Flink Table Store subproject. ... Flink Table Store
     joined the incubator as Apache Paimon"), and are marked as such in their ``extra``.  Not the ones after it:
     "Founded as the Harbour Foundation. Harbour Foundation volunteers meet on Sundays" still uses the old name."""
-    told = [s for s, e, extra in spans if str(extra.get("deliberate", "")).startswith((NEW_NAME, CHANGE))]
+    told = sorted(s for s, e, extra in spans if str(extra.get("deliberate", "")).startswith(NEW_NAME))
     if not told:
         return
     for s, e, extra in spans:
-        if not extra.get("deliberate") and any(ts - PASSAGE <= s < ts for ts in told):
+        i = bisect.bisect_right(told, s)   # the first telling after this mention
+        if not extra.get("deliberate") and i < len(told) and told[i] - PASSAGE <= s:
             extra["deliberate"] = TOLD
 
 
 QUOTED = "the title of the page it links to (quoted_from): decided on that page"
+_DATED = re.compile(r"/(?:19|20)\d\d(?:[/-]|\Z)")   # a date in a path (/2019/05/..., /news/2019-05-06-...)
 QUOTABLE = frozenset({"content", "nav", "header", "aside", "footer"})   # regions whose text holds links' text
 _QUERY = """SELECT l.anchor, t.url, t.title FROM links l JOIN pages t ON t.url_id = l.target_id
             WHERE l.source_id = ? AND l.kind = 'a' AND l.target_id != l.source_id
@@ -197,6 +209,9 @@ class QuotedTitles:
                 if anchors is None:
                     anchors = [(" ".join(a.split()), url, title) for a, url, title in self.conn.execute(_QUERY, [url_id])]
                 found = _quoted(h.text, h.context, anchors)
+                if found is not None and h.position and not _DATED.search(path_of(found[0])):
+                    found = None   # a menu's link is written by hand ("About Harbour Foundation"); a "latest posts"
+                    # sidebar's are dated posts' titles, and change with them
                 if key is not None and len(self.memo) < 10_000:
                     self.memo[key] = found
             if found is not None:
@@ -204,9 +219,12 @@ class QuotedTitles:
                 h.extra["quoted_from"] = found[0]
 
 
-def around(ctx: str) -> tuple[str, str, str] | None:
+def around(ctx: str, match: str = "") -> tuple[str, str, str] | None:
     """A quoted match's surroundings (text.context: "…before«match»after…") as (before, match, after), the
     ellipses of a cut taken off; None without the marks."""
+    at = ctx.find(f"«{match}»") if match else -1
+    if at >= 0:
+        return ctx[:at].lstrip("…"), match, ctx[at + len(match) + 2:].rstrip("…")
     if "«" not in ctx:
         return None
     before, _, rest = ctx.partition("«")
@@ -217,7 +235,7 @@ def around(ctx: str) -> tuple[str, str, str] | None:
 def _quoted(text: str, ctx: str, anchors: list[tuple[str, str, str]]) -> tuple[str, str] | None:
     """(url, title) of a link whose text holds this mention and whose page's title names it too, or None."""
     needle = " ".join(text.split()).casefold()
-    parts = around(ctx)
+    parts = around(ctx, text)
     if parts is None:
         return None
     before, after = (" ".join(t.split()).casefold() for t in (parts[0], parts[2]))
