@@ -324,3 +324,15 @@ def test_an_old_article_is_the_record_of_its_day_a_later_one_is_listed(analysed)
         assert "news/2015/03/boathouse/" not in run["listed"]
         assert run["found"]["news/2024/05/summer-fair/"]["severity"] == "medium"   # written after the change
         assert "news/2024/05/summer-fair/" in run["listed"]
+
+
+def test_a_replacement_that_is_one_of_the_terms_is_refused_and_retired_on_must_be_a_day(tmp_path):
+    from foundation.settings import Rule
+    from foundation.team_rules import compile_one
+
+    _, problems = compile_one(Rule(id="old", kind="term", terms=["Harbour Foundation"], replacement="harbour foundation"),
+                              tmp_path / "org.toml", 'rules[0] ("old")')
+    assert [p.key for p in problems] == ['rules[0] ("old").replacement'] and "also one of the terms" in str(problems[0])
+    _, problems = compile_one(Rule(id="old", kind="term", terms=["Harbour Foundation"], replacement="Harbourside Trust",
+                                   retired_on="6 May 2019"), tmp_path / "org.toml", 'rules[0] ("old")')
+    assert [p.key for p in problems] == ['rules[0] ("old").retired_on'] and "YYYY-MM-DD" in str(problems[0])
