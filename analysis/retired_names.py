@@ -25,10 +25,11 @@ from typing import Any
 
 from analysis.findings import Finding, as_information
 from analysis.pages import Page
-from analysis.rules.mentions import NEW_NAME, around
+from analysis.rules.mentions import NEW_NAME, around, folded
 
 ANNOUNCING = (NEW_NAME,)   # mentions.deliberate's reason that says the new name (not a history, not a quoted title)
-LINKED_ARTICLES = 200   # articles of a listing whose texts are read to find its quotes
+LINKED_ARTICLES = 200   # articles of a listing whose texts are read to find its quotes (one query: under SQLite's
+# limit of bound values)
 _WORDS = 3              # words either side of a mention that a quote must share with the article
 
 
@@ -114,13 +115,8 @@ def _quoted_from_articles(conn: sqlite3.Connection, f: Finding, p: Page, by_id: 
                                           [p.url_id]) if t in by_id and by_id[t].role == "article"][:LINKED_ARTICLES]
     if not targets:
         return None
-    texts: list[tuple[str, str]] = []
-    for i in range(0, len(targets), 500):
-        chunk = targets[i:i + 500]
-        for uid, main in conn.execute(f"SELECT url_id, main_text FROM page_texts WHERE url_id IN ({', '.join('?' * len(chunk))})",
-                                      chunk):
-            q = by_id[uid]
-            texts.append((q.url, _norm((q.title or "") + " \n " + (main or ""))))
+    texts = [(by_id[uid].url, folded((by_id[uid].title or "") + " \n " + (main or ""))) for uid, main in conn.execute(
+        f"SELECT url_id, main_text FROM page_texts WHERE url_id IN ({', '.join('?' * len(targets))})", targets)]
     found = {}
     for m in todo:
         url = _quoted_in(m, texts)
@@ -138,10 +134,6 @@ QUOTED_ARTICLE = "quoted from an article it lists (quoted_from): decided on that
 _SPACE = re.compile(r"\s+")
 
 
-def _norm(text: str) -> str:
-    return _SPACE.sub(" ", text).casefold()
-
-
 def _quoted_in(m: dict, texts: list[tuple[str, str]]) -> str | None:
     """The article whose text has this mention with the words next to it (on one side at least), or None."""
     parts = around(m.get("context") or "", m.get("text") or "")
@@ -153,7 +145,7 @@ def _quoted_in(m: dict, texts: list[tuple[str, str]]) -> str | None:
     head_text, tail_text = " ".join(head), " ".join(tail)
     candidates = [p for p in (head_text + hit + tail_text, head_text + hit, hit + tail_text)
                   if len(p.split()) > len(hit.split())]
-    for phrase in map(_norm, candidates):
+    for phrase in map(folded, candidates):
         for url, text in texts:
             if phrase in text:
                 return url

@@ -242,8 +242,8 @@ def compile_one(rule: Rule, source: Path, label: str) -> tuple[CompiledRule | No
         if not rule.terms or not all(_collapse(t) for t in rule.terms):
             bad("terms", 'give the words or phrases to find, e.g. terms = ["DataSet API"]')
         c.terms = [Term(_collapse(t), rule.case, rule.replacement) for t in rule.terms if _collapse(t)]
-        same = [t.text for t in c.terms if rule.replacement and t.text.casefold() == _collapse(rule.replacement).casefold()]
-        if same:   # every page that uses the new name would be reported, and it would read as a change of name
+        # a replacement that is one of the terms: every page using the new name would be reported as using the old
+        if rule.replacement and any(t.text.casefold() == _collapse(rule.replacement).casefold() for t in c.terms):
             bad("replacement", f'"{rule.replacement}" is also one of the terms to find; write what to use instead of '
                                f'them, e.g. replacement = "Harbourside Trust" for terms = ["Harbour Foundation"]')
     elif kind == "pattern":

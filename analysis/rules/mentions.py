@@ -232,16 +232,21 @@ def around(ctx: str, match: str = "") -> tuple[str, str, str] | None:
     return before.lstrip("…"), match, after.rstrip("…")
 
 
+def folded(text: str) -> str:
+    """A text as the quote checks compare it: its spaces collapsed, its case folded."""
+    return " ".join(text.split()).casefold()
+
+
 def _quoted(text: str, ctx: str, anchors: list[tuple[str, str, str]]) -> tuple[str, str] | None:
     """(url, title) of a link whose text holds this mention and whose page's title names it too, or None."""
-    needle = " ".join(text.split()).casefold()
+    needle = folded(text)
     parts = around(ctx, text)
     if parts is None:
         return None
-    before, after = (" ".join(t.split()).casefold() for t in (parts[0], parts[2]))
+    before, after = folded(parts[0]), folded(parts[2])
     for anchor, url, title in anchors:
         a = anchor.casefold()
-        if needle not in a or needle not in " ".join(title.split()).casefold():
+        if needle not in a or needle not in folded(title):
             continue
         j = a.find(needle)
         while j >= 0:   # the mention is this occurrence in the link's text: the words around it are the link's
