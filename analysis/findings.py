@@ -164,10 +164,19 @@ Finding.__getstate__, Finding.__setstate__ = _getstate, _setstate
 
 @dataclass
 class FindingCounts:
+    """What an analysis wrote: every open finding (``open``, ``by_rule``: as the findings table counts them), and of
+    them the problems, the findings that can be list items (severity above info), apart from the information kept
+    for whoever looks (an old dated article, a mention of a retired name made on purpose): the summary a person
+    reads counts problems, and says how many notes were kept."""
     open: int = 0
     new: int = 0
     resolved: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    problems: int = 0
+    problems_new: int = 0
+    problems_gone: int = 0
+    problems_by_rule: dict[str, int] = field(default_factory=dict)
+    information: int = 0
 
 
 # a finding as staged for the write (analysis/staging.py OWN); the write adds its status, dates and analysis ids
@@ -234,11 +243,23 @@ def write_findings(conn: sqlite3.Connection, *, rules: set[str], sites: set[str]
         "AND NOT EXISTS (SELECT 1 FROM temp.staged_findings s WHERE s.id = f.id)", params)]
     conn.execute(UPSERT, [now, now, analysis_id, analysis_id])
     conn.executemany("UPDATE findings SET status = 'resolved', resolved_at = ? WHERE id = ?", [(now, fid) for fid in gone])
-    counts.by_rule = dict(conn.execute("SELECT rule, count(*) FROM temp.staged_findings GROUP BY rule"))
+    for rule, info, n in conn.execute("SELECT rule, severity = 'info', count(*) FROM temp.staged_findings GROUP BY 1, 2"):
+        counts.by_rule[rule] = counts.by_rule.get(rule, 0) + n
+        if info:
+            counts.information += n
+        else:
+            counts.problems_by_rule[rule] = n
     counts.open = sum(counts.by_rule.values())
+    counts.problems = counts.open - counts.information
     counts.new = opened + len(reopened)
     counts.resolved = len(gone)
     record_finding_changes(conn, analysis_id, now, [(fid, "reopened") for fid in reopened], gone)
+    for change, n in conn.execute("SELECT change = 'resolved', count(*) FROM finding_changes "
+                                  "WHERE analysis_id = ? AND severity != 'info' GROUP BY 1", [analysis_id]):
+        if change:
+            counts.problems_gone = n
+        else:
+            counts.problems_new = n
     return counts
 
 

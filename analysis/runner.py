@@ -263,5 +263,7 @@ def analyse(config: Config, db_path: Path, now: datetime | None = None) -> dict:
         "analysis_id": analysis_id, "now": now_iso, "crawl_id": latest, "pages": pages,
         "sites": [r.site for r in results], "sites_without_crawl": skipped,
         "open": counts.open, "new": counts.new, "resolved": counts.resolved, "by_rule": counts.by_rule,
+        "problems": counts.problems, "problems_new": counts.problems_new, "problems_gone": counts.problems_gone,
+        "problems_by_rule": counts.problems_by_rule, "information": counts.information,
         "seconds": round(time.monotonic() - started, 2), "db": str(db_path), "cleanup": listed,
     }

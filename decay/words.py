@@ -82,18 +82,25 @@ def wrap(text: str | None, first: str, indent: str, cols: int, max_lines: int = 
 
 
 def format_analysis(summary: dict, verbose: bool = False) -> str:
-    """The analysis summary: what was judged, and how many problems of each kind (rule ids with --verbose)."""
-    head = (f"Checked {summary['pages']} pages as of {summary['now'][:10]}: {summary['open']} problems found "
-            f"({summary['new']} new since the last analysis, {summary['resolved']} gone) in {summary['seconds']:.1f} s")
+    """The analysis summary: what was judged, how many problems of each kind (rule ids with --verbose), and how many
+    findings were kept as information only (never list items: an old dated article, a name used on purpose)."""
+    problems = summary.get("problems", summary["open"])
+    by_rule = summary.get("problems_by_rule", summary["by_rule"])
+    head = (f"Checked {summary['pages']} pages as of {summary['now'][:10]}: {problems} problems found "
+            f"({summary.get('problems_new', summary['new'])} new since the last analysis, "
+            f"{summary.get('problems_gone', summary['resolved'])} gone)")
+    if summary.get("information"):
+        head += f"; {summary['information']} findings kept as information only, not listed"
+    head += f"; {summary['seconds']:.1f} s"
     if verbose:
         head += f" [analysis {summary['analysis_id']} of crawl {summary['crawl_id']}]"
     lines = [head]
     if verbose:
-        for rule, n in sorted(summary["by_rule"].items(), key=lambda kv: (-kv[1], kv[0])):
+        for rule, n in sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  {n:5d}  {rule_words(rule)}  ({rule})")
     else:
         merged: dict[str, int] = {}
-        for rule, n in summary["by_rule"].items():
+        for rule, n in by_rule.items():
             merged[rule_words(rule)] = merged.get(rule_words(rule), 0) + n
         for words, n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  {n:5d}  {words}")

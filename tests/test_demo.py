@@ -17,9 +17,11 @@ def test_demo_crawls_the_bundled_site(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "What the crawl found" in proc.stdout
     # the analysis ran: its findings by rule, then the top of the cleanup list, each line with why and what to do
-    for words in ("pages not updated for too long", "past events still announced", "offers or deadlines that have ended",
-                  "pages with an old year in the title"):
+    for words in ("pages not updated for too long", "past events still announced", "offers or deadlines that have ended"):
         assert words in proc.stdout, words
+    # problems only: the demo's old years in titles are all information (its archive's pages), counted apart
+    assert "pages with an old year in the title" not in proc.stdout
+    assert "findings kept as information only, not listed" in proc.stdout
     tail = proc.stdout[proc.stdout.index("The cleanup list"):]
     assert "Apply by 1 September 2020" in " ".join(tail.split())   # wrapped at words
     assert "Remove    https://www.harbourside.example/events/2018/open-boat-day/" in tail

@@ -212,3 +212,30 @@ def test_findings_staged_then_written_open_reopen_and_resolve_with_their_history
     _, counts = _write(conn, [stale("/c")], 4, "d4", sites=("other",))
     assert (counts.open, counts.new, counts.resolved) == (1, 1, 0)
     assert conn.execute("SELECT status FROM findings WHERE subject_url LIKE '%/c'").fetchone()[0] == "open"
+
+
+def test_the_counts_tell_problems_from_information_kept(tmp_path):
+    """The summary a person reads counts problems (findings that can be list items), not the information kept beside
+    them (an old dated article, a name used on purpose): written, counted apart, new and gone apart."""
+    from analysis.findings import Finding
+    from decay.words import format_analysis
+
+    def stale(path, severity="medium"):
+        return Finding("outdated.stale_page", "outdated", severity, 0.8, "main", f"https://x.example{path}", "Stale.", {"p": path})
+
+    conn = open_db(tmp_path / "decay.db").conn
+    _, counts = _write(conn, [stale("/a"), stale("/b", "info"), stale("/c", "info")], 1, "d1")
+    assert (counts.open, counts.new, counts.by_rule) == (3, 3, {"outdated.stale_page": 3})   # the table's count
+    assert (counts.problems, counts.problems_new, counts.problems_gone, counts.information) == (1, 1, 0, 2)
+    assert counts.problems_by_rule == {"outdated.stale_page": 1}
+    # /a gone, /d a new problem, /b still information
+    _, counts = _write(conn, [stale("/b", "info"), stale("/d", "low")], 2, "d2")
+    assert (counts.problems, counts.problems_new, counts.problems_gone, counts.information) == (1, 1, 1, 1)
+    summary = {"pages": 4, "now": "2026-12-08T00:00:00+00:00", "seconds": 0.1, "open": 2, "new": 1, "resolved": 2,
+               "by_rule": counts.by_rule, "problems": counts.problems, "problems_new": counts.problems_new,
+               "problems_gone": counts.problems_gone, "problems_by_rule": counts.problems_by_rule,
+               "information": counts.information}
+    text = format_analysis(summary)
+    assert text.splitlines()[0] == ("Checked 4 pages as of 2026-12-08: 1 problems found (1 new since the last analysis, "
+                                    "1 gone); 1 findings kept as information only, not listed; 0.1 s")
+    assert text.splitlines()[1].split() == ["1", "pages", "not", "updated", "for", "too", "long"]
