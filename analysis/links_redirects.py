@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from analysis.findings import Finding
 from analysis.graph import link_details
 from analysis.links_common import Context, answer_of, broken_confidence
 from foundation.urls import url_id
+
+def same_page(url: str, to: str) -> bool:
+    """Two spellings of one address: the scheme, the host's case, a trailing slash or index.html apart
+    (/news -> /news/, http -> https)."""
+    def key(u: str) -> tuple[str, str, str]:
+        parts = urlsplit(u)
+        path = parts.path
+        for tail in ("index.html", "index.htm", "index.php"):
+            path = path.removesuffix(tail)
+        return parts.netloc.lower().removeprefix("www."), path.rstrip("/") or "/", parts.query
+    return key(url) == key(to)
+
 
 def _chain_cut(ctx: Context, url: str) -> str | None:
     """Why the crawl did not follow the redirect of this URL further (max_redirects), if it did not."""
@@ -64,12 +77,20 @@ def redirect_findings(ctx: Context) -> list[Finding]:
             temporary = node.status in (302, 303, 307)
             evidence = {"status": node.status, "link_to_instead": final.url, "final_status": final.status,
                         "hops": hops, "chain": chain, **ctx.listed(links)}
-            if temporary:
-                evidence["note"] = f"{node.status} is a temporary redirect: it may be meant to change (a login or language redirect)"
             pages = evidence["linking_pages"]
             message = (f"Links to a redirect: {node.url} ({node.status}) leads to {final.url}; link there instead "
                        f"({pages} page{'s' if pages != 1 else ''}).")
-            out.append(ctx.finding("links.to_redirect", n, "low", 0.7 if temporary else 0.95, message, evidence))
+            severity = "low"
+            if temporary and not same_page(node.url, final.url):
+                # a login wall (/my-account/ -> /login?returnUrl=...), a language switch that sets a cookie, a
+                # campaign link: the link is meant to go through it, and linking to where it leads today would break it
+                severity = "info"
+                evidence["note"] = (f"{node.status} is a temporary redirect to another page: the link is probably meant "
+                                    "(a login, a language switch, a campaign); not listed")
+                message += f" Not listed: {node.status} is a temporary redirect, probably meant (a login, a language switch)."
+            elif temporary:
+                evidence["note"] = f"{node.status} is a temporary redirect, but only to another spelling of the same address"
+            out.append(ctx.finding("links.to_redirect", n, severity, 0.7 if temporary else 0.95, message, evidence))
     return out
 
 

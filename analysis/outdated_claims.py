@@ -48,8 +48,12 @@ CLAIMS: list[tuple[str, re.Pattern]] = [
 # "our " and "new"; "this" and "year" or "month"), looked for before the pattern scans the text
 _CLAIM_TESTS = [(name, pattern, prefilter(pattern)) for name, pattern in CLAIMS]
 # "find the latest release on ...", "get the latest version by running ...": a pointer to whatever is latest, true at any time
-POINTER = re.compile(r"\b(?:find|get|download|install|use|using|see|check(?: out)?|grab|upgrade to|update to|pull|try|run)"
+# ("sign up to receive our latest news", "you will need the latest version of Word", "keep up with our latest news")
+POINTER = re.compile(r"\b(?:find|get|download|install|use|using|see|check(?: out)?|grab|upgrade to|update to|pull|try|run"
+                     r"|receive|need|requires?|follow|hear about|keep up with|up to date with|subscribe to|sign up for)"
                      r"\s+(?:\w+\s+)?\Z", re.I)
+# "our New Forest trek", "a new Year 7 class", "the New Street office": "New" and a capital after it is a name
+_NAMED_NEW = re.compile(r"\bNew\s+(?:[A-Z][a-z]|\d)")
 # a sentence that uses the words generically, not about the page's own time
 GENERIC = re.compile(r"\b(?:last|previous|next|every|each|per|any)\s+(?:year|month)(?:'s|’s)?\b|\bcompar|\byear[- ]on[- ]year\b"
                      r"|\byou(?:'ve|’ve| have)?\s+recently\b|\bat the time\b", re.I)
@@ -86,6 +90,8 @@ def find_claims(text: str) -> list[tuple[str, re.Match]]:
         if not possible(text, folded):
             continue
         for m in pattern.finditer(text):
+            if _NAMED_NEW.search(m.group(0)) and not m.group(0).isupper():
+                continue
             if not GENERIC.search(sentence(text, m.start())) and not POINTER.search(text, max(0, m.start() - 30), m.start()):
                 hits.append((name, m))
                 break

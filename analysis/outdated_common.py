@@ -22,6 +22,7 @@ CONTEXT_CHARS = 80
 GRACE = timedelta(days=1)  # an event of yesterday may still be on the page this morning
 
 _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+MONTHS = _MONTHS   # (an English month's name, as the date expressions read it)
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
 # an English date expression: "Saturday 15 June 2019", "June 15th, 2019", "15/06/2019", "2019-06-15", "June 2019"
@@ -81,12 +82,21 @@ def quote(text: str, start: int, end: int) -> str:
     return ("…" if a else "") + text[a:b] + ("…" if b < len(text) else "")
 
 
+# the end of a sentence: a full stop, not the point of an abbreviation a date or a name is written with ("Nov. 27,
+# 2026 - Jan. 3, 2027", "St. Mary's", "7 p.m. on Friday")
+SENTENCE_END = re.compile(
+    "".join(rf"(?<!\b{a})" for a in ("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+                                     "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+                                     "st", "mr", "mrs", "ms", "dr", "no", "vs", "etc", r"[ap]\.m", r"\b[a-z]"))
+    + r"[.!?](?=\s|$)", re.I)
+
+
 def sentence(text: str, at: int, limit: int = 160) -> str:
     """The sentence around position ``at`` (at most ``limit`` characters)."""
-    start = max(text.rfind(". ", 0, at), text.rfind("! ", 0, at), text.rfind("? ", 0, at))
-    start = start + 2 if start >= 0 and at - start < limit else max(0, at - limit // 2)
-    end = min([i for i in (text.find(". ", at), text.find("! ", at), text.find("? ", at)) if i >= 0] or [len(text)])
-    end = min(end + 1, start + limit)
+    starts = [m.end() for m in SENTENCE_END.finditer(text, max(0, at - limit), at)]
+    start = starts[-1] if starts else max(0, at - limit // 2)
+    m = SENTENCE_END.search(text, at)
+    end = min(m.end() if m else len(text), start + limit)
     return text[start:end].strip()
 
 

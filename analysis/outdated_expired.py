@@ -9,10 +9,13 @@ from typing import Iterable
 
 from analysis.dates import Candidate
 from analysis.findings import Finding
-from analysis.outdated_common import (GRACE, ON_HOME, RULES, SILENT_ROLES, Context, dates_in, day, end_of, historical,
-                                      human_days, quote, sentence)
+from analysis.outdated_common import (GRACE, MONTHS, ON_HOME, RULES, SENTENCE_END, SILENT_ROLES, Context, dates_in, day, end_of,
+                                      historical, human_days, quote, sentence)
 from analysis.pages import Page
 from analysis.prefilter import prefilter
+
+_MONTHS = MONTHS
+_MONTH_NUMBER = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 EVENT_PHRASE = re.compile(
     r"\b(?:join us|upcoming|will take place|will be held|takes place|save the date|book (?:your|a) (?:place|ticket|seat)s?"
@@ -38,21 +41,58 @@ EVENT_OVER = re.compile(
     r"|\b(?:is|are)\s+(?:now\s+)?over\b|\b(?:is|are)\s+now\s+(?:finished|closed)\b"
     r"|\b(?:was|were|is|are|has been|have been)\s+(?:cancell?ed|postponed)\b"
     r"|\bthanks?(?: you)?(?: to (?:everyone|all)(?: who)?)? for (?:attending|coming|joining)\b|\b(?:this is|was) a past event\b"
-    r"|\b(?:registration|bookings?|ticket sales?)\s+(?:is\s+|are\s+|has\s+|have\s+)?(?:now\s+)?closed\b", re.I)
+    r"|\b(?:registration|bookings?|ticket sales?)\s+(?:is\s+|are\s+|has\s+|have\s+)?(?:now\s+)?closed\b"
+    # a label: "CANCELLED – Open Mic Night", "Open Mic Night (postponed)", "Cancelled." on its own
+    r"|(?:^|[\[(:|–—]\s*|[.!?]\s+)(?:cancell?ed|postponed|this event (?:has been )?cancell?ed)(?=\s*(?:[.!:)\]|–—-]|$))", re.I)
+# The same said in the other languages a site is most often also written in (a structured-data event is judged on
+# every page, whatever its language): "Este evento ya terminó", "Veranstaltung abgesagt", "a eu lieu", ...
+EVENT_OVER_OTHER = re.compile(
+    r"\bya\s+(?:termin[óo]|finaliz[óo]|pas[óo]|se\s+celebr[óo]|ha\s+(?:terminado|finalizado|pasado))"
+    r"|\b(?:evento|actividad|concierto)\s+(?:finalizad[oa]|terminad[oa]|cancelad[oa]|suspendid[oa]|encerrad[oa])"
+    r"|\b(?:se\s+celebr[óo]|tuvo\s+lugar|foi\s+cancelad[oa]|já\s+(?:terminou|aconteceu)|terminou|encerrou)\b"
+    r"|\b(?:est|sont)\s+(?:maintenant\s+)?(?:terminée?s?|annulée?s?|reportée?s?)|\ba\s+eu\s+lieu|\bs['’]est\s+(?:tenue?|déroulée?)"
+    r"|\b(?:ist|sind|wurde|wurden)\s+(?:bereits\s+|leider\s+)?(?:beendet|vorbei|abgesagt|verschoben)|\bhat\s+(?:bereits\s+)?stattgefunden"
+    r"|\bfand\s+(?:am\s+[^.!?]{0,30}\s+)?statt\b"
+    r"|\b(?:è|sono)\s+(?:già\s+)?(?:terminat[oaie]|conclus[oaie]|annullat[oaie])|\bsi\s+è\s+(?:svolt[oa]|tenut[oa])"
+    r"|\b(?:is|zijn)\s+(?:al\s+)?(?:afgelopen|geannuleerd|voorbij)|\bheeft\s+plaatsgevonden|\bvond\s+plaats"
+    r"|(?:^|[\[(:|–—]\s*|[.!?]\s+)(?:cancelad[oa]|annulée?|abgesagt|annullat[oa]|geannuleerd)(?=\s*(?:[.!:)\]|–—-]|$))",
+    re.I)
 # ... and past tense, which ends the event it is said of (in the title or heading, the opening lines, or
 # the sentence that gives the event's date): "took place", "was held", "held on", "the meeting we held on ..."
 PAST_TENSE = re.compile(r"\b(?:took place|(?:was|were) held|held on|we held|(?:was|were) attended|(?:has|have) taken place"
                         r"|(?:was|were) (?:hosted|organi[sz]ed) (?:on|in|at|by))\b", re.I)
 # The page says its offer or vacancy is closed.
 OFFER_OVER = re.compile(
-    r"\b(?:vacancy|vacancies|position|job|role|post|competition|offer|promotion|sale|consultation|call|grant|scheme"
-    r"|programme|program|applications?|registrations?|nominations?|entries|submissions?|tender|bids?|deal|voucher|code)"
-    r"\s+(?:has|have|is|are|was|were)\s+(?:now\s+)?(?:been\s+)?(?:closed|ended|expired|finished|filled|over|withdrawn)\b"
+    r"\b(?:vacancy|vacancies|positions?|jobs?|roles?|posts?|competitions?|offers?|promotions?|sales?|consultations?|calls?"
+    r"|grants?|schemes?|programmes?|programs?|applications?|registrations?|nominations?|entries|submissions?|tenders?|bids?"
+    r"|deals?|vouchers?|codes?|discounts?|early[ -]bird)"
+    r"\s+(?:(?:has|have|is|are|was|were|had)\s+(?:now\s+)?(?:been\s+)?(?:closed|ended|expired|finished|filled|over|withdrawn)"
+    r"|(?:now\s+)?(?:closed|ended|expired))\b"
     r"|\bno longer (?:accepting|available|open|taking|valid|running|recruiting|being offered)\b"
     r"|\bnow closed\b|\bstatus\W+closed\b|\bclosed (?:for|to) (?:applications|entries|registrations?|submissions|nominations)\b"
     r"|(?:^|[\[(])closed\b|\bclosed(?:[\])]|\s*$)", re.I)
 # where one teaser ends and another starts in the flattened text of a listing
-_BOUNDARY = re.compile(r"[.!?](?=\s)|[»«|•·\n]|continue reading|read more", re.I)
+_BOUNDARY = re.compile(SENTENCE_END.pattern + r"|[»«|•·\n]|continue reading|read more", re.I)
+# a date that starts something ("running from 12 September", "open since May 2019", "starting on ..."): its passing
+# ends nothing, and without the end said the page may be current
+_STARTS = re.compile(r"\b(?:from|since|starting(?:\s+on)?|beginning(?:\s+on)?|commencing(?:\s+on)?|as\s+of|opens?(?:\s+on)?)\s*$", re.I)
+# a recurring event: its structured data's date is its first occurrence ("every Saturday", "weekly", "each term")
+RECURRING = re.compile(
+    r"\b(?:every|each)\s+(?:other\s+|second\s+|first\s+|last\s+)?(?:day|week|weekend|month|year|term|season|morning|"
+    r"afternoon|evening|night|(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b"
+    r"|\b(?:weekly|fortnightly|monthly|annually|yearly|daily)\b|\bon\s+(?:mon|tues|wednes|thurs|fri|satur|sun)days\b", re.I)
+# structured-data event types that run for a time: a start alone does not say when they end
+_RUNS = re.compile(r"exhibition|festival|series|course|season|residency|programme|program", re.I)
+# what may stand between an offer's words and its date ("apply by 5pm on Friday 3 May", "deadline: ...", "deadline of
+# ..."): "book by phone from 2 November" is not a deadline
+_OFFER_GAP = re.compile(
+    r"^[\s:,–—-]*(?:(?:is|was|are|were|of|on|the|at|by|for|midnight|noon|\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)?"
+    r"|[ap]\.?m\.?|gmt|bst|utc|[ecmp][sd]t|(?:mon|tues|wednes|thurs|fri|satur|sun)day)[\s:,–—-]*)*$", re.I)
+# a run of days written as one date ("July 9–11, 2027", "9-11 July 2027"), which the date expressions do not read
+_DAY_RUN = re.compile(rf"\b(?P<m1>{_MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?\s*[–-]\s*(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
+                      rf"|\b[0-3]?\d\s*[–-]\s*(?P<d2>[0-3]?\d)\s+(?P<m2>{_MONTHS})\.?,?\s+(?P<y2>(?:19|20)\d\d)\b", re.I)
+_MAY_RUN = re.compile(r"\d\s*[–-]\s*\d").search
+_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d\d)\b")
 
 
 def _clause(text: str, start: int, end: int) -> str:
@@ -118,6 +158,63 @@ def _said_over(f: Finding, words: str, what: str) -> Finding:
     return f
 
 
+def _not_sure(f: Finding, why: str, **evidence) -> Finding:
+    """An expired finding the page itself makes doubtful (a later date, a recurring event, a date that reads both
+    ways): information, with the reason, never a list item."""
+    f.severity = "info"
+    f.confidence = min(f.confidence, 0.5)
+    f.evidence.update(evidence)
+    f.evidence["not_sure"] = why
+    f.message = f.message.rstrip(".") + f". Not listed: {why}."
+    return f
+
+
+def _to_come(value: datetime, precision: str, now: datetime) -> bool:
+    return end_of(value, precision) + GRACE >= now
+
+
+def _other_reading(raw: str, value: datetime) -> datetime | None:
+    """The other reading of a numeric date whose day and month can be swapped ("12/10/2026": 12 October or
+    10 December), or None when it reads one way only."""
+    m = _NUMERIC.match(raw)
+    if not m:
+        return None
+    a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if a == b or a > 12 or b > 12:
+        return None
+    day_first = (value.month, value.day) == (b, a)
+    try:
+        return value.replace(year=y, month=a if day_first else b, day=b if day_first else a)
+    except ValueError:
+        return None
+
+
+def _read_both_ways_to_come(raw: str, value: datetime, precision: str, now: datetime) -> bool:
+    other = _other_reading(raw, value)
+    return other is not None and _to_come(other, precision, now)
+
+
+def _to_come_in(text: str, now: datetime, lang: str | None) -> str | None:
+    """A date in ``text`` still to come (either way it can be read, or the last day of a run of days), as written,
+    or None."""
+    for dm, value, precision in dates_in(text, now, lang):
+        if _to_come(value, precision, now) or _read_both_ways_to_come(dm.group(0), value, precision, now):
+            return dm.group(0)
+    if _MAY_RUN(text):
+        for m in _DAY_RUN.finditer(text):
+            month = _MONTH_NUMBER.get((m.group("m1") or m.group("m2"))[:3].lower(), 0)
+            y, d = int(m.group("y1") or m.group("y2")), int(m.group("d1") or m.group("d2"))
+            if (y, month, d) >= (now.year, now.month, now.day):
+                return m.group(0)
+    return None
+
+
+def shown_day(c: Candidate) -> str | None:
+    """The day a reader of the page sees for a candidate (its own time zone), not its UTC day: an event at 8 pm in
+    New York on 17 October ended on the 17th."""
+    return day(c.local or c.value)
+
+
 def _jsonld_events(candidates: list[Candidate]) -> list[dict[str, Candidate]]:
     """The events of the page's structured data, in page order: a start opens an event, an end closes the
     last open one; the same event given twice (two blocks, microdata and JSON-LD) counts once."""
@@ -138,101 +235,162 @@ def _jsonld_events(candidates: list[Candidate]) -> list[dict[str, Candidate]]:
     return list(unique.values())
 
 
+def _invitations(page: Page, candidates: list[Candidate], ctx: Context) -> tuple[dict[str, Finding], str | None]:
+    """The page's English invitations to a day that has passed ("Join us on 5 May 2019"), as findings by day, and the
+    first invitation to a day still to come, as written (None without one).  An invitation is judged by its whole
+    sentence: a date in it still to come ("from 7 November 2026 through 21 March 2027", "rescheduled from 20 November
+    to 19 March", "after a sold-out show on 17 October, returns on 19 December") makes it current; a date that starts
+    something ("running every Saturday from 12 September") or reads both ways ("12/10/2026") ends nothing sure."""
+    found: dict[str, Finding] = {}
+    upcoming = None
+    text = page.main_text
+    byline = _page_days(candidates)
+    for m in EVENT_PHRASE.finditer(text):
+        clause = _clause(text, m.start(), m.end())
+        later = _to_come_in(clause, ctx.now, page.lang)
+        if later:
+            upcoming = upcoming or later
+            continue
+        if RECURRING.search(clause):
+            continue   # "our weekly club, every Saturday from ...": a series, not one day that passed
+        window = text[m.start(): m.end() + 160]
+        for dm, value, precision in dates_in(window, ctx.now, page.lang):
+            at, until = m.start() + dm.start(), m.start() + dm.end()
+            if _BOUNDARY.search(text, m.end(), at):
+                break   # the date is in another sentence, or another teaser: not this invitation's
+            if _to_come(value, precision, ctx.now):
+                continue
+            if _STARTS.search(text, max(0, at - 20), at):
+                continue   # "from 12 September": a start, its end not said
+            key = day(value)
+            if key in byline and key not in found:
+                continue   # the page's own date next to "Upcoming ...": a byline, not an event
+            if PAST_TENSE.search(_clause(text, at, until)):
+                continue   # "the meeting we held on 2020-07-22": history, not an invitation
+            if key in found:
+                found[key].evidence.setdefault("text", quote(text, m.start(), until))
+                found[key].confidence = 0.95
+                continue
+            found[key] = Finding(
+                rule="outdated.expired_event", category=RULES["outdated.expired_event"], severity="high", confidence=0.75,
+                site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
+                message=(f"Still invites people to an event on {dm.group(0)}, "
+                         f"{human_days((ctx.now - value).days)} ago: \"{sentence(text, at)}\"."),
+                evidence={"phrase": m.group(0), "date": dm.group(0), "parsed": key,
+                          "text": quote(text, m.start(), until)},
+            )
+            break
+    return found, upcoming
+
+
 def expired_events(page: Page, candidates: list[Candidate], ctx: Context, english: bool) -> list[Finding]:
     """An event the page is about (its structured data's event, or an invitation in its text) whose date has
     passed while the page still announces it.  Several events in the structured data: the page is about the
     series, expired when the last one is.  A page that says the event is over ("This event has now finished",
-    "took place", "the meeting we held on ...") announces nothing: at most information."""
+    "took place", "the meeting we held on ...") announces nothing: at most information.  A page that also announces
+    something still to come (an event in its structured data, an invitation in its text) is current: its past
+    invitations are a calendar's; a structured-data event whose page names a later day, runs for a time with no end
+    given, recurs, or has a date that reads both ways is information, not a list item."""
     if not ctx.cfg.expired_events or page.role in SILENT_ROLES or page.role == "listing":
         return []
-    found: dict[str, Finding] = {}
     events = _jsonld_events(candidates)
     ends = [(e.get("event_end") or e.get("event_start"), e) for e in events]
-    if ends and all(end_of(last.value, last.precision) + GRACE < ctx.now for last, _ in ends):
+    if any(_to_come(last.value, last.precision, ctx.now) for last, _ in ends):
+        return []   # one event still to come: the page is current
+    invited, upcoming = _invitations(page, candidates, ctx) if english and _MAY_INVITE(page.main_text) else ({}, None)
+    found: dict[str, Finding] = {}
+    if ends:
         last, roles = max(ends, key=lambda x: x[0].value)   # the series is over when its last event is
         typ = last.context or "Event"
         start = roles.get("event_start")
         key = day(last.value)
-        found[key] = Finding(
+        f = found[key] = Finding(
             rule="outdated.expired_event", category=RULES["outdated.expired_event"], severity="high", confidence=0.85,
             site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
             message=(f"Announces an event ({typ}) that ended {human_days((ctx.now - last.value).days)} ago "
-                     f"({day(last.value)}, from structured data {last.name}); the page should say it is over, or go."),
+                     f"({shown_day(last)}, from structured data {last.name}); the page should say it is over, or go."),
             evidence={"event_type": typ, "start": start.raw if start else None, "end": last.raw,
                       "source": f"{last.source}:{last.name}", **({"events_in_structured_data": len(events)} if len(events) > 1 else {})},
         )
-    if english and _MAY_INVITE(page.main_text):
-        text = page.main_text
-        byline = _page_days(candidates)
-        for m in EVENT_PHRASE.finditer(text):
-            window = text[m.start(): m.end() + 160]
-            for dm, value, precision in dates_in(window, ctx.now, page.lang):
-                at, until = m.start() + dm.start(), m.start() + dm.end()
-                if _BOUNDARY.search(text, m.end(), at):
-                    break   # the date is in another sentence, or another teaser: not this invitation's
-                if end_of(value, precision) + GRACE >= ctx.now:
-                    continue
-                key = day(value)
-                if key in byline and key not in found:
-                    continue   # the page's own date next to "Upcoming ...": a byline, not an event
-                if PAST_TENSE.search(_clause(text, at, until)):
-                    continue   # "the meeting we held on 2020-07-22": history, not an invitation
-                if key in found:
-                    found[key].evidence.setdefault("text", quote(text, m.start(), until))
-                    found[key].confidence = 0.95
-                    continue
-                found[key] = Finding(
-                    rule="outdated.expired_event", category=RULES["outdated.expired_event"], severity="high", confidence=0.75,
-                    site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
-                    message=(f"Still invites people to an event on {dm.group(0)}, "
-                             f"{human_days((ctx.now - value).days)} ago: \"{sentence(text, at)}\"."),
-                    evidence={"phrase": m.group(0), "date": dm.group(0), "parsed": key,
-                              "text": quote(text, m.start(), until)},
-                )
-                break
+        later = upcoming or _to_come_in(page.main_text, ctx.now, page.lang)
+        if later:
+            _not_sure(f, f"the page also names {later}, still to come (a later date or a run that goes on): "
+                         "at most its structured data is out of date", later_date=later)
+        elif "event_end" not in roles and _RUNS.search(typ):
+            _not_sure(f, f"a {typ} runs for a time, and its structured data gives only its start: when it ends is not said")
+        elif RECURRING.search(page.main_text) or RECURRING.search(page.title or ""):
+            m = RECURRING.search(page.title or "") or RECURRING.search(page.main_text)
+            _not_sure(f, f"the page says it recurs (\"{m.group(0)}\"): its structured data's date is its first")
+        elif _read_both_ways_to_come(last.raw, last.value, last.precision, ctx.now):
+            _not_sure(f, f"{last.raw} reads both ways (day/month or month/day), and one of them is still to come")
+    if not upcoming:
+        for k, f in invited.items():
+            if k in found:
+                found[k].evidence.setdefault("text", f.evidence.get("text"))
+                if found[k].severity != "info":
+                    found[k].confidence = 0.95
+            else:
+                found[k] = f
     if not found:
         return []
-    if english and page.role != "article":
-        over = _over_in_words(page, EVENT_OVER, ctx.now, dated=set(found) | {
-            day(e[k].value) for e in events for k in e}, opening=300)
-        if over:
-            return [_said_over(f, over, "event") for f in found.values()]
+    over = None
+    if page.role != "article":
+        over = (_over_in_words(page, EVENT_OVER, ctx.now, dated=set(found) | {day(e[k].value) for e in events for k in e},
+                               opening=300) if english
+                else _over_in_words(page, EVENT_OVER_OTHER, ctx.now))
+    if over:
+        return [_said_over(f, over, "event") for f in found.values()]
     return _by_role(list(found.values()), page)
 
 
 def expired_offers(page: Page, candidates: list[Candidate], ctx: Context, english: bool) -> list[Finding]:
     """An offer, vacancy or deadline whose date has passed while the page still makes it.  Several validity
     dates in the structured data: the page is about the offer that runs longest (one still running: nothing
-    has ended).  A page that says it is closed ("This vacancy has now closed", "no longer accepting") makes no
-    offer: at most information."""
+    has ended); an event the page announces still to come makes an ended validity a sales window (an early-bird
+    price, online sales before the door): information.  A page that says it is closed ("This vacancy has now
+    closed", "no longer accepting", "Early bird offer ended") makes no offer: at most information.  In the text, the
+    date must follow the offer's words ("apply by 5 pm on 3 May", not "book by phone from 2 November"), and a date
+    still to come in its sentence ("the deadline of 30 October has been extended to 15 January") makes it current."""
     if not ctx.cfg.expired_offers or page.role in SILENT_ROLES or page.role == "listing":
         return []
     found: dict[str, Finding] = {}
     valid = [c for c in candidates if c.role == "expires" and c.value is not None]
-    if valid and all(end_of(c.value, c.precision) + GRACE < ctx.now for c in valid):
+    if valid and all(not _to_come(c.value, c.precision, ctx.now) for c in valid):
         c = max(valid, key=lambda c: c.value)
         key = day(c.value)
-        found[key] = Finding(
+        f = found[key] = Finding(
             rule="outdated.expired_offer", category=RULES["outdated.expired_offer"], severity="high", confidence=0.85,
             site=page.site, subject_url=page.url, subject_id=page.url_id, title=page.title, key=key,
-            message=(f"Offers something valid until {key} ({c.name} in the structured data), "
+            message=(f"Offers something valid until {shown_day(c)} ({c.name} in the structured data), "
                      f"which ended {human_days((ctx.now - c.value).days)} ago."),
             evidence={"source": f"{c.source}:{c.name}", "raw": c.raw, "context": c.context},
         )
+        coming = [e for e in candidates if e.role in ("event_start", "event_end") and e.value is not None
+                  and _to_come(e.value, e.precision, ctx.now)]
+        if coming:
+            _not_sure(f, f"the event it sells is still to come ({shown_day(coming[-1])}): an early-bird price or a sales "
+                         "window that ended, not the event's offer", event=coming[-1].raw)
+        elif _read_both_ways_to_come(c.raw, c.value, c.precision, ctx.now):
+            _not_sure(f, f"{c.raw} reads both ways (day/month or month/day), and one of them is still to come")
     if english and _MAY_OFFER(page.main_text):
         text = page.main_text
         for m in OFFER_PHRASE.finditer(text):
             window = text[m.end(): m.end() + 40]
             for dm, value, precision in dates_in(window, ctx.now, page.lang):
-                if end_of(value, precision) + GRACE >= ctx.now:
+                if not _OFFER_GAP.match(window[:dm.start()]):
+                    break   # "book by phone from 2 November": not the offer's date
+                if _to_come(value, precision, ctx.now) or _read_both_ways_to_come(dm.group(0), value, precision, ctx.now):
                     break
+                if _to_come_in(_clause(text, m.start(), m.end() + dm.end()), ctx.now, page.lang):
+                    break   # "the deadline of 30 October has been extended to 15 January"
                 key = day(value)
                 phrase = " ".join(m.group(0).split())
                 evidence = {"phrase": phrase, "date": dm.group(0), "parsed": key,
                             "text": quote(text, m.start(), m.end() + dm.end())}
                 if key in found:
                     found[key].evidence.update(evidence)
-                    found[key].confidence = 0.95
+                    if found[key].severity != "info":
+                        found[key].confidence = 0.95
                 else:
                     found[key] = Finding(
                         rule="outdated.expired_offer", category=RULES["outdated.expired_offer"], severity="high", confidence=0.8,

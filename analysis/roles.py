@@ -37,9 +37,11 @@ _URL_YEAR_SLUG = re.compile(r"/(?:news|blog|press|posts?|articles?|stories|updat
 _URL_DATE_ARCHIVE = re.compile(r"/(?:19|20)\d\d/(?:(?:0?[1-9]|1[0-2])/(?:(?:0?[1-9]|[12]\d|3[01])/)?)?(?:index\.html?)?\Z")
 _LISTING_PATH = re.compile(
     r"/(?:page|p)/\d+/?\Z|[?&](?:page|paged|p|start|offset)=\d+"
-    r"|/(?:tags?|categor(?:y|ies)|topics?|labels?|authors?|archives?|series|search|sitemap)(?:/|\Z)", re.I)
+    r"|/(?:tags?|categor(?:y|ies)|topics?|labels?|authors?|archives?|series|search|sitemap"
+    r"|(?:past|previous|recent|upcoming|all|archived?|forthcoming)[-_](?:events?|exhibitions?|shows?))(?:/|\Z)", re.I)
 _SECTION_WORDS = r"(?:news|blog|blogs|press|posts?|articles?|stories|updates|announcements|releases|minutes|events?|jobs?|vacancies|careers|media)"
-_SECTION_INDEX = re.compile(rf"/{_SECTION_WORDS}/?(?:index\.html?)?\Z", re.I)
+# (and an events section's own names: "What's on", a calendar, a programme)
+_SECTION_INDEX = re.compile(rf"/(?:{_SECTION_WORDS}|whats-?on|what-s-on|calendar|agenda|programme|exhibitions)/?(?:index\.html?)?\Z", re.I)
 _EVENT_PATH = re.compile(r"/(?:events?|whats-on|what-s-on|calendar|agenda|webinars?|workshops?|meetups?)/[^/?]+", re.I)
 _JOB_PATH = re.compile(r"/(?:jobs?|vacanc(?:y|ies)|careers?|positions?|openings?)/[^/?]+", re.I)
 _ARTICLE_SECTION = re.compile(rf"/{_SECTION_WORDS}/[^/?]+", re.I)
@@ -49,7 +51,9 @@ _ARTICLE_TYPES = re.compile(r"\b(?:Article|NewsArticle|BlogPosting|Report|TechAr
 _EVENT_TYPES = re.compile(r"\w*Event\b")
 _JOB_TYPES = re.compile(r"\bJobPosting\b")
 _LISTING_TYPES = re.compile(r"\b(?:CollectionPage|ItemList|Blog|SearchResultsPage)\b")
-_ARTICLE_META = frozenset(("article:published_time", "article:modified_time"))
+# (article:published_time only: WordPress' SEO plugins and Hugo's own templates give every page, a policy or a
+# contact page too, article:modified_time)
+_ARTICLE_META = frozenset(("article:published_time",))
 _SOFT_404 = re.compile(r"\b(?:404|page not found|not found|seite nicht gefunden|page introuvable|no longer exists)\b", re.I)
 
 _LANGUAGE_HOME = re.compile(r"/[a-z]{2}(?:[-_][A-Za-z]{2})?/(?:index\.html?)?\Z")
@@ -152,16 +156,18 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
             undecided.append(p)
     facts.clear()
 
-    # a page whose main content mostly links to dated articles (and is none itself) is a listing: at least
-    # LISTING_MIN_ARTICLE_LINKS of them, and LISTING_MIN_SHARE of the pages its main content links to
-    if undecided:
-        counts = _article_links(conn, site, crawl_id, [p.url_id for p in undecided],
-                                [p.url_id for p in pages if p.role == "article"])
-        for p in undecided:
+    # a page whose main content mostly links to dated articles or events (and is none itself) is a listing: at least
+    # LISTING_MIN_ARTICLE_LINKS of them, and LISTING_MIN_SHARE of the pages its main content links to.  So is a page
+    # whose structured data names events (a calendar's, a "What's on" page's) and which mostly links to event pages
+    by_types = [p for p in pages if p.role == "event" and p.role_reason.startswith(_EVENT_BY_TYPE)]
+    if undecided or by_types:
+        counts = _article_links(conn, site, crawl_id, [p.url_id for p in undecided + by_types],
+                                [p.url_id for p in pages if p.role in ("article", "event")])
+        for p in undecided + by_types:
             linked, n = counts.get(p.url_id, (0, 0))
             if n >= LISTING_MIN_ARTICLE_LINKS and n >= LISTING_MIN_SHARE * linked:
-                p.role, p.role_reason = "listing", f"its main content links to {n} dated articles (of {linked} pages it links to)"
-            else:
+                p.role, p.role_reason = "listing", f"its main content links to {n} dated articles or events (of {linked} pages it links to)"
+            elif not p.role:
                 p.role, p.role_reason = "evergreen", _EVERGREEN
 
     for p in pages:
@@ -175,6 +181,7 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
 
 _LONG_PAGE = (None, 150)   # (refresh, words) of a page not among the facts read
 _EVERGREEN = "no sign of a listing, dated article, event, job or redirect"
+_EVENT_BY_TYPE = "its structured data says "
 
 
 def _article_links(conn: sqlite3.Connection, site: str, crawl_id: int, sources: list[int],
@@ -230,7 +237,7 @@ def _first_pass(p: Page, sig: tuple, starts: set[str], fact: tuple, feed_urls: s
         if _JOB_TYPES.search(types):
             return "job", "its structured data says JobPosting"
         if _EVENT_TYPES.search(types) and not _ARTICLE_TYPES.search(types):
-            return "event", "its structured data says " + _EVENT_TYPES.search(types).group(0)
+            return "event", _EVENT_BY_TYPE + _EVENT_TYPES.search(types).group(0)
     if _JOB_PATH.search(path):
         return "job", "its address is under a jobs or vacancies section"
     if _EVENT_PATH.search(path):

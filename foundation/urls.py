@@ -31,9 +31,10 @@ def normalize(url: str) -> str | None:
     """Normalise an absolute URL; None when it is not a usable http(s) URL.
 
     Lower-cases scheme and host, drops the fragment, the default port and
-    empty userinfo, gives an empty path "/", and percent-encodes what is not
-    ASCII (IDNA for host names).  Query strings are kept as written: their
-    order can matter to the server.
+    empty userinfo, gives an empty path "/", percent-encodes what is not
+    ASCII (IDNA for host names) and writes every escape in upper case (one
+    spelling of one address).  Query strings are otherwise kept as written:
+    their order can matter to the server.
     """
     url = url.strip()
     if not url.isascii() or " " in url or "\t" in url or "\n" in url:
@@ -55,7 +56,17 @@ def normalize(url: str) -> str | None:
     if port is not None and str(port) != DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     path = parts.path or "/"
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
+    query = parts.query
+    if "%" in path or "%" in query:   # one spelling of an escape: /caf%c3%a9/ is /caf%C3%A9/ (RFC 3986, 6.2.2.1)
+        path, query = _ESCAPE.sub(_upper, path), _ESCAPE.sub(_upper, query)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+_ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][a-f]")   # an escape with a lower-case hex digit
+
+
+def _upper(m: re.Match) -> str:
+    return m.group(0).upper()
 
 
 def _idna(host: str) -> str:

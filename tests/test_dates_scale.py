@@ -103,7 +103,7 @@ def test_roles_from_the_database_are_the_roles_from_the_signals_in_hand(tmp_path
     assert counts == assign_roles(conn, "main", 1, read, [SITE + "/home"], with_signals=True)
     by_url = {p.url: (p.role, p.role_reason) for p in read}
     assert {p.url: (p.role, p.role_reason) for p in in_hand} == by_url
-    assert by_url[SITE + "/opinion/"] == ("article", "article meta tags (<meta property=article:modified_time>)")
+    assert by_url[SITE + "/opinion/"] == ("article", "article meta tags (<meta property=article:published_time>)")
     assert by_url[SITE + "/news/harbour"][0] == "article" and by_url[SITE + "/news/undated"][0] != "article"
     assert by_url[SITE + "/about/"][0] == "stub" and by_url[SITE + "/hub/"][0] == "listing"
 

@@ -109,7 +109,7 @@ def test_opengraph_article_dublin_core_and_other_meta():
     roles = {c.name: c.role for c in candidates(sigs)}
     assert roles == {"article:published_time": "published", "article:modified_time": "modified",
                      "og:updated_time": "modified", "DC.date.issued": "published", "dcterms.modified": "modified",
-                     "date": "published", "last-modified": "modified", "expires": "expires"}
+                     "date": "published", "last-modified": "modified", "expires": "unknown"}   # a caching instruction, not an offer's end
 
 
 def test_a_preview_image_counts_only_when_its_path_is_dated():

@@ -50,7 +50,7 @@ def published(day: str) -> str:
 
 HOME_MAIN = """<p><a href="/old-about">Our story</a> <a href="/chain1">Spring appeal</a> <a href="/loop-a">Members area</a>
 <a href="/dead-end.html">Plain page</a> <a href="/deep/1.html">Archive trail</a> <a href="/news/2015-report.html">2015 report</a>
-<a href="/news/a.html">Latest news</a> <a href="/events/">What's on</a> <img src="/img/missing.png" alt="Harbour at dawn">
+<a href="/news/a.html">Latest news</a> <a href="/events/">What's on</a> <a href="/my-account">My account</a> <img src="/img/missing.png" alt="Harbour at dawn">
 RETIRED</p>"""
 
 PAGES = {
@@ -101,6 +101,7 @@ ROUTES = {
     "/chain3": redirect("/final.html", 301),
     "/loop-a": redirect("/loop-b", 301),
     "/loop-b": redirect("/loop-a", 301),
+    "/my-account": redirect("/privacy.html", 302),   # a login wall: the link is meant to go through it
 }
 
 
@@ -288,6 +289,19 @@ def test_links_to_a_redirected_url(result):
     assert u("/about.html") in f.message
     chain = one(result, "links.to_redirect", "/chain1")   # the chain's first hop is linked too: link to its end
     assert chain.evidence["link_to_instead"] == u("/final.html") and chain.evidence["hops"] == 3
+    # a temporary redirect to another page (a login wall, a language switch) is probably meant: information
+    account = one(result, "links.to_redirect", "/my-account")
+    assert account.severity == "info" and "temporary redirect" in account.evidence["note"]
+    assert chain.severity == "low" and one(result, "links.to_redirect", "/old-about").severity == "low"
+
+
+def test_a_temporary_redirect_to_another_spelling_of_the_address_is_still_a_cleanup():
+    from analysis.links_redirects import same_page
+
+    assert same_page("http://www.example.org/news", "https://www.example.org/news/")
+    assert same_page("https://example.org/about/index.html", "https://www.example.org/about/")
+    assert not same_page("https://www.example.org/my-account/", "https://www.example.org/login/?returnUrl=%2Fmy-account%2F")
+    assert not same_page("https://www.example.org/bins/?lang=cy", "https://www.example.org/bins/")
 
 
 def test_broken_external_link_checked_by_the_crawl(result, crawled):

@@ -20,9 +20,9 @@ LISTED = ("high", "medium", "low")   # severities that make list items; "info" d
 
 
 def judge(text: str, signals=(), *, role: str = "evergreen", title: str = "A page", h1: str | None = None,
-          url: str = "https://www.example.org/page") -> dict[str, list]:
-    page = Page(1, url, "example", title, h1 if h1 is not None else title, "en",
-                PageInput(url=url, fetched_at=NOW, signals=list(signals), lang="en"), main_text=text, role=role)
+          url: str = "https://www.example.org/page", lang: str = "en") -> dict[str, list]:
+    page = Page(1, url, "example", title, h1 if h1 is not None else title, lang,
+                PageInput(url=url, fetched_at=NOW, signals=list(signals), lang=lang), main_text=text, role=role)
     cands = page_candidates(page.date_input, now=NOW)
     dates = resolve(cands, now=NOW)
     ctx = outdated.Context.from_config(Outdated(), NOW)

@@ -46,7 +46,18 @@ def site(tmp_path):
         "/stories/boathouse": _page("/stories/boathouse", signals=[DateSignal("jsonld", "datePublished", "2019-06-15", "NewsArticle")]),
         "/docs/guide/": _page("/docs/guide/"),                      # in the feed with year 1: undated, not an article
         "/updates/launch/": _page("/updates/launch/"),              # in the feed with a real date: an article
+        "/whats-on/": _page("/whats-on/", signals=[DateSignal("jsonld", "startDate", "2019-06-15", "Event")]),
+        "/events/past-events/": _page("/events/past-events/"),
+        # a calendar: its structured data names events, and its main content links to event pages
+        "/visit/calendar-of-the-month": _page("/visit/calendar-of-the-month", signals=[
+            DateSignal("jsonld", "startDate", "2019-06-15", "Event"), DateSignal("jsonld", "startDate", "2019-06-16", "Event")]),
+        # WordPress with Yoast (and Hugo's own templates) give every page article:modified_time: no article by it
+        "/terms/": _page("/terms/", signals=[DateSignal("meta", "article:modified_time", "2021-03-01T10:00:00+00:00")]),
+        "/opinion/harbour-dues": _page("/opinion/harbour-dues", signals=[
+            DateSignal("meta", "article:published_time", "2021-03-01T10:00:00+00:00"),
+            DateSignal("meta", "article:modified_time", "2021-03-02T10:00:00+00:00")]),
     }
+    pages.update({f"/events/e{i}/": _page(f"/events/e{i}/") for i in range(6)})
     pages.update({a: _page(a) for a in articles})
     for path, p in pages.items():
         refresh = SITE + articles[0] if path == "/old-address.html" else None
@@ -67,6 +78,9 @@ def site(tmp_path):
         link("/about/history/", a)
     for i in range(15):
         link("/about/history/", f"/about/history/part-{i}/")
+    for i in range(6):
+        link("/visit/calendar-of-the-month", f"/events/e{i}/")
+    link("/summer-fair/", "/events/e0/")
     feed = url_id(SITE + "/index.xml")
     for n, (path, published) in enumerate([("/docs/guide/", "Mon, 01 Jan 0001 00:00:00 +0000"),
                                            ("/updates/launch/", "Tue, 04 Jun 2019 10:00:00 +0000")]):
@@ -89,7 +103,9 @@ def test_each_rule_decides_a_role_and_says_why(site):
         "/news/2019/05/": "listing", "/news/": "listing", "/blog/page/3/": "listing", "/whats-new/": "listing",
         "/about/history/": "evergreen", "/summer-fair/": "event", "/careers/gardener/": "job", "/work-with-us/": "job",
         "/stories/boathouse": "article", "/news/2019/05/01/story-1/": "article", "/docs/guide/": "evergreen",
-        "/updates/launch/": "article",
+        "/updates/launch/": "article", "/whats-on/": "listing", "/events/past-events/": "listing",
+        "/visit/calendar-of-the-month": "listing", "/events/e1/": "event", "/terms/": "evergreen",
+        "/opinion/harbour-dues": "article",
     }
     assert {k: r[k][0] for k in expected} == expected
     assert all(reason for _, reason in r.values())

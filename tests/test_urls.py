@@ -12,6 +12,8 @@ from foundation.urls import SiteScope, compile_patterns, invalid_host, normalize
     ("http://example.org:8080/a?b=1&a=2", "http://example.org:8080/a?b=1&a=2"),  # query order kept
     ("https://example.org/caf\u00e9 menu", "https://example.org/caf%C3%A9%20menu"),
     ("https://b\u00fccher.example/", "https://xn--bcher-kva.example/"),
+    ("https://example.org/libraries/caf%c3%a9/?q=%2fa", "https://example.org/libraries/caf%C3%A9/?q=%2Fa"),  # one spelling of an escape
+    ("https://example.org/100%25-sure/%7Eme", "https://example.org/100%25-sure/%7Eme"),
     ("ftp://example.org/x", None),
     ("mailto:someone@example.org", None),
     ("https:///nohost", None),

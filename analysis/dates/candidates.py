@@ -22,11 +22,23 @@ _URL_PATH_DATE = re.compile(r"/((?:19|20)\d{2}[/_-](?:0?[1-9]|1[0-2])(?:[/_-](?:
 _YEARS = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
-def _copyright(raw: str) -> tuple[datetime | None, str, str]:
+# the end of a notice's run of years written short ("© 2009–26") or said to go on ("© 2009 – present")
+_SHORT_END = re.compile(r"((?:19|20)\d{2})\s*(?:[-–—/]|to)\s*(\d{2})(?!\d)")
+_GOES_ON = re.compile(r"[-–—]\s*(?:present|now|today|date|heute|aujourd|hoy|oggi|heden)", re.I)
+
+
+def _copyright(raw: str, at: datetime) -> tuple[datetime | None, str, str]:
+    """The notice's year: its last, "© 2009–26" 2026, "© 2009 – present" the year it was read."""
+    if _GOES_ON.search(raw):
+        return datetime(at.year, 1, 1, tzinfo=UTC), "year", ""
     years = _YEARS.findall(raw)
     if not years:
         return None, "", "no year in the notice"
-    return datetime(int(years[-1]), 1, 1, tzinfo=UTC), "year", ""
+    year = int(years[-1])
+    short = _SHORT_END.search(raw)
+    if short and int(short.group(2)) > int(short.group(1)) % 100:
+        year = max(year, int(short.group(1)) // 100 * 100 + int(short.group(2)))
+    return datetime(year, 1, 1, tzinfo=UTC), "year", ""
 
 
 CANDIDATE_CACHE = 16_384   # distinct (source, name, raw, context, lang, year) whose parse and role are kept
@@ -72,7 +84,7 @@ def _find(source: str, name: str, raw: str, context: str, lang: str | None, at: 
     """(raw as kept, value in UTC, value as written, precision, why unparseable, relative?, role, foreign reason)."""
     relative = False
     if source == "copyright" and name != "date":
-        value, precision, why = _copyright(raw)
+        value, precision, why = _copyright(raw, at)
     elif "://" in raw[:12]:   # a URL (a preview image's): only a /2019/05/04/ path says a date
         m = _URL_PATH_DATE.search(raw)
         value, precision, why = None, "", "no date in the URL's path"

@@ -117,6 +117,8 @@ def _role_of(source: str, name: str, context: str) -> tuple[str, str]:
             return "copyright", ""
         if _META_MODIFIED.search(key):
             return "modified", ""
+        if key == "expires":   # <meta http-equiv="Expires">: how long a browser may cache the page, not an offer's end
+            return "unknown", "a caching instruction (meta Expires), not a date the page gives"
         if _META_EXPIRES.search(key):
             return "expires", ""
         if _META_PUBLISHED.search(key) or key in ("date.issued", "datecreated", "dc.date.issued"):

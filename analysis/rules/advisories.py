@@ -131,6 +131,8 @@ def from_script_url(url: str) -> Seen | None:
             if lib == "angularjs" and not m.group(1).startswith("1."):
                 continue   # Angular 2 and later is another product
             return Seen(lib, m.group(1), "script URL", url)
+    if _PACKAGED.search(path):
+        return None   # a theme's or a plugin's copy: WordPress gives it the theme's or the plugin's version (?ver=1.0.0)
     for lib, rx in _VER_RX.items():
         m = rx.search(path)
         if m:
@@ -138,9 +140,30 @@ def from_script_url(url: str) -> Seen | None:
     return None
 
 
+# where a CMS serves a theme's or a plugin's own files: their ?ver= is the theme's or the plugin's version, not the
+# library's (/wp-content/themes/charity/js/bootstrap.min.js?ver=1.0.0 is Bootstrap 5); WordPress' own copies under
+# /wp-includes/ carry the library's
+_PACKAGED = re.compile(r"/(?:wp-content|themes?|plugins?|modules|sites/all|extensions|templates)/", re.I)
+# the JavaScript of a page: the text of its <script> elements (a banner in a stylesheet, an HTML comment or a code
+# sample on the page is no library the page runs); a script whose type is not JavaScript (a template) is not
+_SCRIPT = re.compile(r"<script\b(?![^>]*\btype\s*=\s*[\"']?(?!(?:text|application)/(?:x-)?(?:java|ecma)script|module)[\w/+-])"
+                     r"[^>]*>(.*?)</script\s*>", re.I | re.S)
+
+
+def scripts_of(html: str) -> str:
+    """The text of the page's JavaScript <script> elements, one after another (outside HTML comments)."""
+    return "\n".join(m.group(1) for m in _SCRIPT.finditer(_HTML_COMMENT.sub("", html)) if m.group(1).strip())
+
+
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
 def from_banners(html: str) -> list[Seen]:
+    """The libraries whose licence banner ("/*! jQuery v1.12.4 ...") is in the page's own JavaScript (``scripts_of``):
+    a banner quoted in a stylesheet, a code sample or a comment that only names a version ("jQuery 1.9+ removed
+    $.browser") is not a library the page runs."""
     out, seen = [], set()
-    for m in _BANNER.finditer(html):
+    for m in _BANNER.finditer(scripts_of(html)):
         lib = next(k.replace("_", "-") for k, v in m.groupdict().items() if v and k in {n.replace("-", "_") for n in _BANNER_NAMES})
         if lib == "angularjs" and not m.group(m.lastindex).startswith("1."):
             continue

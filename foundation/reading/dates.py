@@ -112,7 +112,12 @@ PHRASE_HEAD, PHRASE_TAIL = 3_000, 1_500   # characters of a long text searched f
 _COPYRIGHT_KEYS = ("©", "(c)", "copyright")
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?P<day>\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d{2}"
                         r"|(?:19|20)\d{2}-[01]\d-[0-3]\d)(?!\d)"     # "Copyright © 19.12.2019": a full date (name "date")
-                        r"|(?:\s*(?:19|20)\d{2}\s*(?:[-–—/]|to|bis)\s*)?(?:19|20)\d{2})", re.I)
+                        r"|(?:\s*(?:19|20)\d{2}\s*(?:[-–—/]|to|bis)\s*)?(?:19|20)\d{2}"
+                        # a run of years to a short year or to now: "© 2009–26", "© 2009 – present"
+                        r"(?:\s*(?:[-–—/]|to|bis)\s*(?:\d{2}(?![\d.])|present|now|today|date|heute|aujourd['’]hui|hoy|oggi|heden)\b)?)", re.I)
+# a notice that credits someone else's work, not the site's ("Photo © 2016 Jane Smith", "Image: © 2019 Getty")
+_CREDIT = re.compile(r"(?:photo(?:graph)?s?|images?|pictures?|illustrations?|credits?|fotos?|bild(?:er)?|artwork|icons?|"
+                     r"map data|cover|video)\b[^.!?\n]{0,12}$", re.I)
 _COPYRIGHT_DAY = re.compile(r"\d\.\s?(?:19|20)\d\d$|(?:19|20)\d\d-[01]\d-[0-3]\d$")   # a notice that gives a day
 MAX_COPYRIGHTS = 3
 COPYRIGHT_TAIL = 1_500   # the end of the main text searched for copyright notices (all of the footer)
@@ -122,9 +127,10 @@ _URL_DATE = re.compile(
 
 
 def _find_all(text: str, lower: str, keys: tuple[str, ...], pattern: re.Pattern[str], limit: int,
-              prefix: re.Pattern[str] | None = None) -> list[str]:
+              prefix: re.Pattern[str] | None = None, not_after: re.Pattern[str] | None = None) -> list[str]:
     """Matches of pattern at the start of a word that is one of the keywords, extended backwards over
-    the words ``prefix`` matches just before it ("Last " + "updated: ...")."""
+    the words ``prefix`` matches just before it ("Last " + "updated: ..."); none just after what ``not_after``
+    matches (a photo credit before a copyright sign)."""
     starts = []
     for k in keys:
         i = lower.find(k)
@@ -139,6 +145,8 @@ def _find_all(text: str, lower: str, keys: tuple[str, ...], pattern: re.Pattern[
         if st < last_end:
             continue
         m = pattern.match(text, st, st + 120)
+        if m and not_after is not None and not_after.search(lower, max(0, st - 30), st):
+            continue
         if m:
             begin = st
             if prefix is not None and st:
@@ -372,7 +380,8 @@ def text_dates(signals: list[DateSignal], texts: dict[str, str], h1: str | None,
                 n_phrases += 1
         if n_copyright < MAX_COPYRIGHTS and r not in ("header", "aside"):
             tail = max(0, len(t) - COPYRIGHT_TAIL) if r != "footer" else 0   # notices close the page
-            for hit in _find_all(t[tail:], lower[tail:], _COPYRIGHT_KEYS, _COPYRIGHT, MAX_COPYRIGHTS - n_copyright):
+            for hit in _find_all(t[tail:], lower[tail:], _COPYRIGHT_KEYS, _COPYRIGHT, MAX_COPYRIGHTS - n_copyright,
+                                 not_after=_CREDIT):
                 add_signal(signals, "copyright", "date" if _COPYRIGHT_DAY.search(hit) else "notice", hit, r)
                 n_copyright += 1
     before, after = BARE_DATE_WINDOW
