@@ -199,6 +199,9 @@ def _quiet_because(role: str | None, rule: str) -> str:
     if role == "stub" and rule in STUB_RULES:
         return ("A meta-refresh stub: an old address kept alive as a redirect, so nothing needs to link to it; "
                 "this is information, not a list item.")
+    if role == "error" and rule in STUB_RULES:
+        return ("A not-found page (it answers 2xx but says the page was not found): the server shows it for addresses it "
+                "does not have, so nothing needs to link to it; this is information, not a list item.")
     return ""
 
 

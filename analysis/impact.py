@@ -195,15 +195,41 @@ SUCCESSION = re.compile(r"\b(?:new(?:er|est)? (?:version|edition|page|site|home|
 
 
 def _shape(title: str | None, common: set[str]) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
-    """A title with its numbers (years, versions) taken out, and the numbers: ("annual", "report", "#"), ((2019,),)."""
+    """A title with its numbers (years, versions) taken out, and the numbers: ("annual", "report", "#"), ((2019,),).
+    Only a year ("2019", "2022-23", "2011-2026") or a version ("1.2", "v3") is a number that editions count up; any
+    other number is part of a name and stays in the shape: the A38 is not an earlier A61, nor planning application
+    21/00345/FUL an earlier 26/00912/FUL, nor "Top 10 walks" an earlier "Top 20 walks"."""
     words, numbers = [], []
-    for tok in _TOKEN.findall((title or "").lower()):
+    text = (title or "").lower()
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
         if tok[0].isdigit():
+            before, after = text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+            glued = before.isalpha() or after.isalpha() or (before == "/" and text[m.start() - 2:m.start() - 1].isalnum()) \
+                or (after == "/" and text[m.end() + 1:m.end() + 2].isalnum())
+            version = "." in tok or text[max(0, m.start() - 8):m.start()].rstrip().endswith(("v", "version", "edition", "release", "issue", "no", "no.", "number", "vol", "vol.", "volume"))
+            if glued and not (before == "v" and version) or not (_YEARS.fullmatch(tok) or version):
+                words.append(tok)   # a road, a reference, a count: part of the name
+                continue
             words.append("#")
             numbers.append(tuple(int(x) for x in re.split(r"[.\-_]", tok) if x))
         elif tok not in common:
             words.append(tok)
     return tuple(words), tuple(numbers)
+
+
+# a year, or a run of years ("2019", "2022-23", "2011-2026", "2019_20")
+_YEARS = re.compile(r"(?:19|20)\d\d(?:[-_](?:\d\d|(?:19|20)\d\d))?")
+
+
+def _of_another(rest: str, title: str | None, common: set[str]) -> bool:
+    """The successor words name what they are the new version of, and it is not the page itself ("new version of
+    our privacy notice" on a consultation page): no word of it in the page's title."""
+    m = re.match(r"\s+of\s+((?:[\w'’-]+\s*){1,5})", rest)
+    if not m:
+        return False
+    named = _words(m.group(1)) - common - {"this", "that", "it", "page", "our", "the", "document", "site", "website"}
+    return bool(named) and not named & _words(title)
 
 
 def _words(text: str | None) -> set[str]:
@@ -258,7 +284,10 @@ class _Ranker:
             if m is None or m == n:
                 continue
             final = g.nodes[m].final if g.nodes[m].final is not None else m
-            if final in self.eligible_set and final != n and SUCCESSION.search(anchor):
+            said = SUCCESSION.search(anchor)
+            if said and _of_another(anchor[said.end():], g.nodes[n].title, self.common):
+                continue   # "the new version of our privacy notice", on a page that is not the privacy notice
+            if final in self.eligible_set and final != n and said:
                 return Suggestion(g.nodes[final].url, g.nodes[final].title,
                                   f'the page itself points its readers there: "{anchor.strip()[:80]}"')
         return None

@@ -7,6 +7,7 @@ from typing import Any
 from analysis.findings import Finding
 from analysis.graph import NAV_KINDS, ClickPaths, components, link_details
 from analysis.links_common import LINK_RULES, Context
+from analysis.links_redirects import same_page
 from analysis.sections import Counted, beyond_listed
 from foundation.times import parse_iso
 
@@ -44,11 +45,48 @@ def _how(known: list[dict[str, Any]], references: list[dict[str, Any]]) -> str:
     return f"the crawl found it through a {via}" if via else "no route to it is known"
 
 
+EMBEDDING = frozenset(("iframe", "frame", "embed", "object"))   # shown inside the page that embeds it
+
+
+def canonical_elsewhere(ctx: Context, nodes: list[int]) -> dict[int, str]:
+    """The pages among ``nodes`` whose <link rel=canonical> names another address (a print version, a copy with
+    tracking parameters): node -> that address."""
+    g, out = ctx.g, {}
+    for i in range(0, len(nodes), 500):
+        chunk = {g.nodes[n].url_id: n for n in nodes[i:i + 500]}
+        for uid, canonical in ctx.conn.execute(
+                f"SELECT url_id, canonical FROM pages WHERE url_id IN ({', '.join('?' * len(chunk))}) AND canonical IS NOT NULL",
+                list(chunk)):
+            n = chunk[uid]
+            if canonical != g.nodes[n].url and not same_page(g.nodes[n].url, canonical):
+                out[n] = canonical
+    return out
+
+
+def _reached_otherwise(ctx: Context, n: int, refs: list, canonical: str | None) -> str:
+    """Why an orphan is still reached by visitors, or "": embedded in a reachable page (an iframe's widget or
+    map: every visitor of that page sees it), the page a form on a reachable page sends them to (a thank-you
+    page), or a second address of another page (its canonical says which)."""
+    reachable = ctx.orphans.reachable_mask   # (the set would cost a million pages' worth per orphan)
+    for r in refs:
+        if r.kind in EMBEDDING and reachable[r.source]:
+            return (f"it is shown inside {r.source_url} (an {r.kind}), so every visitor of that page sees it; "
+                    "removing it would break that page")
+    for r in refs:
+        if r.kind == "form" and reachable[r.source]:
+            return (f"the form on {r.source_url} sends its visitors here (a confirmation or results page), so it is "
+                    "reached without a link")
+    if canonical:
+        return f"its canonical address is {canonical}: it is another address of that page, not a page of its own"
+    return ""
+
+
 def orphan_findings(ctx: Context) -> list[Finding]:
     g = ctx.g
     subjects = sorted((n for n in ctx.orphans.orphans if not ctx.exempt(g.nodes[n].url)
                        and (g.current(n) or ctx.cfg.earlier_crawls)), key=lambda n: g.nodes[n].url)
     others = link_details(ctx.conn, g, (g.nodes[n].url_id for n in subjects))
+    canonical = canonical_elsewhere(ctx, subjects) if subjects else {}
     out = []
     for n in subjects:
         node = g.nodes[n]
@@ -71,6 +109,10 @@ def orphan_findings(ctx: Context) -> list[Finding]:
         if g.truncated:
             evidence["crawl_truncated"] = "max_pages stopped the crawl early: pages it did not reach may link here"
             confidence = min(confidence, 0.4)
+        reached = _reached_otherwise(ctx, n, others.get(node.url_id, []), canonical.get(n))
+        if reached:
+            evidence["reached_otherwise"] = reached
+            severity, message = "info", message.rstrip(".") + f". Not listed: {reached}."
         out.append(ctx.finding("links.orphan", n, severity, confidence, message, evidence))
     return out
 
@@ -188,6 +230,8 @@ def dead_end_findings(ctx: Context) -> list[Finding]:
         for uid, out_, internal in ctx.conn.execute(
                 f"SELECT url_id, links_out, links_internal FROM pages WHERE url_id IN ({', '.join('?' * len(chunk))})", chunk):
             counts[uid] = (out_ or 0, internal or 0)
+    canonical = canonical_elsewhere(ctx, ends) if ends else {}
+    embedded = _embedded(ctx, ends) if ends else {}
     out = []
     for n in sorted(ends, key=lambda n: g.nodes[n].url):
         links_out, internal = counts.get(g.nodes[n].url_id, (0, 0))
@@ -195,5 +239,27 @@ def dead_end_findings(ctx: Context) -> list[Finding]:
                     "links_to_other_sites": links_out - internal,
                     "other_internal_references": internal}
         message = "Dead end: the page links to no other page of the site; a visitor can only go back."
-        out.append(ctx.finding("links.dead_end", n, "low", 0.9, message, evidence))
+        severity = "low"
+        why = (f"it is shown inside {embedded[n]}, whose own links surround it" if n in embedded else
+               f"its canonical address is {canonical[n]} (a print version or a copy of that page)" if n in canonical else "")
+        if why:
+            severity, evidence["not_a_dead_end"] = "info", why
+            message += f" Not listed: {why}."
+        out.append(ctx.finding("links.dead_end", n, severity, 0.9, message, evidence))
+    return out
+
+
+def _embedded(ctx: Context, nodes: list[int]) -> dict[int, str]:
+    """The pages among ``nodes`` another page of the site embeds (an iframe's widget, a map): node -> that page.
+    Only the embedding links are read (a dead end in a million pages' footer has a million others)."""
+    g, out = ctx.g, {}
+    kinds = ", ".join(f"'{k}'" for k in sorted(EMBEDDING))
+    for i in range(0, len(nodes), 500):
+        chunk = {g.nodes[n].url_id: n for n in nodes[i:i + 500]}
+        for target, source in ctx.conn.execute(
+                f"SELECT target_id, source_id FROM links WHERE target_id IN ({', '.join('?' * len(chunk))}) "
+                f"AND kind IN ({kinds}) AND source_id != target_id", list(chunk)):
+            s = g.index.get(source)
+            if s is not None and g.current(s) and chunk[target] not in out:
+                out[chunk[target]] = g.nodes[s].url
     return out

@@ -29,7 +29,10 @@ __all__ = ["RULES", "Context", "copyright_years", "expired_events", "expired_off
 TITLE_YEAR = re.compile(r"(?<![\d/.-])(19[5-9]\d|20\d\d)(?![\d/.-]*\d)")
 TITLE_CURRENCY = re.compile(
     r"\b(?:best|top|guide|trends?|predictions?|latest|new|upcoming|calendar|schedule|programme|program|timetable"
-    r"|deadline|tips|ultimate|review|outlook|what'?s on|this year)\b", re.I)
+    r"|deadline|tips|ultimate|(?<!annual )(?<!year in )review|outlook|what'?s on|this year)\b", re.I)
+# a year that is part of a name: a law's ("the Equality Act 2010: a guide"), a regulation's, a treaty's
+_NAMED_YEAR = re.compile(r"\b(?:act|acts|regulations?|order|rules|directive|convention|treaty|code|bill|measure|statute"
+                         r"|standard|iso|bs|en)\s+(?:of\s+)?\Z", re.I)
 
 
 def stale_page(page: Page, dates: PageDates, ctx: Context) -> Finding | None:
@@ -108,7 +111,7 @@ def old_year_in_title(page: Page, dates: PageDates, ctx: Context) -> Finding | N
     if not ctx.cfg.title_years or not page.title or ctx.exempt(page.url) or page.role in SILENT_ROLES or page.role == "listing":
         return None   # a listing's title names the year of its archive
     limit = ctx.now.year - ctx.cfg.title_year_grace_years
-    years = [int(y) for y in TITLE_YEAR.findall(page.title)]
+    years = [int(m.group(1)) for m in TITLE_YEAR.finditer(page.title) if not _NAMED_YEAR.search(page.title, 0, m.start())]
     if not years or max(years) >= limit:
         return None
     year = max(years)

@@ -56,7 +56,8 @@ POINTER = re.compile(r"\b(?:find|get|download|install|use|using|see|check(?: out
 _NAMED_NEW = re.compile(r"\bNew\s+(?:[A-Z][a-z]|\d)")
 # a sentence that uses the words generically, not about the page's own time
 GENERIC = re.compile(r"\b(?:last|previous|next|every|each|per|any)\s+(?:year|month)(?:'s|’s)?\b|\bcompar|\byear[- ]on[- ]year\b"
-                     r"|\byou(?:'ve|’ve| have)?\s+recently\b|\bat the time\b", re.I)
+                     r"|\byou(?:'ve|’ve| have)?\s+recently\b|\b(?:who|that|which)\s+(?:have|has|had)\s+recently\b"
+                     r"|\bat the time\b", re.I)
 # the teasers of a home page
 _TEASER = re.compile(r"continue reading|read more|»|\bmore\s*(?:…|\.\.\.)", re.I)
 _HOME_SECTION = re.compile(r"\b(?:latest|recent) (?:news|posts|articles|stories|updates|blog posts)\b|\bupcoming events\b"

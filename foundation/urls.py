@@ -32,9 +32,10 @@ def normalize(url: str) -> str | None:
 
     Lower-cases scheme and host, drops the fragment, the default port and
     empty userinfo, gives an empty path "/", percent-encodes what is not
-    ASCII (IDNA for host names) and writes every escape in upper case (one
-    spelling of one address).  Query strings are otherwise kept as written:
-    their order can matter to the server.
+    ASCII (IDNA for host names), writes every escape in upper case and drops
+    campaign-tracking parameters (utm_*, gclid, fbclid, ...): one spelling
+    of one address.  Query strings are otherwise kept as written: their
+    order can matter to the server.
     """
     url = url.strip()
     if not url.isascii() or " " in url or "\t" in url or "\n" in url:
@@ -57,11 +58,18 @@ def normalize(url: str) -> str | None:
         netloc = f"{netloc}:{port}"
     path = parts.path or "/"
     query = parts.query
+    if query and _TRACKING_HINT.search(query):   # a campaign's tags: the same page (utm_source=newsletter)
+        query = "&".join(p for p in query.split("&") if not _TRACKING.match(p))
     if "%" in path or "%" in query:   # one spelling of an escape: /caf%c3%a9/ is /caf%C3%A9/ (RFC 3986, 6.2.2.1)
         path, query = _ESCAPE.sub(_upper, path), _ESCAPE.sub(_upper, query)
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+# parameters that only tell an analytics tool where a visitor came from: a link with them leads to the same page
+# (Google Analytics' utm_*, Google's, Facebook's, Microsoft's and Mailchimp's click ids); nothing else is dropped
+_TRACKING = re.compile(r"(?:utm_[a-z_]+|gclid|gbraid|wbraid|dclid|fbclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|igshid|yclid)"
+                       r"(?:=|&|\Z)", re.I)
+_TRACKING_HINT = re.compile(r"(?:^|[?&])(?:utm_|gclid|gbraid|wbraid|dclid|fbclid|msclkid|mc_[ce]id|_hs|mkt_tok|igshid|yclid)", re.I)
 _ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][a-f]")   # an escape with a lower-case hex digit
 
 
@@ -120,7 +128,7 @@ def resolve(base: str, href: str) -> str | None:
         return None
     if href[0] == "/" and href[1:2] != "/":
         h = href.split("#", 1)[0]
-        if _PLAIN_ROOT_PATH.match(h) and "/." not in h:
+        if _PLAIN_ROOT_PATH.match(h) and "/." not in h and "%" not in h and not ("?" in h and _TRACKING_HINT.search(h)):
             return base[: base.find("/", base.find("//") + 2)] + h
     if "\n" in href or "\t" in href or "\r" in href:
         href = _WS.sub("", href)

@@ -56,9 +56,59 @@ def test_a_photo_credit_is_not_the_sites_copyright_and_does_not_hide_it():
     ("You will need the latest version of Microsoft Word.", []),        # a pointer to whatever is latest
     ("Join our New Forest Trek this spring.", []),                      # a place's name
     ("Visit our new shop on the quay.", ["our new"]),
+    ("We support older people who have recently moved to the area.", []),   # the readers, not the page's news
+    ("We have recently opened a shop on the quay.", ["recently"]),
     ("Our latest report shows the rivers are cleaner.", ["our latest"]),
 ])
 def test_claims_that_are_true_at_any_time_or_names_are_not_claims(text, claims):
     from analysis.outdated_claims import find_claims
 
     assert [n for n, _ in find_claims(text)] == claims
+
+
+def test_mixed_content_that_browsers_do_not_load_over_http_is_not_reported():
+    from analysis.rules.builtin import mixed_content
+    from analysis.rules.page import page_from_html
+
+    def found(head: str, body: str) -> list[str]:
+        html = f"<html><head><title>T</title>{head}</head><body><main>{body}</main></body></html>".encode()
+        return [h.extra["content"] for h in mixed_content(page_from_html(html, "https://www.example.org/visit/"))]
+
+    pixel = '<noscript><img src="http://c.statcounter.example/123/0/1/" alt=""></noscript>'
+    image = '<img src="http://images.example.net/harbour.jpg" alt="">'
+    assert found("", pixel + image) == ["passive"]   # the image, not the pixel browsers with JavaScript never load
+    upgraded = '<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests">'
+    assert found(upgraded, image) == []
+
+
+def test_a_redirect_stub_is_not_required_to_carry_the_footer(tmp_path):
+    from analysis.rules.page import page_from_html
+    from tests.test_rules_builtin import engine, hits
+
+    e = engine(tmp_path, '[[rules]]\nid = "charity-number"\nkind = "required"\nterms = ["Registered charity 1234567"]\n')
+
+    def required(head: str, body: str) -> list[str]:
+        html = f"<html><head><title>T</title>{head}</head><body><main>{body}</main></body></html>".encode()
+        return [h.rule for h in e.page(page_from_html(html, "https://www.x.example/docs/api/")).hits]
+
+    assert required("", "<p>Docs.</p>") == ["rules.charity-number"]
+    assert required('<meta http-equiv="refresh" content="0; url=https://www.x.example/docs/start/">', "<p>Moved.</p>") == []
+    assert hits(e, "<p>Registered charity 1234567</p>") == []
+
+
+@pytest.mark.parametrize("title, listed", [
+    ("Your rights under the Equality Act 2010: a guide", False),   # the law's name
+    ("A guide to the Data Protection Act 2018", False),
+    ("Annual review 2019-20", False),                              # an archived publication, not a review to update
+    ("The best volunteering apps of 2017", True),
+    ("Summer events guide 2019", True),
+])
+def test_a_year_in_a_name_is_not_an_old_year_in_the_title(title, listed):
+    from tests.test_outdated_precision import NOW, Outdated, Page, PageInput, outdated, page_candidates, resolve
+
+    url = "https://www.example.org/page"
+    page = Page(1, url, "example", title, title, "en", PageInput(url=url, fetched_at=NOW, signals=[], lang="en"),
+                main_text="Text.", role="evergreen")
+    cands = page_candidates(page.date_input, now=NOW)
+    f = outdated.old_year_in_title(page, resolve(cands, now=NOW), outdated.Context.from_config(Outdated(), NOW))
+    assert (f is not None and f.severity != "info") == listed, f and f.message

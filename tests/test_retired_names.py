@@ -24,6 +24,9 @@ def why(text: str, term: Term = OLD) -> str | None:
 
 @pytest.mark.parametrize("text", [
     "Harbourside Trust (formerly Harbour Foundation), 4 Quay Street",
+    "Harbourside Trust is the operating name of Harbour Foundation, registered charity 1234567.",   # the legal name
+    "Our registered name is still Harbour Foundation.",
+    "The Harbourside Trust replaced the Harbour Foundation in 2021.",
     "We were founded in 1998 as the Harbour Foundation by three fishermen.",
     "Founded as Harbour Foundation, the trust has grown.",
     "From today, Harbour Foundation is called Harbourside Trust.",

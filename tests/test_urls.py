@@ -14,6 +14,9 @@ from foundation.urls import SiteScope, compile_patterns, invalid_host, normalize
     ("https://b\u00fccher.example/", "https://xn--bcher-kva.example/"),
     ("https://example.org/libraries/caf%c3%a9/?q=%2fa", "https://example.org/libraries/caf%C3%A9/?q=%2Fa"),  # one spelling of an escape
     ("https://example.org/100%25-sure/%7Eme", "https://example.org/100%25-sure/%7Eme"),
+    ("https://example.org/a/?utm_source=news&utm_medium=email", "https://example.org/a/"),   # a campaign's tags: the same page
+    ("https://example.org/a/?page=2&fbclid=x1&utm_campaign=y", "https://example.org/a/?page=2"),
+    ("https://example.org/a/?futm_x=1&q=utm_source", "https://example.org/a/?futm_x=1&q=utm_source"),
     ("ftp://example.org/x", None),
     ("mailto:someone@example.org", None),
     ("https:///nohost", None),
@@ -55,6 +58,8 @@ def test_invalid_host_is_said(raw, why):
     ("https://e.org/a/b.html", "?page=2", "https://e.org/a/b.html?page=2"),
     ("https://e.org/a/b.html", "//cdn.e.org/s.js", "https://cdn.e.org/s.js"),
     ("https://e.org/a/b.html", "/pa\nth", "https://e.org/path"),
+    ("https://e.org/a/b.html", "/bins/?utm_source=home&x=1", "https://e.org/bins/?x=1"),   # (the fast path too)
+    ("https://e.org/a/b.html", "/caf%c3%a9/", "https://e.org/caf%C3%A9/"),
     ("https://e.org/a/b.html", "#top", None),
     ("https://e.org/a/b.html", "javascript:void(0)", None),
     ("https://e.org/a/b.html", "data:text/plain,hi", None),

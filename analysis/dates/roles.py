@@ -44,7 +44,7 @@ _PERIOD = re.compile(r"(?:\bvom\b|\bfrom\b|\bdu\b|\bdel\b|\bzwischen\b|\bbetween
                      r"(?:\bbis\b|\buntil\b|\btill\b|\bto\b|\bau\b|\bal\b|\bund\b|\band\b|–)", re.I)
 _COMMENT = re.compile(r"comment|kommentar|reply|replies|respon[ds]", re.I)
 MODIFIED_WORDS = re.compile(r"updat|modif|revis|review|lastmod|last-mod|changed|stand|aktualisiert|geändert|"
-                             r"mis\s+à\s+jour|actualis|bijgewerkt|edited|zuletzt", re.I)
+                             r"mise?\s+à\s+jour|actualis|bijgewerkt|edited|zuletzt", re.I)
 _PUBLISHED_WORDS = re.compile(r"publi|posted|pubdate|entry-date|post-date|created|erstellt|veröffentlicht|erschienen|"
                               r"geschrieben|gepostet|gespeichert|publié|datum|dateline|byline|written|issued", re.I)
 _EVENT_WORDS = re.compile(r"event|termin|veranstaltung|kalender|calendar|agenda|datepicker|countdown|deadline|"

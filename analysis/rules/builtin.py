@@ -92,12 +92,25 @@ def insecure_forms(page: PageData) -> list[Hit]:
     return hits
 
 
+_NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.I | re.S)
+
+
 def mixed_content(page: PageData) -> list[Hit]:
-    if not page.https:
+    """Plain-HTTP parts of an HTTPS page, as browsers load them: not on a page that asks browsers to upgrade them
+    (Content-Security-Policy upgrade-insecure-requests), nor inside <noscript> (a tracking pixel browsers with
+    JavaScript never load)."""
+    if not page.https or not any(lk.url.startswith("http:") for lk in page.links):
         return []
+    html = page.html or ""   # (decoded only for a page with a plain-HTTP link)
+    lower = html.lower()
+    if "upgrade-insecure-requests" in lower:
+        return []
+    noscript = " ".join(_NOSCRIPT.findall(html)) if "<noscript" in lower else ""
     hits = []
     for lk in page.links:
         if not lk.url.startswith("http:"):
+            continue
+        if noscript and (lk.url in noscript or lk.url.rstrip("/") in noscript):
             continue
         if lk.kind in ACTIVE:
             kind = "active"

@@ -104,7 +104,10 @@ class Engine:
         self._patterns(page, applies, out)
         self._links(page, applies, out, present)
         self._selectors(page, applies, out, present)
+        stub = any(lk.kind == "meta-refresh" for lk in page.links) if self.required else False
         for i in self.required:
+            if stub:
+                break   # a meta-refresh redirect (a Hugo alias, an old address kept alive): no page to require things of
             if applies[i] and i not in present:
                 r = self.rules[i]
                 if not page.body and (r.rule.selector or "html" in r.regions):

@@ -53,6 +53,7 @@ _BEFORE = re.compile(
     r"|\b(?:was|were)(?:\s+[\w,]+){0,3}?\s+(?:called|known\s+as)"
     r"|\b(?:was|were)\s+known(?:\s+[\w,]+){0,3}?\s+as"
     r"|\b(?:founded|established|set\s+up)(?:\s+[\w,]+){0,8}?\s+as"
+    r"|\b(?:operating|working|trading|legal|registered|company|charity)\s+name(?:\s+(?:of|is|was|remains))?(?:\s+still)?"
     r"|\bgoodbye,?)" + _LEAD, re.I)
 # the new name said just before it ("renamed from Harbour Foundation", "changed its name from ...")
 _BEFORE_NEW = re.compile(r"(?:\b(?:renamed|rebranded)\s+from|\brenaming|\bchang(?:ed|ing)\s+(?:its|our|their|the|his|her)\s+name\s+from"
@@ -60,7 +61,7 @@ _BEFORE_NEW = re.compile(r"(?:\b(?:renamed|rebranded)\s+from|\brenaming|\bchang(
                          + _LEAD, re.I)
 # its retirement said just before it ("the legacy DataSet API", "deprecate the ...", "how to migrate from the ...")
 _BEFORE_RETIRED = re.compile(
-    r"(?:\bthe\s+(?:legacy|former|defunct)|\bdeprecat\w*"
+    r"(?:\bthe\s+(?:legacy|former|defunct)|\bdeprecat\w*|\b(?:replaced|repealed|revoked|superseded|invalidated)\s+the"
     r"|\bmigrat\w*(?:\s+[\w-]+){0,4}?\s+from|\bmigrat\w*(?:\s+(?:a|an|your|our|their|existing))*"
     r")" + _LEAD, re.I)
 _INSTEAD = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|successor\s+(?:to|of))" + _LEAD, re.I)
@@ -80,13 +81,14 @@ _AFTER = re.compile(r"^\s*(?:\(\s*(?:19|20)\d\d\s*[–—-]\s*(?:19|20)\d\d\s*\)
 _AFTER_RETIRED = re.compile(
     r"^[\s,;:)\"'”’]*(?:"
     r"(?:(?:was|were|is|are)|(?:has|have|had)\s+been|will\s+be)(?:\s+(?:now|already|officially|formally|being)){0,2}\s+"
-    r"(?:deprecated|discontinued|superseded|phased\s+out|unsupported|(?:removed|dropped|replaced)(?=\s*(?:[.;,)]|$|\s+(?:in|with|by)\b)))"
+    r"(?:deprecated|discontinued|superseded|phased\s+out|unsupported|repealed|revoked|invalidated|struck\s+down|abolished"
+    r"|(?:removed|dropped|replaced)(?=\s*(?:[.;,)]|$|\s+(?:in|with|by)\b)))"
     r"|(?:is|are|was|were)?\s*(?:now\s+)?no\s+longer\s+(?:exists?|supported|available|used|in\s+use|operat\w*|trad\w*)"
     r"(?=\s*(?:[.;,)!]|$|\s+(?:any\s*more|since|as\s+of|from|after)\b))"
     r"|(?:is|are|was|were)\s+(?:now\s+)?not\s+supported(?=\s*(?:[.;,)!]|$|\s+(?:any\s*more|since|as\s+of|from|after|in)\b)))", re.I)
 # words that say, anywhere in the sentence, that it is about the retirement ("... remove long deprecated APIs in
 # Flink 2.0, including: the DataSet API")
-_SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation)\b",
+_SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation|repealed|invalidated|struck\s+down)\b",
                            re.I)
 _WINDOW = 60   # characters before and after a mention that a cue may take
 NEW_NAME = "said with its new name"   # (the only reason that dates the change: analysis/retired_names.py)

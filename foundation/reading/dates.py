@@ -95,12 +95,12 @@ MAX_BARE_DATES = 4
 # substring search for the keywords in the lower-cased text (fast), then this pattern at each hit.
 # (keywords at the start of a word: "publi" finds published, publication, publié; "revi" reviewed, revised)
 _TEXT_DATE_KEYS = ("updated", "modified", "posted", "publi", "revi", "created", "stand", "aktualisiert", "veröffentlicht",
-                   "erstellt", "mis à jour", "erschienen", "geändert", "änderung", "edited", "zuletzt", "datum", "date:",
+                   "erstellt", "mis à jour", "mise à jour", "erschienen", "geändert", "änderung", "edited", "zuletzt", "datum", "date:",
                    "wurde am")   # ("Dieser Artikel wurde am 14. Dezember 2015 um 14:48 von ... veröffentlicht")
 _TEXT_DATE_PREFIX = re.compile(r"(?:last|page|date\s+of|letzte)\s+$")
 _TEXT_DATE = re.compile(
     r"(?:updated|modified|posted|published|reviewed|revised|"
-    r"created|publication|stand|aktualisiert|veröffentlicht|erstellt|mis\s+à\s+jour|publié|erschienen|geändert|"
+    r"created|publication|stand|aktualisiert|veröffentlicht|erstellt|mise?\s+à\s+jour|publié|erschienen|geändert|"
     r"änderung|edited|zuletzt|datum|date|wurde(?=\s+am\b))(?:\s+(?:on|am|le|at|vom))?"
     r"\s*[:\-–]?\s*[^\n.!?]{0,12}?\d(?:[^\n]{0,30}?\b(?:1[89]|2\d)\d{2}\b|[^\n]{0,16})",  # up to the year, if any
     re.I,

@@ -39,7 +39,7 @@ ROLE_REGIONS = {"navigation": "nav", "banner": "header", "contentinfo": "footer"
 TEMPLATE = ("nav", "header", "footer", "aside")
 # class or id tokens that mark a template region on a block element outside any explicit region
 _HINT = re.compile(
-    r"^(?:site|global|main|top|primary|secondary|sub|mobile)?[-_]?"
+    r"^(?:site|global|main|top|primary|secondary|sub|mobile|page)?[-_]?"
     r"(nav|navbar|navigation|menu|breadcrumbs?|header|masthead|footer|sidebar)$",
     re.I | re.A,   # ASCII case only, as the selector below ("i"): no 'ſidebar' for 'sidebar'
 )
