@@ -114,7 +114,9 @@ CATALOG: tuple[Rule, ...] = (
          hint='drop the "{claim}" wording, or update the page'),
     Rule("outdated.old_copyright", "outdated", "low", ("update",),
          means="A copyright notice is more than `copyright_grace_years` behind. When the notice is in the site's "
-               "template (most pages), it is reported once for the site, with the number of pages.",
+               "template (most pages), it is reported once for the site, with the number of pages. A notice's year is "
+               "its last (\"© 2009–26\" is 2026; \"© 2009 – present\" is current); a photo credit (\"Photo © 2016 "
+               "Jane Smith\") is someone else's notice, not the site's.",
          todo="Fix the template (or the pages).",
          hint="update the copyright year (better: let the site template write the current year)"),
     Rule("outdated.old_year_in_title", "outdated", "medium", ("update",),
@@ -127,7 +129,9 @@ CATALOG: tuple[Rule, ...] = (
                "evidence says how (sitemap, start URL, earlier crawl, redirect) and lists the references a visitor "
                "cannot follow (`<link rel=alternate>`, ...). Medium (confidence 0.9); low (0.5) for a page only an "
                "earlier crawl saw, whose state today is unknown; confidence 0.4 when `max_pages` cut the crawl short."
-               " Pages matching `[links] exempt` are never reported.",
+               " Information (`reached_otherwise` says why) for a page a reachable page embeds (an iframe's widget), "
+               "a form on a reachable page sends its visitors to, whose canonical names another page, or that is the "
+               "site's not-found page. Pages matching `[links] exempt` are never reported.",
          todo="Link it from where it belongs, or retire it (`decay impact` says what would break).",
          hint="link it from a relevant live page, or retire it if it is no longer needed"),
     Rule("links.orphan_island", "orphaned", "medium", ("dead", "review"),
@@ -156,7 +160,8 @@ CATALOG: tuple[Rule, ...] = (
          hint="link it from a page nearer the start page"),
     Rule("links.dead_end", "orphaned", "low", ("review",),
          means="A live page with no navigational link to another page of the site: a visitor can only go back. Low "
-               "(0.9). Ten or more in one section are one finding for the section, as for deep pages.",
+               "(0.9). Ten or more in one section are one finding for the section, as for deep pages. Information for "
+               "a page another page embeds, or whose canonical names another page (a print version).",
          todo="Add the site's navigation, or related links.",
          hint="add links to related pages"),
     Rule("links.broken_internal", "links", "medium", ("fix links",),
@@ -179,8 +184,9 @@ CATALOG: tuple[Rule, ...] = (
          hint="fix the redirect loop on the server, and correct the links on the {linking_pages} page(s) listed"),
     Rule("links.to_redirect", "links", "low", ("fix links",),
          means="Pages link to a URL that redirects to a live page; the evidence gives the final URL to link to "
-               "instead and every linking page. Low; confidence 0.95 for permanent redirects (301, 308), 0.7 for "
-               "temporary ones (302, 303, 307), which may be meant (a login or language redirect).",
+               "instead and every linking page. Low; confidence 0.95 for permanent redirects (301, 308). A temporary "
+               "one (302, 303, 307) to another page is information: it is probably meant (a login wall, a language "
+               "switch, a campaign); one that only respells the address (/news -> /news/) stays low (0.7).",
          todo="Point the links at the final URL.",
          hint="change the links on the {linking_pages} page(s) listed to {link_to_instead}"),
     Rule("links.broken_external", "links", "medium", ("fix links",),
