@@ -112,3 +112,58 @@ def test_a_year_in_a_name_is_not_an_old_year_in_the_title(title, listed):
     cands = page_candidates(page.date_input, now=NOW)
     f = outdated.old_year_in_title(page, resolve(cands, now=NOW), outdated.Context.from_config(Outdated(), NOW))
     assert (f is not None and f.severity != "info") == listed, f and f.message
+
+
+def test_an_archived_copy_runs_no_cms_to_update(tmp_path):
+    from tests.test_rules_builtin import engine
+
+    from analysis.rules.page import page_from_html
+
+    e = engine(tmp_path, "")
+    head = '<meta name="generator" content="Drupal 6 (http://drupal.org)">'
+    mirror = "<!-- Mirrored from www.x.example/2009/ by HTTrack Website Copier/3.x [XR&CO'2014], Tue, 01 Jan 2019 -->"
+
+    def tech(html: str) -> list[str]:
+        return [h.rule for h in e.page(page_from_html(html.encode(), "https://www.x.example/archive/2009/")).hits
+                if h.rule == "checks.outdated_technology"]
+
+    assert tech(f"<html><head>{head}<title>T</title></head><body><main>Old site.</main></body></html>")
+    assert not tech(f"<html>{mirror}<head>{head}<title>T</title></head><body><main>Old site.</main></body></html>")
+
+
+@pytest.mark.parametrize("raw, day", [("Wed, 12/10/2025", "2025-12-10"),       # Drupal's US order: a Wednesday
+                                      ("Sunday 12/10/2025", "2025-10-12"),
+                                      ("12/10/2025", "2025-10-12"),            # no weekday: the page's language decides
+                                      ("Thu 03/04/2025", "2025-04-03")])
+def test_the_weekday_written_before_a_numeric_date_decides_its_order(raw, day):
+    from analysis.dates.parse import parse_date
+
+    assert parse_date(raw, now=datetime(2026, 12, 8, tzinfo=timezone.utc), lang="en")[0].date().isoformat() == day
+
+
+@pytest.mark.parametrize("signals, updated", [
+    # a month-only review statement later than any day the page gives: updated that month
+    ([("phrase", "Page last reviewed: March 2026"), ("date", "6 April 2017")], "2026-03-01"),
+    ([("phrase", "Stand: März 2026"), ("date", "3. Februar 2024")], "2026-03-01"),
+    # earlier than the page's own day: the day stands
+    ([("phrase", "Stand: März 2019"), ("date", "7. Juli 2019")], "2019-07-07"),
+])
+def test_a_month_only_update_statement_counts_when_it_is_the_latest(signals, updated):
+    from analysis.dates import PageInput, page_candidates, resolve
+    from foundation.facts import DateSignal
+
+    now = datetime(2026, 12, 8, tzinfo=timezone.utc)
+    page = PageInput(url="https://x.example/advice/", fetched_at=now, lang="en",
+                     signals=[DateSignal("text", name, raw, "main" if name == "phrase" else "main h1+40") for name, raw in signals])
+    d = resolve(page_candidates(page, now=now), now=now)
+    assert d.updated_at.date().isoformat() == updated, d.explanation
+
+
+def test_a_date_the_page_tells_of_near_its_headline_is_not_its_byline():
+    signals: list = []
+    text_dates(signals, {"main": "Universal Credit. Universal Credit was introduced on 6 April 2017 in our area."},
+               "Universal Credit", "Universal Credit")
+    assert [s.value for s in signals if s.name == "date"] == []
+    signals = []
+    text_dates(signals, {"main": "Pressemitteilung. Pressemitteilung vom 20.01.2022 zur Lage."}, "Pressemitteilung", "P")
+    assert [s.value for s in signals if s.name == "date"] == ["20.01.2022"]   # "vom": a byline

@@ -7,6 +7,8 @@ must be in `pages` under its https://flink.apache.org/ URL, with its links.
 """
 from __future__ import annotations
 
+import re
+
 import xml.etree.ElementTree as ET
 from collections import deque
 from html.parser import HTMLParser
@@ -34,8 +36,13 @@ class Anchors(HTMLParser):
             self.base = a["href"]
 
 
+_TRACKING = re.compile(r"(?:utm_[a-z_]+|gclid|fbclid|msclkid|mc_cid|mc_eid)(?:=|\Z)", re.I)   # a campaign's tags (README)
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
 def canon(url: str) -> str | None:
-    """Independent normalisation: drop the fragment, percent-encode what is not ASCII (escapes kept as written)."""
+    """Independent normalisation: drop the fragment and a campaign's tags, percent-encode what is not ASCII, escapes
+    in upper case."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
@@ -46,7 +53,9 @@ def canon(url: str) -> str | None:
         for name in ("/index.html", "/index.htm"):
             if path.endswith(name):
                 path = path[: -len(name) + 1]
-    return f"{scheme}://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
+    query = "&".join(p for p in parts.query.split("&") if not _TRACKING.match(p)) if parts.query else ""
+    path, query = (_ESCAPE.sub(lambda m: m.group(0).upper(), x) for x in (path, query))
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
 def file_for(root: Path, url: str) -> Path | None:

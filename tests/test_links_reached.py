@@ -15,11 +15,12 @@ PROD = "https://www.council.example"
 
 
 def page(title: str, main: str, head: str = "", nav: bool = True) -> str:
-    menu = '<nav><a href="/">Home</a> <a href="/bins/">Bins</a> <a href="/contact/">Contact</a></nav>' if nav else ""
+    menu = '<nav><a href="/">Home</a> <a href="/bins/">Bins</a> <a href="/contact/">Contact</a> <a href="/events/calendar/">Events</a></nav>' if nav else ""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head><body>'
             f'{menu}<main><h1>{title}</h1>{main}</main></body></html>')
 
 
+EVENT = '<script type="application/ld+json">{{"@type": "Event", "startDate": "{day}T18:00", "endDate": "{day}T21:00"}}</script>'
 PAGES = {
     "index.html": page("Council", '<p>Welcome. <a href="/bins/garden-waste/?utm_source=homepage&utm_medium=banner">Renew '
                                   'garden waste</a></p>'),
@@ -35,8 +36,14 @@ PAGES = {
     "contact/index.html": page("Contact", "<p>Call us.</p>"),
     "404.html": page("Page not found", "<p>Sorry.</p>", nav=False),
     "old-orphan/index.html": page("Old orphan", "<p>Nothing links here.</p>"),
+    # robots.txt keeps crawlers out of the calendar, which links to every event: an old event there may be linked
+    "events/calendar/index.html": page("Calendar", '<p><a href="/events/bonfire-night/">Bonfire night</a></p>'),
+    "events/bonfire-night/index.html": page("Bonfire night", "<p>Fireworks by the river. Book your place.</p>",
+                                            head=EVENT.format(day="2025-11-05")),
+    "campaigns/old-fair/index.html": page("Old fair", "<p>Stalls and games. Book your place.</p>", head=EVENT.format(day="2025-06-14")),
 }
-SITEMAP = ["/", "/404.html", "/old-orphan/", "/bins/garden-waste/", "/bins/thank-you/"]
+SITEMAP = ["/", "/404.html", "/old-orphan/", "/bins/garden-waste/", "/bins/thank-you/", "/events/bonfire-night/",
+           "/campaigns/old-fair/"]
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +54,7 @@ def db(tmp_path_factory):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(html, encoding="utf-8")
     entries = "".join(f"<url><loc>{PROD}{p}</loc></url>" for p in SITEMAP)
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /events/calendar/\n")
     (root / "sitemap.xml").write_text(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
     site = LocalSite(root=root).start()
     tmp = tmp_path_factory.mktemp("council-run")
@@ -97,3 +105,11 @@ def test_parts_of_other_pages_are_not_listed_dead_ends(db):
     with sqlite3.connect(db) as conn:
         listed = {u.removeprefix(PROD) for (u,) in conn.execute("SELECT subject_url FROM cleanup")}
     assert not listed & {"/bins/widget/", "/bins/thank-you/", "/bins/guide/print/", "/404.html", "/bins/garden-waste/"}, listed
+
+
+def test_an_old_page_a_page_the_crawl_could_not_read_may_link_to_is_not_removed(db):
+    with sqlite3.connect(db) as conn:
+        actions = {u.removeprefix(PROD): (a, todo) for u, a, todo in conn.execute("SELECT subject_url, action, todo FROM cleanup")}
+    assert actions["/campaigns/old-fair/"][0] == "remove"            # obsolete, unlinked, nothing unread near it
+    action, todo = actions["/events/bonfire-night/"]
+    assert action == "review" and "/events/calendar/" in todo and "robots.txt" in todo

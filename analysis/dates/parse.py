@@ -183,6 +183,17 @@ def _build(y: int, m: int, d: int, g, p: str) -> tuple[datetime | None, str, str
     return dt.replace(tzinfo=tz), "time", ""
 
 
+_WEEKDAY_BEFORE = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*\Z", re.I)
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def _weekday(y: int, m: int, d: int) -> int | None:
+    try:
+        return datetime(y, m, d).weekday()
+    except ValueError:
+        return None
+
+
 def _from_match(m: re.Match, now: datetime, lang: str | None) -> tuple[datetime | None, str, str]:
     g = m.group
     if m.re is _DATE_WORD:
@@ -221,6 +232,10 @@ def _from_match(m: re.Match, now: datetime, lang: str | None) -> tuple[datetime 
         d, mo = (b, a) if mdy else (a, b)
         if mo > 12 and d <= 12:
             d, mo = mo, d  # 10/16/2019 written month first
+        elif a <= 12 and b <= 12 and a != b:   # either order: the weekday written before it decides ("Wed, 12/10/2025")
+            wd = _WEEKDAY_BEFORE.search(m.string, max(0, m.start() - 14), m.start())
+            if wd and _weekday(y, mo, d) != _WEEKDAYS[wd.group(1).lower()[:3]] == _weekday(y, d, mo):
+                d, mo = mo, d
         return _build(y, mo, d, g, "n")
     if g("tmon"):
         month = MONTHS.get(g("tmon").lower())

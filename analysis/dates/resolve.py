@@ -271,6 +271,16 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
     if pub is None:
         pub, pub_score, pub_group = _best(pub_pool)  # a month or a year is better than nothing
 
+    # a statement on the page that gives only the month of its last change ("Page last reviewed: March 2026", "Stand:
+    # März 2026"), in a later month than any day the page gives: it changed that month (its first day: never younger
+    # than it is)
+    month_mods = [c for c in usable if c.role == "modified" and c.precision == "month" and c.source == "text"]
+    if month_mods:
+        latest = max(month_mods, key=lambda c: c.value)
+        days = [c for c in (mod, pub) if c is not None]
+        if days and all(_key(latest)[:2] > _key(c)[:2] for c in days):
+            mod, mod_group, mod_score = latest, [latest], max(modified_weight(latest), 0.1)
+
     if pub is None and mod is None:
         return _unknown(ignored)
 
@@ -300,10 +310,11 @@ def resolve(candidates: list[Candidate], *, now: datetime, trust: SiteTrust | No
         disagreements += mod_dis
         conf_mod = _confidence(mod_score, len(_families(mod_group)) - 1, len(mod_dis), mod.precision)
         agree = [describe(c) for c in [c for c in mod_group if c is not mod and c.source != mod.source][:2]]
+        when = f"in {_when(mod)} (the month only)" if mod.precision == "month" else _day(_at(mod))
         if pub is mod:
-            s = f"Last updated {_day(_at(mod))}"
+            s = f"Last updated {when}"
         else:
-            s = f"Last updated {_day(_at(mod))} according to {describe(mod)}"
+            s = f"Last updated {when} according to {describe(mod)}"
             if agree:
                 s += ", agreeing with " + " and ".join(agree)
         sentences.append(_sentence(s))

@@ -48,7 +48,7 @@ def technology(page: PageData) -> list[Hit]:
             "advisories": [{"id": a.advisory, "url": a.url, "affected": f">= {a.introduced or 0}" + (f", < {a.fixed}" if a.fixed else ""),
                             "summary": a.summary, "severity": a.severity} for a in advisories]}))
 
-    if page.generator:
+    if page.generator and not _MIRRORED.search(page.html[:4000]):   # (an archived copy runs no CMS to update)
         add(from_generator(page.generator), "head", "head", 0.9)
     for lk in page.links:
         if lk.kind == "script":
@@ -92,6 +92,9 @@ def insecure_forms(page: PageData) -> list[Hit]:
     return hits
 
 
+# a static copy of a site a mirroring tool saved ("<!-- Mirrored from www.example.org/ by HTTrack Website Copier"):
+# its generator tag names the CMS the old site ran, which no longer runs
+_MIRRORED = re.compile(r"<!--\s*(?:Mirrored from\b|Added by HTTrack)|HTTrack Website Copier", re.I)
 _NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.I | re.S)
 
 

@@ -89,6 +89,11 @@ _BARE_DATE = re.compile(
 # a date in the path of a URL (a preview image's: /2019/05/04/photo.jpg), as the analysis reads it
 _PATH_DATE = re.compile(r"/(?:19|20)\d{2}[/_-](?:0?[1-9]|1[0-2])(?:[/_-](?:0?[1-9]|[12]\d|3[01]))?(?=[/_.-])")
 _MONTH_BEFORE = re.compile(r"[^\W\d_]{3,10}\.?\s$")   # "October " before "16, 2019"
+# the words that make a date near the headline part of what the page tells, not when it was written
+_HISTORY_BEFORE = re.compile(
+    r"\b(?:since|seit(?:\s+dem)?|depuis(?:\s+le)?|desde(?:\s+el)?|sinds"   # (not "vom", "du": "Artikel vom 20.01.2022")
+    r"|introduced|opened|founded|established|launched|began|started|born|died|built|signed|enacted|effective"
+    r"|in\s+force|came\s+into\s+force)(?:\s+(?:on|in|at|the|der|dem|le|el))?\s*[,:]?\s*\Z", re.I)
 BARE_DATE_WINDOW = (300, 1500)   # characters before and after the headline's start searched for bare dates
 MAX_BARE_DATES = 4
 # Visible phrases that announce a date ("Last updated: 2 May 2019"), found in two steps: a plain
@@ -394,6 +399,8 @@ def text_dates(signals: list[DateSignal], texts: dict[str, str], h1: str | None,
             if w is None:
                 continue
             begin = w.start()
+        if _HISTORY_BEFORE.search(main, max(0, begin - 32), begin):
+            continue   # "introduced on 6 April 2017", "Seit dem 1. Januar 2005": what the page tells of, not its byline
         where = f"{main_region} h1{begin - pos:+d}" if pos >= 0 else f"{main_region} @{begin}"
         add_signal(signals, "text", "date", main[begin:m.end()], where)
         n += 1
