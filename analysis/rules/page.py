@@ -142,8 +142,8 @@ def _set_texts(p: PageData, main, body, nav, header, aside, footer) -> None:
 
 
 # the links every page gets when the rules read only some (Engine.link_targets): what the built-in checks
-# look at (scripts, forms, links to other websites opening a new window), whatever their target
-LINKS_FOR_CHECKS = "(l.kind IN ('script', 'form') OR (l.new_window = 1 AND coalesce(l.internal, 0) != 1 AND l.kind IN ('a', 'area')))"
+# look at (scripts, forms, a meta refresh: a stub is required to carry nothing, links to other websites opening a new window), whatever their target
+LINKS_FOR_CHECKS = "(l.kind IN ('script', 'form', 'meta-refresh') OR (l.new_window = 1 AND coalesce(l.internal, 0) != 1 AND l.kind IN ('a', 'area')))"
 
 
 def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: bool, bodies: bool,
