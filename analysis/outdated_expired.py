@@ -14,7 +14,6 @@ from analysis.outdated_common import (GRACE, MONTHS, ON_HOME, RULES, SENTENCE_EN
 from analysis.pages import Page
 from analysis.prefilter import prefilter
 
-_MONTHS = MONTHS
 _MONTH_NUMBER = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 EVENT_PHRASE = re.compile(
@@ -89,8 +88,8 @@ _OFFER_GAP = re.compile(
     r"^[\s:,–—-]*(?:(?:is|was|are|were|of|on|the|at|by|for|midnight|noon|\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)?"
     r"|[ap]\.?m\.?|gmt|bst|utc|[ecmp][sd]t|(?:mon|tues|wednes|thurs|fri|satur|sun)day)[\s:,–—-]*)*$", re.I)
 # a run of days written as one date ("July 9–11, 2027", "9-11 July 2027"), which the date expressions do not read
-_DAY_RUN = re.compile(rf"\b(?P<m1>{_MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?\s*[–-]\s*(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
-                      rf"|\b[0-3]?\d\s*[–-]\s*(?P<d2>[0-3]?\d)\s+(?P<m2>{_MONTHS})\.?,?\s+(?P<y2>(?:19|20)\d\d)\b", re.I)
+_DAY_RUN = re.compile(rf"\b(?P<m1>{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?\s*[–-]\s*(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
+                      rf"|\b[0-3]?\d\s*[–-]\s*(?P<d2>[0-3]?\d)\s+(?P<m2>{MONTHS})\.?,?\s+(?P<y2>(?:19|20)\d\d)\b", re.I)
 _MAY_RUN = re.compile(r"\d\s*[–-]\s*\d").search
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d\d)\b")
 
@@ -318,9 +317,8 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
                          "at most its structured data is out of date", later_date=later)
         elif "event_end" not in roles and _RUNS.search(typ):
             _not_sure(f, f"a {typ} runs for a time, and its structured data gives only its start: when it ends is not said")
-        elif RECURRING.search(page.main_text) or RECURRING.search(page.title or ""):
-            m = RECURRING.search(page.title or "") or RECURRING.search(page.main_text)
-            _not_sure(f, f"the page says it recurs (\"{m.group(0)}\"): its structured data's date is its first")
+        elif recurs := RECURRING.search(page.title or "") or RECURRING.search(page.main_text):
+            _not_sure(f, f"the page says it recurs (\"{recurs.group(0)}\"): its structured data's date is its first")
         elif _read_both_ways_to_come(last.raw, last.value, last.precision, ctx.now):
             _not_sure(f, f"{last.raw} reads both ways (day/month or month/day), and one of them is still to come")
     if not upcoming:
