@@ -25,7 +25,6 @@ from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 
-from analysis.sections import section_key
 from analysis.findings import Finding
 from analysis.graph import REGION_NAMES, TEMPLATE_POSITIONS, reachable_mask
 from analysis.impact import PageImpacts
@@ -130,7 +129,6 @@ class SiteFacts:
     linked_from_live: set[int] = field(default_factory=set)    # pages that pages reachable from a start page link to
     impacts: dict[int, tuple] = field(default_factory=dict)      # url_id -> (RemovedPage, [Consequence])
     crawl_started_at: str | None = None
-    unread_near: dict[int, str] = field(default_factory=dict)    # url_id -> a linked page of its section the crawl could not read
 
 
 class Importance:
@@ -226,29 +224,10 @@ def site_facts(conn, site_cfg, lr, findings: list[Finding], flagged: set[int], c
     if leaving:
         reachable = reachable_mask(g, set())
         facts.linked_from_live = {g.nodes[n].url_id for n in leaving if any(reachable[p] for p in g.linkers(n))}
-        facts.unread_near = _unread_near(g, leaving, reachable)
         flagged_nodes = {g.index[u] for u in flagged if u in g.index}
         impacts = PageImpacts(conn, g, flagged_nodes, lr.orphans, set(leaving)).of(leaving)
         facts.impacts = {g.nodes[n].url_id: v for n, v in impacts.items()}
     return facts
-
-
-UNREAD = frozenset(("blocked", "failed"))   # answers the crawl could not read a page's links from (robots.txt, an error)
-
-
-def _unread_near(g, leaving: list[int], reachable) -> dict[int, str]:
-    """The pages that may go whose section (its first path segment) has a page reachable visitors are led to that
-    the crawl could not read (robots.txt forbids it, or it failed): that page may link to them (an events calendar
-    robots.txt keeps crawlers out of links to every event), so "nothing links to it" would not be known."""
-    unread: dict[str, str] = {}
-    for n, node in enumerate(g.nodes):
-        if node.outcome in UNREAD and any(reachable[p] for p in g.linkers(n)):
-            section = section_key(node.url)
-            if section != "/":
-                unread.setdefault(section, node.url)
-    if not unread:
-        return {}
-    return {g.nodes[n].url_id: unread[section_key(g.nodes[n].url)] for n in leaving if section_key(g.nodes[n].url) in unread}
 
 
 def _profile_owners(config: Config) -> dict[int, str]:
@@ -294,7 +273,7 @@ def _pct(x: float) -> str:
 
 
 def decide(fs: list[Finding], *, protected: str | None, inlinks: int, impact: tuple | None, min_conf: float,
-           linked_from_live: bool = False, unread_near: str | None = None) -> Decision:
+           linked_from_live: bool = False) -> Decision:
     rules = {f.rule for f in fs}
     obsolete = [f for f in fs if f.rule in OBSOLETE]
     dead = [f for f in fs if f.rule in DEAD]
@@ -315,10 +294,6 @@ def decide(fs: list[Finding], *, protected: str | None, inlinks: int, impact: tu
         if conf < min_conf:
             return Decision("review", conf, f"Review it: it looks obsolete and unlinked, but the evidence is not sure enough "
                                             f"({conf:.0%} sure; removal needs {min_conf:.0%})." + also)
-        if unread_near:
-            return Decision("review", conf, f"Review it: it looks obsolete and unlinked, but the crawl could not read "
-                                            f"{unread_near} (robots.txt or an error), a page of the same section that "
-                                            "visitors reach and that may link to it; check before removing it." + also)
         if breaks == 0 and inlinks == 0:
             extra = []
             if page and page.sitemaps:
@@ -457,8 +432,7 @@ def unranked(findings: list[Finding], sites: dict[str, SiteFacts], config: Confi
                 protected = protected_match(url)
         impact = sf.impacts.get(uid) if sf and uid is not None else None
         d = decide(fs, protected=protected, inlinks=inlinks or 0, impact=impact, min_conf=config.cleanup.remove_min_confidence,
-                   linked_from_live=bool(sf and uid is not None and uid in sf.linked_from_live),
-                   unread_near=sf.unread_near.get(uid) if sf and uid is not None else None)
+                   linked_from_live=bool(sf and uid is not None and uid in sf.linked_from_live))
         w, w_words = findings_weight(fs)
         imp, imp_words = importance(link_score, linking or 0, visits)
         score = round(w * imp, 1)

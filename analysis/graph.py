@@ -33,15 +33,17 @@ from typing import Iterable
 import networkx as nx
 import numpy as np
 
-from analysis.graph_csr import Adjacency, LinkRows, bfs_depths, distinct, mask_of, pagerank, read_link_rows, score_list
+from analysis.graph_csr import (NAV_KINDS, PAGER_RELS, Adjacency, LinkRows, bfs_depths, distinct, mask_of, pagerank,
+                                read_link_rows, score_list)
+from analysis.sections import section_key
 from foundation.urls import path_of, url_id
 
-NAV_KINDS = frozenset(("a", "area", "meta-refresh"))
-UNCOUNTED_KINDS = ("link", "form", "sameas")   # <link> in <head>, form actions, JSON-LD sameAs: not followed by a visitor
+# <link> in <head> (but a pager's rel=next/prev, PAGER_RELS), form actions, JSON-LD sameAs: not followed by a visitor
+UNCOUNTED_KINDS = ("link", "form", "sameas")
 TEMPLATE_POSITIONS = frozenset(("nav", "header", "footer"))   # the site template: on every page
 REGION_NAMES = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar"}   # in words
 ELEMENT_NAMES = {
-    "a": "link", "area": "image-map link", "meta-refresh": "meta refresh", "img": "image", "script": "script",
+    "a": "link", "area": "image-map link", "meta-refresh": "meta refresh", "option": "jump-menu option", "img": "image", "script": "script",
     "link": "<link> reference", "iframe": "iframe", "frame": "frame", "form": "form action", "embed": "embedded object",
     "object": "embedded object", "video": "video", "audio": "audio", "source": "media source", "track": "text track",
 }
@@ -284,6 +286,11 @@ class LinkRef:
     position: str | None
     kind: str
     rel: str | None = None
+
+    @property
+    def navigational(self) -> bool:
+        """Followed by visitors (an edge of the graph): NAV_KINDS, or a pager's <link rel=next/prev>."""
+        return self.kind in NAV_KINDS or (self.kind == "link" and self.rel in PAGER_RELS)
 
     def as_evidence(self) -> dict:
         d = {"page": self.source_url, "anchor": self.anchor or "", "position": self.position or ""}
@@ -556,6 +563,25 @@ def find_orphans(g: SiteGraph, flagged: set[int], removed: set[int] = frozenset(
     islands = set(np.flatnonzero(candidate & linked & ~from_reachable).tolist())
     through = set(np.flatnonzero(candidate & linked & from_reachable & from_starts & ~living & current).tolist())
     return Orphans(orphans, islands, living, reachable, through)
+
+
+UNREAD = frozenset(("blocked", "failed"))   # answers the crawl could not read a page's links from (robots.txt, an error)
+
+
+def unread_near(g: SiteGraph, nodes: Iterable[int], reachable: np.ndarray) -> dict[int, str]:
+    """The pages among ``nodes`` whose section (its first path segment) has a page visitors are led to (a page
+    ``reachable`` links to it) that the crawl could not read (robots.txt forbids it, or it failed): node -> that
+    page's URL.  That page may link to them (an events calendar robots.txt keeps crawlers out of links to every
+    event), so "nothing links to it" is not known."""
+    unread: dict[str, str] = {}
+    for n, node in enumerate(g.nodes):
+        if node.outcome in UNREAD and any(reachable[p] for p in g.linkers(n)):
+            section = section_key(node.url)
+            if section != "/":
+                unread.setdefault(section, node.url)
+    if not unread:
+        return {}
+    return {n: unread[s] for n in nodes if (s := section_key(g.nodes[n].url)) in unread}
 
 
 def components(g: SiteGraph, members: set[int]) -> list[set[int]]:

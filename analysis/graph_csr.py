@@ -22,7 +22,13 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sparse
 
-NAV_SQL = "('a', 'area', 'meta-refresh')"
+# what visitors follow: a link, an image-map area, a meta refresh, a jump menu's <option> (a <select> that goes
+# where its option says); and a listing's <link rel=next/prev>: its next page is reached by its pager or its
+# "load more" button, whose script the crawl does not run
+NAV_KINDS = frozenset(("a", "area", "meta-refresh", "option"))
+PAGER_RELS = frozenset(("next", "prev", "previous"))
+NAV_SQL = "(" + ", ".join(f"'{k}'" for k in sorted(NAV_KINDS)) + ")"
+_PAGER_SQL = "(l.kind = 'link' AND l.rel IN (" + ", ".join(f"'{r}'" for r in sorted(PAGER_RELS)) + "))"
 
 
 @dataclass
@@ -30,14 +36,14 @@ class LinkRows:
     """The counted link rows of the latest crawl's pages, one entry per row (self links left out)."""
     source: np.ndarray     # node of the linking page (int32)
     target: np.ndarray     # node of the target, -1 when the target is not a node of the graph (int32)
-    nav: np.ndarray        # a navigational element (<a>, <area>, meta refresh) (bool)
+    nav: np.ndarray        # a navigational element (NAV_KINDS, or a pager's <link rel=next/prev>) (bool)
     main: np.ndarray       # in the page's main content (bool)
 
 
-LINK_ROWS_SQL = f"""SELECT p.url_id, count(*), group_concat(l.target_id), group_concat((l.kind IN {NAV_SQL}) + 2 * (l.position = 'main'), '')
+LINK_ROWS_SQL = f"""SELECT p.url_id, count(*), group_concat(l.target_id), group_concat((l.kind IN {NAV_SQL} OR {_PAGER_SQL}) + 2 * (l.position = 'main'), '')
     FROM pages p CROSS JOIN links l ON l.source_id = p.url_id
     WHERE p.site = ? AND p.crawl_id = ? AND p.outcome = 'ok' AND coalesce(p.kind, '') != 'external'
-      AND l.internal = 1 AND l.kind NOT IN ({{marks}}) AND l.target_id != l.source_id AND p.url_id BETWEEN ? AND ?
+      AND l.internal = 1 AND (l.kind NOT IN ({{marks}}) OR {_PAGER_SQL}) AND l.target_id != l.source_id AND p.url_id BETWEEN ? AND ?
     GROUP BY p.url_id"""
 PARALLEL_FROM = 200_000   # pages: below this one connection reads the links (a thread costs more than it saves)
 

@@ -20,7 +20,7 @@ from typing import Iterable
 
 import numpy as np
 
-from analysis.graph import NAV_KINDS, Orphans, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
+from analysis.graph import Orphans, SiteGraph, find_orphans, link_details, load_site_graph, reachable_without
 from analysis.pages import latest_complete_crawl
 from foundation.catalog import DATED
 from foundation.urls import normalize, url_id
@@ -143,7 +143,7 @@ def _breaking_links(g: SiteGraph, n: int, redirects: list[int], refs: dict[int, 
     """The links to n (directly or through redirects that end at n), as evidence, what visitors click first."""
     through = [(m, r) for m in [n, *redirects] for r in refs.get(g.nodes[m].url_id, [])]
     out = []
-    for m, r in sorted(through, key=lambda mr: (mr[1].kind not in NAV_KINDS, mr[1].source_url)):
+    for m, r in sorted(through, key=lambda mr: (not mr[1].navigational, mr[1].source_url)):
         d = r.as_evidence()
         if m != n:
             d["via"] = g.nodes[m].url

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.findings import Finding
-from analysis.graph import NAV_KINDS, ClickPaths, components, link_details
+from analysis.graph import ClickPaths, components, link_details, unread_near
 from analysis.links_common import LINK_RULES, Context
 from analysis.links_redirects import same_page
 from analysis.sections import Counted, beyond_listed
@@ -63,10 +63,11 @@ def canonical_elsewhere(ctx: Context, nodes: list[int]) -> dict[int, str]:
     return out
 
 
-def _reached_otherwise(ctx: Context, n: int, refs: list, canonical: str | None) -> str:
+def _reached_otherwise(ctx: Context, n: int, refs: list, canonical: str | None, unread: str | None = None) -> str:
     """Why an orphan is still reached by visitors, or "": embedded in a reachable page (an iframe's widget or
     map: every visitor of that page sees it), the page a form on a reachable page sends them to (a thank-you
-    page), or a second address of another page (its canonical says which)."""
+    page), a second address of another page (its canonical says which), or in a section with a page visitors are
+    led to that the crawl could not read (``unread``: that page may link to it)."""
     reachable = ctx.orphans.reachable_mask   # (the set would cost a million pages' worth per orphan)
     for r in refs:
         if r.kind in EMBEDDING and reachable[r.source]:
@@ -78,7 +79,13 @@ def _reached_otherwise(ctx: Context, n: int, refs: list, canonical: str | None) 
                     "reached without a link")
     if canonical:
         return f"its canonical address is {canonical}: it is another address of that page, not a page of its own"
+    if unread:
+        return _UNREAD.format(unread)
     return ""
+
+
+_UNREAD = ("{} (a page of its section that visitors are led to) could not be read by the crawl (robots.txt forbids "
+           "it, or it failed) and may link here, so that nothing links to it is not known")
 
 
 def orphan_findings(ctx: Context) -> list[Finding]:
@@ -87,6 +94,7 @@ def orphan_findings(ctx: Context) -> list[Finding]:
                        and (g.current(n) or ctx.cfg.earlier_crawls)), key=lambda n: g.nodes[n].url)
     others = link_details(ctx.conn, g, (g.nodes[n].url_id for n in subjects))
     canonical = canonical_elsewhere(ctx, subjects) if subjects else {}
+    unread = unread_near(g, subjects, ctx.orphans.reachable_mask) if subjects else {}
     out = []
     for n in subjects:
         node = g.nodes[n]
@@ -109,7 +117,7 @@ def orphan_findings(ctx: Context) -> list[Finding]:
         if g.truncated:
             evidence["crawl_truncated"] = "max_pages stopped the crawl early: pages it did not reach may link here"
             confidence = min(confidence, 0.4)
-        reached = _reached_otherwise(ctx, n, others.get(node.url_id, []), canonical.get(n))
+        reached = _reached_otherwise(ctx, n, others.get(node.url_id, []), canonical.get(n), unread.get(n))
         if reached:
             evidence["reached_otherwise"] = reached
             severity, message = "info", message.rstrip(".") + f". Not listed: {reached}."
@@ -137,9 +145,10 @@ def island_findings(ctx: Context) -> list[Finding]:
             group_of[n] = comp
     targets = {n: [g.nodes[n].url_id] + [g.nodes[r].url_id for r in g.redirects_to(n)] for n in islands}
     refs = link_details(ctx.conn, g, (u for ids in targets.values() for u in ids))
+    unread = unread_near(g, islands, orphans.reachable_mask)
     out = []
     for n in sorted(islands, key=lambda n: g.nodes[n].url):
-        links = sorted((r for u in targets[n] for r in refs.get(u, []) if r.kind in NAV_KINDS),
+        links = sorted((r for u in targets[n] for r in refs.get(u, []) if r.navigational),
                        key=lambda r: r.source_url)
         group = sorted((g.nodes[m].url for m in group_of.get(n, {n}) if m in orphans.islands), key=str)
         linked_from = []
@@ -164,7 +173,11 @@ def island_findings(ctx: Context) -> list[Finding]:
                    f"({evidence['linking_pages']} linking page{'s' if evidence['linking_pages'] != 1 else ''}; "
                    f"{len(group)} page{'s' if len(group) != 1 else ''} in the island); no page reachable from a start "
                    f"page or a sitemap entry leads here.")
-        out.append(ctx.finding("links.orphan_island", n, "medium", confidence, message, evidence))
+        severity = "medium"
+        if n in unread:
+            evidence["reached_otherwise"] = _UNREAD.format(unread[n])
+            severity, message = "info", message.rstrip(".") + f". Not listed: {evidence['reached_otherwise']}."
+        out.append(ctx.finding("links.orphan_island", n, severity, confidence, message, evidence))
     return out
 
 

@@ -130,15 +130,18 @@ CATALOG: tuple[Rule, ...] = (
                "cannot follow (`<link rel=alternate>`, ...). Medium (confidence 0.9); low (0.5) for a page only an "
                "earlier crawl saw, whose state today is unknown; confidence 0.4 when `max_pages` cut the crawl short."
                " Information (`reached_otherwise` says why) for a page a reachable page embeds (an iframe's widget), "
-               "a form on a reachable page sends its visitors to, whose canonical names another page, or that is the "
-               "site's not-found page. Pages matching `[links] exempt` are never reported.",
+               "a form on a reachable page sends its visitors to, whose canonical names another page, that is the "
+               "site's not-found page, or whose section has a page visitors are led to that the crawl could not read "
+               "(robots.txt, an error: it may link here). Links include a jump menu's options and a listing's "
+               "`<link rel=next/prev>`. Pages matching `[links] exempt` are never reported.",
          todo="Link it from where it belongs, or retire it (`decay impact` says what would break).",
          hint="link it from a relevant live page, or retire it if it is no longer needed"),
     Rule("links.orphan_island", "orphaned", "medium", ("dead", "review"),
          means="A live page that is linked, but that no page reachable from a start page or a sitemap entry leads to:"
                " only orphans or the other pages of its island link to it. Outdated or expired pages on the way do "
                "not make a page orphaned (see the next row). The evidence lists every linking page with its anchor "
-               "text, position and what it is, and the pages of the island. Medium (0.8).",
+               "text, position and what it is, and the pages of the island. Medium (0.8); information when its section "
+               "has a page visitors are led to that the crawl could not read (that page may link here).",
          todo="Link the island from a live page, or retire it as a whole.",
          hint="link it from a live page, or retire it together with the pages that link to it"),
     Rule("links.reached_only_through_outdated", "links", "info", ("note",),

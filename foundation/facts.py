@@ -13,7 +13,7 @@ class RawLink:
     """An outgoing reference as written in the HTML (href not yet resolved)."""
 
     ordinal: int
-    kind: str            # a, area, link, img, script, iframe, frame, form, embed, object, video, audio, source, track, meta-refresh
+    kind: str            # a, area, link, img, script, iframe, frame, form, embed, object, video, audio, source, track, meta-refresh, option
     href: str
     rel: str | None
     anchor: str | None   # anchor text, alt text, title, or hreflang/type for <link>

@@ -149,7 +149,7 @@ CRAWL_TABLES: list[Table] = [
             ("source_id", I, "urls.id of the page the link is on."),
             ("ordinal", I, "Position of the link in the page (0, 1, 2, ...)."),
             ("target_id", I, "urls.id of the target."),
-            ("kind", T, "The element: a, area, link, img, script, iframe, frame, form, embed, object, video, audio, source, track or meta-refresh; sameas for a JSON-LD sameAs value (its anchor is the JSON-LD @type)."),
+            ("kind", T, "The element: a, area, link, img, script, iframe, frame, form, embed, object, video, audio, source, track or meta-refresh; option for a jump menu's <option> (a <select> whose options name addresses it opens); sameas for a JSON-LD sameAs value (its anchor is the JSON-LD @type)."),
             ("rel", T, "rel attribute (nofollow, stylesheet, canonical, me, ...)."),
             ("anchor", T, "Anchor text; for images the alt text; for iframes the title."),
             ("position", T, "Where on the page: head, nav, header, footer, aside, main or body (outside <main> on a page that has one)."),

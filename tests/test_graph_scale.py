@@ -97,14 +97,15 @@ def test_url_ids_map_to_nodes_and_link_rows_parse_64_bit_ids():
     from analysis.graph_csr import read_link_rows
     conn = sqlite3.connect(":memory:")
     conn.executescript("""CREATE TABLE pages (url_id INTEGER PRIMARY KEY, site, crawl_id, outcome, kind);
-        CREATE TABLE links (source_id, ordinal, target_id, kind, position, internal, PRIMARY KEY (source_id, ordinal));""")
+        CREATE TABLE links (source_id, ordinal, target_id, kind, position, internal, rel, PRIMARY KEY (source_id, ordinal));""")
     conn.executemany("INSERT INTO pages VALUES (?, 'x', 1, 'ok', 'page')", [(int(i),) for i in ids])
-    conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, 1)", [
-        (2**63 - 1, 0, 2**62 + 5, "a", "main"), (2**63 - 1, 1, 99, "img", "main"), (2**63 - 1, 2, 2**63 - 1, "a", "nav"),
-        (-3, 0, 17, "a", "nav"), (-3, 1, 17, "link", "head")])
+    conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, 1, ?)", [
+        (2**63 - 1, 0, 2**62 + 5, "a", "main", None), (2**63 - 1, 1, 99, "img", "main", None),
+        (2**63 - 1, 2, 2**63 - 1, "a", "nav", None), (-3, 0, 17, "a", "nav", None), (-3, 1, 17, "link", "head", "alternate"),
+        (17, 0, -3, "link", "head", "prev")])   # a pager's <link rel=prev> is followed: navigational
     rows = read_link_rows(conn, "x", 1, ("link",), ids, {int(u): i for i, u in enumerate(ids)})
     got = sorted(zip(rows.source.tolist(), rows.target.tolist(), rows.nav.tolist(), rows.main.tolist()))
-    assert got == [(1, 2, True, False), (3, -1, False, True), (3, 0, True, True)]
+    assert got == [(1, 2, True, False), (2, 1, True, False), (3, -1, False, True), (3, 0, True, True)]
 
 
 def test_click_paths_take_the_first_predecessor_one_click_nearer():

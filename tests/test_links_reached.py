@@ -1,9 +1,11 @@
 """Pages visitors reach without a link are not orphans to retire, and pages that are parts of others are not dead
 ends (an adversarial review of a council's site): a widget or map shown in an iframe, the thank-you page a form
 sends people to, a print version (its canonical names the page), a soft-404 page, a page linked only with a
-campaign's utm tags.  One real crawl of a site served on 127.0.0.1; the analysis as `decay analyse` runs it."""
+campaign's utm tags, pages a jump menu (<select>) or a listing's <link rel=next> leads to, an event a robots.txt-blocked
+calendar may link to.  One real crawl of a site served on 127.0.0.1; the analysis as `decay analyse` runs it."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -23,7 +25,22 @@ def page(title: str, main: str, head: str = "", nav: bool = True) -> str:
 EVENT = '<script type="application/ld+json">{{"@type": "Event", "startDate": "{day}T18:00", "endDate": "{day}T21:00"}}</script>'
 PAGES = {
     "index.html": page("Council", '<p>Welcome. <a href="/bins/garden-waste/?utm_source=homepage&utm_medium=banner">Renew '
-                                  'garden waste</a></p>'),
+                                  'garden waste</a> <a href="/news/">News</a> <a href="/council-tax/">Council tax</a></p>'),
+    # a jump menu: the bands are reached by choosing one; a form's <select> is a field, its values no links
+    "council-tax/index.html": page("Council tax", '<select onchange="location.href = this.value"><option value="">Choose a band'
+                                                  '</option><option value="/council-tax/band-a/">Band A</option>'
+                                                  '<option value="/council-tax/band-z/">Band Z</option></select>'
+                                                  '<form action="/search/"><select name="in"><option value="/bins/hidden/">Bins'
+                                                  '</option></select></form>'),
+    "council-tax/band-a/index.html": page("Band A", "<p>Band A charges.</p>"),
+    "bins/hidden/index.html": page("Hidden", "<p>Only a form's field names this address.</p>"),
+    # the second page of a listing is reached by a "Load more" button; its <link rel=next> says where it goes
+    "news/index.html": page("News", '<p><a href="/news/fresh/">Fresh news</a></p><button data-next="/news/page/2/">Load more'
+                                    '</button>', head='<link rel="next" href="/news/page/2/">'),
+    "news/fresh/index.html": page("Fresh news", "<p>Today.</p>"),
+    "news/page/2/index.html": page("News, page 2", '<p><a href="/news/older/">Older news</a></p>',
+                                   head='<link rel="prev" href="/news/">'),
+    "news/older/index.html": page("Older news", "<p>Last month.</p>"),
     "bins/index.html": page("Bins", '<p>Collection days below.</p><iframe src="/bins/widget/"></iframe>'
                                     '<form action="/bins/thank-you/" method="post"><input name="street"></form>'
                                     '<p><a href="/bins/guide/">Guide</a></p>'),
@@ -42,7 +59,7 @@ PAGES = {
                                             head=EVENT.format(day="2025-11-05")),
     "campaigns/old-fair/index.html": page("Old fair", "<p>Stalls and games. Book your place.</p>", head=EVENT.format(day="2025-06-14")),
 }
-SITEMAP = ["/", "/404.html", "/old-orphan/", "/bins/garden-waste/", "/bins/thank-you/", "/events/bonfire-night/",
+SITEMAP = ["/", "/404.html", "/old-orphan/", "/council-tax/band-a/", "/news/older/", "/bins/hidden/", "/bins/garden-waste/", "/bins/thank-you/", "/events/bonfire-night/",
            "/campaigns/old-fair/"]
 
 
@@ -111,5 +128,28 @@ def test_an_old_page_a_page_the_crawl_could_not_read_may_link_to_is_not_removed(
     with sqlite3.connect(db) as conn:
         actions = {u.removeprefix(PROD): (a, todo) for u, a, todo in conn.execute("SELECT subject_url, action, todo FROM cleanup")}
     assert actions["/campaigns/old-fair/"][0] == "remove"            # obsolete, unlinked, nothing unread near it
-    action, todo = actions["/events/bonfire-night/"]
-    assert action == "review" and "/events/calendar/" in todo and "robots.txt" in todo
+    # robots.txt keeps the crawl out of the calendar that may link to it: not an orphan, only its expiry is listed
+    severity, message = findings(db, "links.orphan")["/events/bonfire-night/"]
+    assert severity == "info" and "/events/calendar/" in message and "robots.txt" in message
+    assert actions["/events/bonfire-night/"][0] == "update"
+
+
+def test_pages_a_script_opens_are_linked(db):
+    orphans, islands = findings(db, "links.orphan"), findings(db, "links.orphan_island")
+    # the jump menu's option is a link: its page is reached, and a broken one is a broken link
+    assert "/council-tax/band-a/" not in orphans
+    severity, message = findings(db, "links.broken_internal")["/council-tax/band-z/"]
+    assert severity != "info" and "jump-menu option" in json.dumps(evidence(db, "links.broken_internal", "/council-tax/band-z/"))
+    # a form's field is not a link: the page only the sitemap and a form's option name is still an orphan
+    assert orphans["/bins/hidden/"][0] != "info"
+    # the listing's next page and the post only it lists are reached
+    assert "/news/page/2/" not in orphans and "/news/older/" not in orphans and "/news/older/" not in islands
+    with sqlite3.connect(db) as conn:
+        kinds = dict(conn.execute("SELECT u.url, l.kind FROM links l JOIN urls u ON u.id = l.target_id WHERE l.kind = 'option'"))
+    assert set(kinds) == {PROD + "/council-tax/band-a/", PROD + "/council-tax/band-z/"}
+
+
+def evidence(db, rule: str, path: str) -> dict:
+    with sqlite3.connect(db) as conn:
+        (ev,) = conn.execute("SELECT evidence FROM findings WHERE rule = ? AND subject_url = ?", [rule, PROD + path]).fetchone()
+    return json.loads(ev)

@@ -66,7 +66,11 @@ LINK_ATTR = {
 }
 # one :is(): each element once (a list gives an element once per selector it matches: an <img> with both src and
 # data-src came twice, as two links to its src)
-LINK_SELECTOR = ":is(" + ", ".join([f"{t}[{a}]" for t, a in LINK_ATTR.items()] + ["img[data-src]", "meta[http-equiv]"]) + ")"
+# and a jump menu's options: a <select> whose options name addresses, which its script opens when one is chosen
+# (only values that look like an address: every country list's options would cost a Python step each)
+_OPTION_ADDRESS = ['option[value^="/"]', 'option[value^="http"]', 'option[value^="./"]', 'option[value^="../"]']
+LINK_SELECTOR = ":is(" + ", ".join([f"{t}[{a}]" for t, a in LINK_ATTR.items()] + ["img[data-src]", "meta[http-equiv]"]
+                                   + _OPTION_ADDRESS) + ")"
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
 
 # ---------------------------------------------------------------------------- the one query
@@ -370,6 +374,11 @@ def _links(tree: LexborHTMLParser, facts: PageFacts, regions: Regions) -> None:
             links.append(RawLink(len(links), "meta-refresh", facts.refresh, None, clean(a.get("content"), 100),
                                  region_of(node), False, False))
             continue
+        if tag == "option":
+            href = _jump_to(node)
+            if href:
+                links.append(RawLink(len(links), "option", href, None, node_text(node, 300), region_of(node), False, False))
+            continue
         href = a.get(LINK_ATTR[tag])
         href = href.strip() if href else None
         lazy = None
@@ -403,6 +412,24 @@ def _links(tree: LexborHTMLParser, facts: PageFacts, regions: Regions) -> None:
         if lazy:
             links.append(RawLink(len(links), tag, lazy, rel, anchor, region, nofollow, new_window))
 
+
+
+def _jump_to(option: LexborNode) -> str | None:
+    """The address a jump menu's option opens: its value, when its <select> is a jump menu (it has an onchange
+    script, or is in no form: a script elsewhere wires it); None for a form's field, whose value is submitted."""
+    value = (option.attributes.get("value") or "").strip()
+    if value.startswith("http") and not value[4:5] in (":", "s"):
+        return None   # "httpd", not an address
+    node, select = option.parent, None
+    while node is not None:
+        if node.tag == "select" and select is None:
+            select = node
+            if "onchange" in node.attributes:
+                return value
+        elif node.tag == "form":
+            return None
+        node = node.parent
+    return value if select is not None else None
 
 
 def _texts(tree: LexborHTMLParser, facts: PageFacts, regions: Regions, summary: bool = True) -> None:
