@@ -8,6 +8,9 @@ information (severity info, so they stay out of the cleanup list) and the old ar
 become ONE finding, ``outdated.old_articles``, about the section: how many, the oldest and the newest,
 and the decision to take once (label them as historical, archive them, or keep them).
 
+A publication of one period (an annual review under ``/annual-review/2019-20/``, analysis/roles.py) names its
+period in its address and title: it is labelled as history already, so it joins no section's archive item.
+
 Unless the site still presents one as current: an old article linked from a home page or from the
 site's navigation (header, nav) keeps its own findings and its own list item.
 """
@@ -22,6 +25,7 @@ from urllib.parse import quote
 
 from analysis.findings import Finding, as_information
 from analysis.pages import Page
+from analysis.roles import PERIOD_RECORD
 from foundation.catalog import CATEGORY
 from foundation.urls import path_of, site_origin
 
@@ -141,6 +145,11 @@ def group_articles(findings: list[Finding], pages: list[Page], current: dict[int
             out.append(replace(f, evidence=ev, severity=ev.pop("severity_if_current", f.severity),  # outdated.py made it info
                                message=f.message.rstrip(".") + f". A dated article, but the site still "
                                                                               f"presents it as current: it is linked from {where}.").pack())
+            continue
+        if p.role_reason.startswith(PERIOD_RECORD):   # it names its period: already labelled as history, no archive item
+            out.append(as_information(f, "A publication of one past period (its address and title name the period), "
+                                         "judged as a historical record.", role="article", role_reason=p.role_reason,
+                                      historical_record=True).pack())
             continue
         f = as_information(f, "A dated article, judged as a historical record (see the archive item of its section).",
                            role="article", role_reason=p.role_reason, historical_record=True)

@@ -91,10 +91,15 @@ SENTENCE_END = re.compile(
     + r"[.!?](?=\s|$)", re.I)
 
 
+def sentence_start(text: str, at: int, limit: int = 160) -> int:
+    """Where the sentence around position ``at`` starts (at most ``limit`` characters before it)."""
+    starts = [m.end() for m in SENTENCE_END.finditer(text, max(0, at - limit), at)]
+    return starts[-1] if starts else max(0, at - limit // 2)
+
+
 def sentence(text: str, at: int, limit: int = 160) -> str:
     """The sentence around position ``at`` (at most ``limit`` characters)."""
-    starts = [m.end() for m in SENTENCE_END.finditer(text, max(0, at - limit), at)]
-    start = starts[-1] if starts else max(0, at - limit // 2)
+    start = sentence_start(text, at, limit)
     m = SENTENCE_END.search(text, at)
     end = min(m.end() if m else len(text), start + limit)
     return text[start:end].strip()

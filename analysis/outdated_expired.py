@@ -157,7 +157,7 @@ def _said_over(f: Finding, words: str, what: str) -> Finding:
     return f
 
 
-def _not_sure(f: Finding, why: str, **evidence) -> Finding:
+def not_sure(f: Finding, why: str, **evidence) -> Finding:
     """An expired finding the page itself makes doubtful (a later date, a recurring event, a date that reads both
     ways): information, with the reason, never a list item."""
     f.severity = "info"
@@ -186,6 +186,12 @@ def _other_reading(raw: str, value: datetime) -> datetime | None:
         return value.replace(year=y, month=a if day_first else b, day=b if day_first else a)
     except ValueError:
         return None
+
+
+def events_to_come(candidates: Iterable[Candidate], now: datetime) -> list[Candidate]:
+    """The structured-data event dates of the page (start or end) still to come, in page order."""
+    return [c for c in candidates if c.role in ("event_start", "event_end") and c.value is not None
+            and _to_come(c.value, c.precision, now)]
 
 
 def _read_both_ways_to_come(raw: str, value: datetime, precision: str, now: datetime) -> bool:
@@ -313,14 +319,14 @@ def expired_events(page: Page, candidates: list[Candidate], ctx: Context, englis
         )
         later = upcoming or _to_come_in(page.main_text, ctx.now, page.lang)
         if later:
-            _not_sure(f, f"the page also names {later}, still to come (a later date or a run that goes on): "
+            not_sure(f, f"the page also names {later}, still to come (a later date or a run that goes on): "
                          "at most its structured data is out of date", later_date=later)
         elif "event_end" not in roles and _RUNS.search(typ):
-            _not_sure(f, f"a {typ} runs for a time, and its structured data gives only its start: when it ends is not said")
+            not_sure(f, f"a {typ} runs for a time, and its structured data gives only its start: when it ends is not said")
         elif recurs := RECURRING.search(page.title or "") or RECURRING.search(page.main_text):
-            _not_sure(f, f"the page says it recurs (\"{recurs.group(0)}\"): its structured data's date is its first")
+            not_sure(f, f"the page says it recurs (\"{recurs.group(0)}\"): its structured data's date is its first")
         elif _read_both_ways_to_come(last.raw, last.value, last.precision, ctx.now):
-            _not_sure(f, f"{last.raw} reads both ways (day/month or month/day), and one of them is still to come")
+            not_sure(f, f"{last.raw} reads both ways (day/month or month/day), and one of them is still to come")
     if not upcoming:
         for k, f in invited.items():
             if k in found:
@@ -363,13 +369,12 @@ def expired_offers(page: Page, candidates: list[Candidate], ctx: Context, englis
                      f"which ended {human_days((ctx.now - c.value).days)} ago."),
             evidence={"source": f"{c.source}:{c.name}", "raw": c.raw, "context": c.context},
         )
-        coming = [e for e in candidates if e.role in ("event_start", "event_end") and e.value is not None
-                  and _to_come(e.value, e.precision, ctx.now)]
+        coming = events_to_come(candidates, ctx.now)
         if coming:
-            _not_sure(f, f"the event it sells is still to come ({shown_day(coming[-1])}): an early-bird price or a sales "
+            not_sure(f, f"the event it sells is still to come ({shown_day(coming[-1])}): an early-bird price or a sales "
                          "window that ended, not the event's offer", event=coming[-1].raw)
         elif _read_both_ways_to_come(c.raw, c.value, c.precision, ctx.now):
-            _not_sure(f, f"{c.raw} reads both ways (day/month or month/day), and one of them is still to come")
+            not_sure(f, f"{c.raw} reads both ways (day/month or month/day), and one of them is still to come")
     if english and _MAY_OFFER(page.main_text):
         text = page.main_text
         for m in OFFER_PHRASE.finditer(text):

@@ -94,7 +94,7 @@ def _judge(conn: sqlite3.Connection, pages: list[Page], trust: SiteTrust, ctx: o
         if page.role in ("stub", "error"):   # a redirect or a not-found page: not content to judge by its dates
             continue
         english = outdated.is_english(page, page.main_text)
-        made = [f for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english),
+        made = [f for f in (outdated.stale_page(page, dates, ctx), outdated.stale_claims(page, dates, ctx, english, cands),
                             outdated.old_year_in_title(page, dates, ctx)) if f is not None]
         made += outdated.expired_events(page, cands, ctx, english)
         made += outdated.expired_offers(page, cands, ctx, english)

@@ -6,7 +6,8 @@ A page's role decides which judgments apply to it (README: Page roles):
 - **listing**: archives, tag and category pages, paginated listings (``/blog/page/7/``), section
   indexes: pages that show teasers of other pages.  A listing is never dated from its teasers and never
   announces their events;
-- **article**: a dated news or blog post, release notes, minutes: a historical record.  Its age and the
+- **article**: a dated news or blog post, release notes, minutes, a publication of one past period (an annual
+  review under ``/annual-review/2019-20/`` beside other years'): a historical record.  Its age and the
   words about its own time ("the latest release") are recorded, but old articles are one archive decision
   per section, not one list item each;
 - **event** and **job**: an event page or a job advertisement (their dates can expire);
@@ -56,6 +57,12 @@ _LISTING_TYPES = re.compile(r"\b(?:CollectionPage|ItemList|Blog|SearchResultsPag
 _ARTICLE_META = frozenset(("article:published_time",))
 _SOFT_404 = re.compile(r"\b(?:404|page not found|not found|seite nicht gefunden|page introuvable|no longer exists)\b", re.I)
 
+# a publication of one period ("/annual-review/2019-20/" titled "Annual Review 2019–20", beside "/annual-review/2025-26/"):
+# the last segment of its address is the period, its title names the same period, and its section holds another
+# period's: a record of that period, like a dated article (a single year's segment is a date archive: a listing)
+_PERIOD_SEGMENT = re.compile(r"/((?:19|20)\d\d)[-_–](\d\d|(?:19|20)\d\d)/?(?:index\.html?)?\Z")
+_PERIOD_IN_TITLE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–—/]\s*(\d\d|(?:19|20)\d\d)(?!\d)")
+PERIOD_RECORD = "a publication of one period"
 _LANGUAGE_HOME = re.compile(r"/[a-z]{2}(?:[-_][A-Za-z]{2})?/(?:index\.html?)?\Z")
 _REAL_YEAR = re.compile(r"\b(?:199\d|20\d\d)\b")
 LISTING_MIN_ARTICLE_LINKS = 5   # links in the main content to this many dated articles make a page a listing,
@@ -155,6 +162,8 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
         if not role:
             undecided.append(p)
     facts.clear()
+    if undecided:
+        undecided = _period_records(pages, undecided)
 
     # a page whose main content mostly links to dated articles or events (and is none itself) is a listing: at least
     # LISTING_MIN_ARTICLE_LINKS of them, and LISTING_MIN_SHARE of the pages its main content links to.  So is a page
@@ -177,6 +186,40 @@ def assign_roles(conn: sqlite3.Connection, site: str, crawl_id: int, pages: list
                 p.role, p.role_reason = role, f"set by [[outdated.roles]] pattern {pat}"
                 break
     return Counter(p.role for p in pages)
+
+
+def _period(first: str, last: str) -> tuple[str, str] | None:
+    """("2019", "20") for 2019-20, 2019-2020 and 2019/20; None when the second part is not a later year (2019-05)."""
+    return (first, last[-2:]) if 1 <= (int(last[-2:]) - int(first[-2:])) % 100 <= 10 else None
+
+
+def _period_records(pages: list[Page], undecided: list[Page]) -> list[Page]:
+    """Give the role ``article`` to the undecided pages that are a publication of one period (_PERIOD_SEGMENT);
+    returns the pages still undecided."""
+    sections: dict[str, set[tuple[str, str]]] = {}
+    for p in pages:
+        path = path_of(p.url)
+        m = _PERIOD_SEGMENT.search(path)
+        period = _period(m.group(1), m.group(2)) if m else None
+        if period:
+            sections.setdefault(path[:m.start()], set()).add(period)
+    if not any(len(periods) > 1 for periods in sections.values()):
+        return undecided
+    rest = []
+    for p in undecided:
+        path = path_of(p.url)
+        m = _PERIOD_SEGMENT.search(path)
+        period = _period(m.group(1), m.group(2)) if m else None
+        others = len(sections.get(path[:m.start()], ())) - 1 if period else 0
+        title = " ".join(x for x in (p.title, p.h1) if x)
+        if others and any(_period(t.group(1), t.group(2)) == period for t in _PERIOD_IN_TITLE.finditer(title)):
+            where = path[:m.start()] + "/"
+            p.role = "article"
+            p.role_reason = (f"{PERIOD_RECORD}: its address and title name {m.group(1)}–{period[1]}, beside {others} "
+                             f"other period{'s' * (others > 1)} under {where}")
+        else:
+            rest.append(p)
+    return rest
 
 
 _LONG_PAGE = (None, 150)   # (refresh, words) of a page not among the facts read

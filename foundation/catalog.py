@@ -108,8 +108,10 @@ CATALOG: tuple[Rule, ...] = (
          means='The page calls something "our new ...", "New: ...", "the latest release", "coming soon", "now '
                'available", "just launched", "this year" while its last update is older than `claim_max_age`; the '
                "phrase is quoted in its sentence. Generic uses (\"new users should\", \"compare this year's with last "
-               "year's\") do not count. Never on a listing; on the home page only its own words; info on a dated "
-               "article (history).",
+               "year's\", \"if your income this year is ...\", \"many of the people we support have recently moved\") "
+               "do not count. Never on a listing; on the home page only its own words; info on a dated "
+               "article (history), and on a page whose structured data announces an event still to come when the words "
+               "announce it (\"coming soon\", \"now available\").",
          todo="Reword, or update the content.",
          hint='drop the "{claim}" wording, or update the page'),
     Rule("outdated.old_copyright", "outdated", "low", ("update",),

@@ -137,8 +137,8 @@ def _role_of(source: str, name: str, context: str) -> tuple[str, str]:
         if _PUBLISHED_WORDS.search(words):
             return "published", ""
         return "unknown", ""
-    if source == "text":
-        return "unknown", ""
+    if source == "text":   # a row of a table of versions ("Version | Date approved"): a change of the page
+        return ("modified" if key == "revision" else "unknown"), ""
     if source == "url":
         return "published", ""
     if source == "copyright":   # "Copyright © 19.12.2019": a day the site stamped, not only a year

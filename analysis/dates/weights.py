@@ -51,6 +51,8 @@ def describe(c: Candidate) -> str:
     if c.source == "text":
         if c.name == "title":
             return f"the date in the title '{raw}'"
+        if c.name == "revision":
+            return f"the visible '{raw}' in a table of versions"
         return f"the visible '{raw}'"
     if c.source == "url":
         return "the date in the " + ("canonical URL" if c.name == "canonical" else "URL") + f" ({raw})"

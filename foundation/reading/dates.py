@@ -96,6 +96,18 @@ _HISTORY_BEFORE = re.compile(
     r"|in\s+force|came\s+into\s+force)(?:\s+(?:on|in|at|the|der|dem|le|el))?\s*[,:]?\s*\Z", re.I)
 BARE_DATE_WINDOW = (300, 1500)   # characters before and after the headline's start searched for bare dates
 MAX_BARE_DATES = 4
+# A table of versions or revisions ("Version | Approved by | Date approved", "Revision | Date | Changes", a document
+# history, a change log): a header that names both a version and a date (no digit between them) right before two dates
+# or more, each row close to the last.  Its dates are the page's changes (signal name "revision"): the latest is its
+# last update, not the first row's.
+_VERSION_WORDS = (r"(?:version|revision|rev\.?|issue|document\s+(?:control|history)|change\s*log|change\s+history"
+                  r"|amendments?|änderung|fassung)")
+_DATED_WORDS = r"(?:date|dated|approved|reviewed|updated|issued|datum|fecha)"
+_REVISION_HEAD = re.compile(rf"\b{_VERSION_WORDS}\b[^\d.!?]{{0,60}}?\b{_DATED_WORDS}\b"
+                            rf"|\b{_DATED_WORDS}\b[^\d.!?]{{0,60}}?\b{_VERSION_WORDS}(?![\w.])", re.I)
+REVISION_HEAD_GAP = 80    # at most this many characters from the header to the first row's date
+REVISION_ROW_GAP = 160    # ... and from one row's date to the next
+MAX_REVISION_DATES = 12
 # Visible phrases that announce a date ("Last updated: 2 May 2019"), found in two steps: a plain
 # substring search for the keywords in the lower-cased text (fast), then this pattern at each hit.
 # (keywords at the start of a word: "publi" finds published, publication, publié; "revi" reviewed, revised)
@@ -391,7 +403,7 @@ def text_dates(signals: list[DateSignal], texts: dict[str, str], h1: str | None,
                 n_copyright += 1
     before, after = BARE_DATE_WINDOW
     start = max(0, pos - before) if pos >= 0 else 0
-    n = 0
+    found: list[tuple[int, int]] = []   # (start, end) of each bare date, in text order
     for m in _BARE_DATE.finditer(main, start, (pos if pos >= 0 else 0) + after):
         begin = m.start()
         if m.group("md"):
@@ -401,16 +413,45 @@ def text_dates(signals: list[DateSignal], texts: dict[str, str], h1: str | None,
             begin = w.start()
         if _HISTORY_BEFORE.search(main, max(0, begin - 32), begin):
             continue   # "introduced on 6 April 2017", "Seit dem 1. Januar 2005": what the page tells of, not its byline
-        where = f"{main_region} h1{begin - pos:+d}" if pos >= 0 else f"{main_region} @{begin}"
-        add_signal(signals, "text", "date", main[begin:m.end()], where)
-        n += 1
-        if n >= MAX_BARE_DATES:
+        found.append((begin, m.end()))
+        if len(found) >= MAX_BARE_DATES + MAX_REVISION_DATES:
             break
+    rows = _revision_rows(main, found)
+    n = 0
+    for i, (begin, end) in enumerate(found):
+        if i not in rows:
+            if n >= MAX_BARE_DATES:
+                continue
+            n += 1
+        where = f"{main_region} h1{begin - pos:+d}" if pos >= 0 else f"{main_region} @{begin}"
+        add_signal(signals, "text", "revision" if i in rows else "date", main[begin:end], where)
     if title:
         for m in _BARE_DATE.finditer(title):
             if not m.group("md"):
                 add_signal(signals, "text", "title", m.group(0), "title")
                 break
+
+
+def _revision_rows(text: str, found: list[tuple[int, int]]) -> set[int]:
+    """The indexes in ``found`` (bare dates, in text order) of the rows of a table of versions: a run of two dates
+    or more, each at most REVISION_ROW_GAP characters after the last, right after a header that names a version and
+    a date ("Version | Approved by | Date approved")."""
+    rows: set[int] = set()
+    i = 0
+    while i < len(found) - 1:
+        begin = found[i][0]
+        head = None
+        for head in _REVISION_HEAD.finditer(text, max(0, begin - REVISION_HEAD_GAP - 120), begin):
+            pass   # (the last header before the date)
+        j = i
+        while j + 1 < len(found) and found[j + 1][0] - found[j][1] <= REVISION_ROW_GAP:
+            j += 1
+        if head is not None and begin - head.end() <= REVISION_HEAD_GAP and j > i:
+            rows.update(range(i, min(j + 1, i + MAX_REVISION_DATES)))
+            i = j + 1
+        else:
+            i += 1
+    return rows
 
 
 def url_dates(signals: list[DateSignal], url: str, name: str, context: str = "") -> None:
