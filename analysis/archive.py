@@ -26,6 +26,9 @@ from urllib.parse import quote
 from analysis.findings import Finding, as_information
 from analysis.pages import Page
 from analysis.roles import PERIOD_RECORD
+from analysis.rules.builtin import mirrored
+from foundation.bodies import ERRORS as BODY_ERRORS, decompress as decompress_body
+from foundation.reading.page import decode
 from foundation.catalog import CATEGORY
 from foundation.urls import path_of, site_origin
 
@@ -268,4 +271,23 @@ def group_archive_links(findings: list[Finding], articles: set[str],
                               "articles are an archive, leave them and dismiss this item")},
             material={"section": key, "targets": sorted(t["url"] for t in g["targets"])},
         ))
+    return out
+
+
+def archived_copies(conn: sqlite3.Connection, url_ids: list[int]) -> set[int]:
+    """The pages among these that are a static copy a mirroring tool saved ("<!-- Mirrored from ... by HTTrack
+    Website Copier", analysis/rules/builtin.py ``mirrored``): an archive of an old site, which says what it said then
+    (its copyright year among it).  Reads the stored HTML of these pages only."""
+    out: set[int] = set()
+    for i in range(0, len(url_ids), 500):
+        chunk = url_ids[i:i + 500]
+        for uid, blob, ctype in conn.execute(
+                f"SELECT p.url_id, b.html, p.content_type FROM pages p JOIN bodies b ON b.hash = p.body_hash "
+                f"WHERE p.url_id IN ({', '.join('?' * len(chunk))})", chunk):
+            try:
+                html = decode(decompress_body(blob), ctype)[1]
+            except BODY_ERRORS:
+                continue
+            if mirrored(html):
+                out.add(uid)
     return out

@@ -14,6 +14,7 @@ expressions, page roles) in ``outdated_common``.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from analysis.dates import Candidate, PageDates
 from analysis.findings import Finding
@@ -70,8 +71,11 @@ def copyright_years(candidates: list[Candidate]) -> tuple[int, str] | None:
     return best
 
 
-def old_copyright(pages: list[tuple[Page, tuple[int, str]]], ctx: Context, site: str, home: str) -> list[Finding]:
-    """One finding per site when the notice is in the template (most pages), else one per page."""
+def old_copyright(pages: list[tuple[Page, tuple[int, str]]], ctx: Context, site: str, home: str,
+                  archived: Callable[[list[int]], set[int]] | None = None) -> list[Finding]:
+    """One finding per site when the notice is in the template (most pages), else one per page.  ``archived``: which
+    of the given pages are an archived copy of an old site (analysis/archive.py ``archived_copies``), whose notice
+    is that site's: information, not a list item."""
     if not ctx.cfg.copyright:
         return []
     limit = ctx.now.year - ctx.cfg.copyright_grace_years
@@ -83,6 +87,8 @@ def old_copyright(pages: list[tuple[Page, tuple[int, str]]], ctx: Context, site:
         by_notice.setdefault(notice, []).append(p)
     findings = []
     total = max(len(pages), 1)
+    one_by_one = [p.url_id for ps in by_notice.values() if not (len(ps) >= 3 and len(ps) / total >= 0.5) for p in ps]
+    copies = archived(one_by_one) if archived is not None and one_by_one else set()
     for notice, ps in by_notice.items():
         year = max(int(y) for y in re.findall(r"(?:19|20)\d\d", notice))
         behind = ctx.now.year - year
@@ -98,11 +104,14 @@ def old_copyright(pages: list[tuple[Page, tuple[int, str]]], ctx: Context, site:
             ))
         else:
             for p in ps:
+                copy = p.url_id in copies
                 findings.append(Finding(
-                    rule="outdated.old_copyright", category=RULES["outdated.old_copyright"], severity="low", confidence=0.8,
-                    site=site, subject_url=p.url, subject_id=p.url_id, title=p.title,
-                    message=f"Its copyright notice \"{notice}\" is {behind} years behind.",
-                    evidence={"notice": notice, "year": year},
+                    rule="outdated.old_copyright", category=RULES["outdated.old_copyright"], severity="info" if copy else "low",
+                    confidence=0.8, site=site, subject_url=p.url, subject_id=p.url_id, title=p.title,
+                    message=f"Its copyright notice \"{notice}\" is {behind} years behind" + (
+                        ": the page is an archived copy of the old site (a mirroring tool saved it), whose notice it keeps;"
+                        " nothing to change." if copy else "."),
+                    evidence={"notice": notice, "year": year, **({"archived_copy": True} if copy else {})},
                 ))
     return findings
 

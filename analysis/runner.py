@@ -73,7 +73,8 @@ def analyse_site(conn, config: Config, site_cfg, crawl_id: int, ctx: outdated.Co
     found, copyrights = judge_pages(conn, Path(db_path), pages, trust, ctx, config.outdated)   # frozen as made
     res.findings += found
     home = scope.canonical_start_urls[0] if scope.canonical_start_urls else site_cfg.start_urls[0]
-    res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home)
+    res.findings += outdated.old_copyright(copyrights, ctx, site_cfg.name, home,
+                                           archived=lambda ids: archive.archived_copies(conn, ids))
     # old dated articles: one archive decision per section, unless the site still presents one as current
     current = current_beside.result()
     named_sections = [(name, match) for name, match, _ in ctx.sections]   # [[outdated.sections]], compiled once

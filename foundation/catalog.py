@@ -118,7 +118,9 @@ CATALOG: tuple[Rule, ...] = (
          means="A copyright notice is more than `copyright_grace_years` behind. When the notice is in the site's "
                "template (most pages), it is reported once for the site, with the number of pages. A notice's year is "
                "its last (\"© 2009–26\" is 2026; \"© 2009 – present\" is current); a photo credit (\"Photo © 2016 "
-               "Jane Smith\") is someone else's notice, not the site's.",
+               "Jane Smith\") is someone else's notice, not the site's. On an archived copy of an old site (a page "
+               "a mirroring tool saved: \"<!-- Mirrored from ... by HTTrack Website Copier\") the old notice is "
+               "that site's: `info`.",
          todo="Fix the template (or the pages).",
          hint="update the copyright year (better: let the site template write the current year)"),
     Rule("outdated.old_year_in_title", "outdated", "medium", ("update",),
@@ -304,7 +306,8 @@ CATALOG: tuple[Rule, ...] = (
                "and in which file it is written. With `subject_type = 'template'`: the same hit in the template of "
                "`template_min_pages` pages or more, reported once, listing the pages. A retired name every mention "
                "of which is named on purpose (its change or retirement said with it, a quoted title, a dated article "
-               "published before the name was retired: \"A retired name named on purpose\" above) is `info`, with "
+               "published before the name was retired: \"A retired name named on purpose\" above), or every match of "
+               "which is not the site's own wording (a quotation, a code sample, the title of a law) is `info`, with "
                "each match's reason in `deliberate`. The rule's `severity`; "
                "confidence 0.95 (term, retired domain, forbidden element), 0.9 (banned list), 0.8 (pattern, required:"
                " text extraction may miss a phrase).",

@@ -167,3 +167,122 @@ def test_a_date_the_page_tells_of_near_its_headline_is_not_its_byline():
     signals = []
     text_dates(signals, {"main": "Pressemitteilung. Pressemitteilung vom 20.01.2022 zur Lage."}, "Pressemitteilung", "P")
     assert [s.value for s in signals if s.name == "date"] == ["20.01.2022"]   # "vom": a byline
+
+
+# ---------------------------------------------------------------------------- words that are not the site's own
+RULES = ('[[rules]]\nid = "old-name"\nkind = "term"\nterms = ["Harbour Foundation"]\nreplacement = "Harbourside Trust"\n'
+         '[[rules]]\nid = "style"\nkind = "term"\nterms = ["master", "crippled"]\nreplacement = "main"\n'
+         '[[rules]]\nid = "phone"\nkind = "pattern"\npattern = "\\\\b01632\\\\s?960000\\\\b"\n')
+
+
+def _findings(tmp_path, body: str, rules: str = RULES) -> dict[str, tuple[str, list]]:
+    """rule -> (severity, [(region, deliberate or None)]) of the findings of one page."""
+    from analysis.rules.engine import Reporter
+    from analysis.rules.page import page_from_html
+    from tests.test_rules_builtin import engine
+
+    e = engine(tmp_path, rules)
+    html = f"<html><head><title>T</title></head><body><main>{body}</main></body></html>".encode()
+    rep = Reporter(e, "x", "https://www.x.example/")
+    rep.add(e.page(page_from_html(html, "https://www.x.example/about/")))
+    return {f.rule: (f.severity, [(m["region"], m.get("deliberate")) for m in f.evidence["matches"]])
+            for f in rep.findings() if f.rule.startswith("rules.")}
+
+
+def test_a_name_in_a_quotation_is_someone_elses_words(tmp_path):
+    quote = '<blockquote><p>"The Harbour Foundation saved our pier."</p><cite>Evening Post, 2015</cite></blockquote>'
+    inline = '<p>The mayor called it <q>the Harbour Foundation miracle</q>.</p>'
+    assert _findings(tmp_path, quote + inline)["rules.old-name"][0] == "info"
+    # the site's own sentence beside the quotation is still to change, and listed first
+    severity, matches = _findings(tmp_path, "<p>Give to the Harbour Foundation today.</p>" + quote)["rules.old-name"]
+    assert severity == "medium" and matches[0] == ("content", None) and matches[1][1].startswith("in a quotation")
+    # a banned word too, not a pattern (an old number quoted is still a number to call)
+    found = _findings(tmp_path, "<blockquote>A crippled pier. Call 01632 960000.</blockquote>")
+    assert found["rules.style"][0] == "info" and found["rules.phone"][0] != "info"
+
+
+def test_words_in_a_code_sample_are_code(tmp_path):
+    sample = '<p>Set the branch:</p><pre><code>git push origin master\n# or call 01632 960000</code></pre>'
+    found = _findings(tmp_path, sample)
+    assert found["rules.style"] == ("info", [("code", found["rules.style"][1][0][1])])
+    assert found["rules.phone"][0] == "info"
+    # prose beside the sample is still prose
+    severity, matches = _findings(tmp_path, "<p>Merge into master first.</p>" + sample)["rules.style"]
+    assert severity == "medium" and matches[0] == ("content", None)
+    # a rule that asks for code samples (where names "code") lists them
+    asked = RULES.replace('replacement = "main"\n', 'replacement = "main"\nwhere = ["content", "code"]\n')
+    assert _findings(tmp_path, sample, asked)["rules.style"][0] == "medium"
+    # a pattern rule reading only the content leaves the sample alone
+    content_only = RULES + 'where = ["content"]\n'
+    assert "rules.phone" not in _findings(tmp_path, sample, content_only)
+
+
+@pytest.mark.parametrize("text, on_purpose", [
+    ("under the Chronically Crippled Persons (Access) Regulations 1981, councils", True),
+    ("the Crippled Children Act of 1960 gave", True),
+    ("Crippled boats are towed free. The Harbours Act 1964 says so.", False),   # a sentence, then another law
+    ("the crippled children Act 1970", False),                                  # not written as a title
+])
+def test_a_banned_word_in_the_title_of_a_law_is_its_name(tmp_path, text, on_purpose):
+    severity, _ = _findings(tmp_path, f"<p>{text}</p>")["rules.style"]
+    assert (severity == "info") == on_purpose
+
+
+@pytest.mark.parametrize("script, seen", [
+    ("/* Lodash 4.17+ and jQuery 1.9+ removed $.browser: test for old IE here */", []),    # a remark, not a banner
+    ("// needs jQuery v1.7 or later\n$(function(){});", []),                               # a range
+    ("/*! jQuery v1.9.1 | (c) 2005, 2012 jQuery Foundation, Inc. */", [("jquery", "1.9.1")]),
+    ("/*\n * jQuery JavaScript Library v1.4.2\n * http://jquery.com/\n */", [("jquery", "1.4.2")]),
+    ("//! moment.js\n//! version : 2.18.1", [("moment", "2.18.1")]),
+])
+def test_a_library_banner_is_a_header_with_a_release_not_a_remark(script, seen):
+    assert [(s.technology, s.version) for s in from_banners(f"<script>{script}</script>")] == seen
+
+
+def test_an_inline_script_wrapped_in_an_html_comment_is_still_javascript():
+    html = "<script>\n<!--//--><![CDATA[//><!--\n/*! jQuery v1.8.3 */ ga('create', 'UA-1-1');\n//--><!]]>\n</script>"
+    assert [(s.technology, s.version) for s in from_banners(html)] == [("jquery", "1.8.3")]
+    assert not from_banners("<!-- <script>/*! jQuery v1.8.3 */</script> -->")   # a commented-out script is not
+
+
+def test_a_pattern_rule_can_read_only_the_scripts(tmp_path):
+    from analysis.rules.page import page_from_html
+    from tests.test_rules_builtin import engine
+
+    e = engine(tmp_path, '[[rules]]\nid = "ua"\nkind = "pattern"\npattern = "\\\\bUA-\\\\d{4,9}-\\\\d{1,4}\\\\b"\nwhere = ["scripts"]\n')
+
+    def found(body: str) -> list[str]:
+        html = f"<html><head><title>T</title></head><body><main>{body}</main></body></html>".encode()
+        return [h.region for h in e.page(page_from_html(html, "https://www.x.example/p/")).hits]
+
+    assert found("<p>Our old property (UA-1234567-1) stopped collecting data.</p>") == []   # prose about it
+    assert found("<script>ga('create', 'UA-1234567-1', 'auto');</script>") == ["scripts"]
+    assert found('<script async src="https://www.googletagmanager.com/gtag/js?id=UA-7654321-3"></script>') == ["scripts"]
+
+
+def test_an_archived_copy_keeps_its_old_copyright_as_information(tmp_path):
+    from analysis import outdated
+    from analysis.outdated_common import Context
+    from foundation.settings import Outdated
+    from tests.test_outdated_precision import NOW, Page, PageInput
+
+    def page(uid: int, path: str) -> Page:
+        url = "https://www.x.example" + path
+        return Page(uid, url, "x", "T", "T", "en", PageInput(url=url, fetched_at=NOW, signals=[], lang="en"), main_text="", role="listing")
+
+    pages = [(page(i, f"/p{i}/"), (2026, "© 2026")) for i in range(1, 9)]
+    pages += [(page(20, "/old/2008/"), (2008, "© 2008")), (page(21, "/shop/"), (2008, "© 2008"))]
+    found = outdated.old_copyright(pages, Context.from_config(Outdated(), NOW), "x", "https://www.x.example/",
+                                   archived=lambda ids: {20} & set(ids))
+    assert sorted((f.subject_url.rsplit("/", 2)[-2], f.severity) for f in found) == [("2008", "info"), ("shop", "low")]
+
+
+@pytest.mark.parametrize("text, on_purpose", [
+    ("Our café is run by Harbour Foundation Trading Limited (company no. 01234567).", True),   # a registered company
+    ("The minutes of the Harbour Foundation from 1998 to 2019 are at the county archives.", True),   # its years
+    ("Harbour Foundation from 2024 onwards runs the café.", False),
+    ("Harbour Foundation runs the café on Limited Lane.", False),
+])
+def test_a_company_name_and_the_years_of_a_name_are_its_history(tmp_path, text, on_purpose):
+    severity, _ = _findings(tmp_path, f"<p>{text}</p>")["rules.old-name"]
+    assert (severity == "info") == on_purpose

@@ -151,19 +151,33 @@ _SCRIPT = re.compile(r"<script\b(?![^>]*\btype\s*=\s*[\"']?(?!(?:text|applicatio
 
 
 def scripts_of(html: str) -> str:
-    """The text of the page's JavaScript <script> elements, one after another (outside HTML comments)."""
-    return "\n".join(m.group(1) for m in _SCRIPT.finditer(_HTML_COMMENT.sub("", html)) if m.group(1).strip())
+    """The text of the page's JavaScript <script> elements, one after another (outside HTML comments; inside a script,
+    "<!--" is JavaScript's, as in the "<!--//--><![CDATA[//><!--" Drupal wraps its inline scripts in)."""
+    return "\n".join(m.group(1) for m in _SCRIPT_OR_COMMENT.finditer(html) if m.group(1) and m.group(1).strip())
 
 
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_SCRIPT_OR_COMMENT = re.compile(r"<!--.*?-->|" + _SCRIPT.pattern, re.I | re.S)
+
+
+# a banner's form: a comment kept by minifiers (/*!, //!), a licence tag, or the version written as a release
+# ("v1.12.4", "version: 2.18.1", "jQuery JavaScript Library v1.9.1"); a plain comment naming a name and a number
+# ("/* jQuery 1.9 removed $.browser */") is a remark about that version, not the file's header
+_BANNER_FORM = re.compile(r"^(?:/\*!|//!)|@license|@version|\bversion\s*:?\s*$|(?<![\w.])v$", re.I)
+# a range, never one version: "jQuery v1.9+", "1.9.x", "1.9 or later"
+_RANGE = re.compile(r"(?:\+|\.[x*]\b|\s*(?:or|and)\s+(?:later|newer|higher|above|up)\b)", re.I)
 
 
 def from_banners(html: str) -> list[Seen]:
     """The libraries whose licence banner ("/*! jQuery v1.12.4 ...") is in the page's own JavaScript (``scripts_of``):
     a banner quoted in a stylesheet, a code sample or a comment that only names a version ("jQuery 1.9+ removed
-    $.browser") is not a library the page runs."""
+    $.browser": not in banner form, ``_BANNER_FORM``, and a range, ``_RANGE``) is not a library the page runs."""
     out, seen = [], set()
-    for m in _BANNER.finditer(scripts_of(html)):
+    code = scripts_of(html)
+    for m in _BANNER.finditer(code):
+        last = m.lastindex
+        lead = code[m.start():m.start(last)]
+        if not _BANNER_FORM.search(lead) or _RANGE.match(code, m.end()):
+            continue
         lib = next(k.replace("_", "-") for k, v in m.groupdict().items() if v and k in {n.replace("-", "_") for n in _BANNER_NAMES})
         if lib == "angularjs" and not m.group(m.lastindex).startswith("1."):
             continue

@@ -18,7 +18,7 @@ from foundation.urls import resolve
 
 TECH, FORM, MIXED, OPENER = "checks.outdated_technology", "checks.insecure_form", "checks.mixed_content", "checks.new_window_opener"
 BUILTIN = {TECH: "outdated_technology", FORM: "insecure_forms", MIXED: "mixed_content", OPENER: "new_window_opener"}
-TEMPLATE_POSITIONS = {"nav", "header", "aside", "footer", "head", "html"}
+TEMPLATE_POSITIONS = {"nav", "header", "aside", "footer", "head", "html", "scripts"}
 ACTIVE = {"script", "iframe", "frame", "object", "embed"}
 PASSIVE = {"img", "video", "audio", "source", "track"}
 LOADED_RELS = {"stylesheet": "active", "preload": "active", "modulepreload": "active", "icon": "passive",
@@ -48,7 +48,7 @@ def technology(page: PageData) -> list[Hit]:
             "advisories": [{"id": a.advisory, "url": a.url, "affected": f">= {a.introduced or 0}" + (f", < {a.fixed}" if a.fixed else ""),
                             "summary": a.summary, "severity": a.severity} for a in advisories]}))
 
-    if page.generator and not _MIRRORED.search(page.html[:4000]):   # (an archived copy runs no CMS to update)
+    if page.generator and not mirrored(page.html):   # (an archived copy runs no CMS to update)
         add(from_generator(page.generator), "head", "head", 0.9)
     for lk in page.links:
         if lk.kind == "script":
@@ -95,6 +95,13 @@ def insecure_forms(page: PageData) -> list[Hit]:
 # a static copy of a site a mirroring tool saved ("<!-- Mirrored from www.example.org/ by HTTrack Website Copier"):
 # its generator tag names the CMS the old site ran, which no longer runs
 _MIRRORED = re.compile(r"<!--\s*(?:Mirrored from\b|Added by HTTrack)|HTTrack Website Copier", re.I)
+
+
+def mirrored(html: str) -> bool:
+    """Whether the page is a static copy a mirroring tool saved (its comment, at the top of the page)."""
+    return bool(_MIRRORED.search(html[:4000]))
+
+
 _NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.I | re.S)
 
 

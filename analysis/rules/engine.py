@@ -25,6 +25,7 @@ from analysis.rules import builtin, mentions
 from foundation.catalog import RULES, TEAM_KINDS, worst
 from foundation.team_rules import TEMPLATE, CompiledRule, RuleSet
 from analysis.rules.page import PageData, iter_pages
+from analysis.rules.advisories import scripts_of
 from analysis.rules.text import MAX_HITS, Hit, Joined, TermIndex, context, search_pattern
 
 FAILED = "rules.rule_failed"   # a pattern rule that ran out of time (foundation/catalog.py)
@@ -78,6 +79,12 @@ class Engine:
         # until a page is split, its code samples are in its content
         self.term_regions = frozenset(self.index_regions | ({"content"} if "code" in self.index_regions else set()))
         self.split_rules = {i for i in text_kinds if ("content" in self.rules[i].regions) != ("code" in self.rules[i].regions)}
+        # the words of a code sample are code, and a quotation's someone else's: named on purpose (mentions.py) for a
+        # term or banned word, and a code sample for a pattern too, unless the rule's `where` names "code" itself
+        self.code_quiet = {i for i in text_kinds if "code" in self.rules[i].regions and "code" not in self.rules[i].rule.where
+                           and self.rules[i].kind != "required"}
+        self.quote_quiet = {i for i in self.text_rules if self.rules[i].kind in ("term", "banned_list")}
+        self.resplit = self.split_rules | self.code_quiet | self.quote_quiet
         self.domain_rules: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(self.rules):
             for d in r.domains:
@@ -90,7 +97,7 @@ class Engine:
                                 or any(self.rules[i].regions & {"alt", "link_urls"} for i in text_kinds))
         self.alt_links = any("alt" in self.rules[i].regions for i in text_kinds)
         self.needs_bodies = bool(self.selector_rules or self.split_rules or builtin.TECH in self.builtins
-                                 or builtin.FORM in self.builtins or any("html" in self.rules[i].regions for i in text_kinds))
+                                 or builtin.FORM in self.builtins or any(self.rules[i].regions & {"html", "scripts"} for i in text_kinds))
         self.timeouts: Counter = Counter()
         self.failures: dict[str, list[str]] = defaultdict(list)
         self.stopped: set[int] = set()
@@ -110,7 +117,7 @@ class Engine:
                 break   # a meta-refresh redirect (a Hugo alias, an old address kept alive): no page to require things of
             if applies[i] and i not in present:
                 r = self.rules[i]
-                if not page.body and (r.rule.selector or "html" in r.regions):
+                if not page.body and (r.rule.selector or r.regions & {"html", "scripts"}):
                     continue   # the page's HTML was not stored ([output] store_html = false): nothing shows it is missing
                 where = "template" if r.regions <= set(TEMPLATE) | {"head"} else ""
                 what = ("phrase " + " or ".join(f'"{t.text}"' for t in r.terms[:5]) if r.terms else
@@ -138,6 +145,9 @@ class Engine:
             if region in regions:
                 for t in page.texts.get(region, ()):
                     out.append((region, t, None, []))
+                if region == "content":   # a split page's quotations (PageData.split_code) are content, quoted
+                    for t in page.texts.get("quote", ()):
+                        out.append(("quote", t, None, []))
         for region in ("alt", "link_urls"):
             if region in regions:
                 if region not in cache:
@@ -149,6 +159,10 @@ class Engine:
                     out.append(cache[region])
         if "html" in regions and page.body:
             out.append(("html", page.html, None, []))
+        if "scripts" in regions and page.body:   # the page's own JavaScript, and the addresses of its scripts
+            js = "\n".join([scripts_of(page.html)] + [lk.url for lk in page.links if lk.kind == "script"]).strip()
+            if js:
+                out.append(("scripts", js, None, []))
         return out
 
     def _hit(self, r: CompiledRule, region: str, text: str, start: int, stop: int, joined: Joined | None,
@@ -176,7 +190,7 @@ class Engine:
             for ri, term, s, e in matches:
                 if applies[ri]:
                     found.append((region, text, joined, positions, ri, term, s, e))
-        if any(f[0] == "content" and f[4] in self.split_rules for f in found) and page.split_code():
+        if any(f[0] == "content" and f[4] in self.resplit for f in found) and page.split_code():
             found = [f for f in found if f[0] != "content"]
             for region, text, joined, positions in self._sources(page, {"content", "code"}):
                 for ri, term, s, e in self.index.search(text):
@@ -186,7 +200,8 @@ class Engine:
         spans: dict[tuple[int, int], list[tuple[int, int, dict]]] = defaultdict(list)   # (rule, text) -> mentions
         for region, text, joined, positions, ri, term, s, e in found:
             r = self.rules[ri]
-            label = region
+            quoted = region == "quote"   # (a split page's quotation: content, in someone else's words)
+            label = region = "content" if quoted else region
             if region not in r.regions:
                 if region == "content" and "code" in r.regions and not page._split:
                     pass          # content and code together, not separated on this page
@@ -198,7 +213,9 @@ class Engine:
             extra = {"term": term.text}
             if term.replacement:
                 extra["replacement"] = term.replacement
-            why = mentions.deliberate(text, s, e, term)   # a name said with its change of name (mentions.py)
+            why = (mentions.QUOTATION if quoted and ri in self.quote_quiet else
+                   mentions.CODE if region == "code" and ri in self.code_quiet else
+                   mentions.deliberate(text, s, e, term))   # a name said with its change of name (mentions.py)
             if why:
                 extra["deliberate"] = why
             spans[(ri, id(text))].append((s, e, extra))
@@ -218,28 +235,12 @@ class Engine:
             r = self.rules[ri]
             possible, folding = self.pattern_tests[ri]
             deadline = time.monotonic() + self.checks.pattern_timeout
-            hits = []
             try:
-                for region, text, joined, positions in self._sources(page, self.pattern_regions[ri]):
-                    kept = None    # a template text: the prefilter and the search once per distinct text
-                    if region in _MEMO_REGIONS:
-                        if id(text) not in kepts:
-                            kepts[id(text)] = self._kept(text)
-                        kept = kepts[id(text)]
-                    spans = kept.get(ri) if kept is not None else None
-                    if spans is None:
-                        if folding:
-                            folded = folds.get(id(text))
-                            if folded is None:
-                                folded = folds[id(text)] = fold(text)
-                            ok = possible(text, folded)
-                        else:
-                            ok = possible(text)
-                        spans = search_pattern(r.pattern, text, deadline) if ok else ()
-                        if kept is not None:
-                            kept[ri] = spans
-                    for s, e in spans:
-                        hits.append(self._hit(r, region, text, s, e, joined, positions))
+                hits = self._pattern_hits(page, ri, possible, folding, deadline, folds, kepts)
+                if (ri in self.split_rules or ri in self.code_quiet) and not page._split \
+                        and any(h.region == "content" for h in hits) and page.split_code():
+                    # (a code sample in the content: the page's content again without it, and the sample apart)
+                    hits = self._pattern_hits(page, ri, possible, folding, deadline, folds, kepts)
             except TimeoutError:
                 self.failures[r.id].append(page.url)
                 self.timeouts[ri] += 1
@@ -248,6 +249,35 @@ class Engine:
                 continue
             for h in hits:
                 self._add(out, h)
+
+    def _pattern_hits(self, page: PageData, ri: int, possible, folding: bool, deadline: float,
+                      folds: dict[int, str], kepts: dict[int, dict | None]) -> list[Hit]:
+        """One pattern rule's hits on the page (a code sample's named on purpose: ``code_quiet``)."""
+        r = self.rules[ri]
+        hits = []
+        for region, text, joined, positions in self._sources(page, self.pattern_regions[ri]):
+            kept = None    # a template text: the prefilter and the search once per distinct text
+            if region in _MEMO_REGIONS:
+                if id(text) not in kepts:
+                    kepts[id(text)] = self._kept(text)
+                kept = kepts[id(text)]
+            spans = kept.get(ri) if kept is not None else None
+            if spans is None:
+                if folding:
+                    folded = folds.get(id(text))
+                    if folded is None:
+                        folded = folds[id(text)] = fold(text)
+                    ok = possible(text, folded)
+                else:
+                    ok = possible(text)
+                spans = search_pattern(r.pattern, text, deadline) if ok else ()
+                if kept is not None:
+                    kept[ri] = spans
+            why = {"deliberate": mentions.CODE} if region == "code" and ri in self.code_quiet else None
+            for s, e in spans:
+                hits.append(self._hit(r, "content" if region == "quote" else region, text, s, e, joined, positions,
+                                      dict(why) if why else None))
+        return hits
 
     def _kept(self, text: str) -> dict | None:
         """What is known of a template region's text (the same on most pages): its term matches ("terms") and each
@@ -477,7 +507,7 @@ class Reporter:
         rule, key, region, position, _ = sig
         hit = next(h for h in pages[0].hits if h.signature == sig)
         category, severity, msg, confidence, rule_ev = self._describe(rule, [hit])
-        where = {"html": "page source", "template": "template"}.get(position, position)
+        where = {"html": "page source", "scripts": "scripts", "template": "template"}.get(position, position)
         urls = sorted(p.url for p in pages)
         msg = f"In the site template ({where}) of {len(urls)} pages: {msg}"
         if hit.extra.get("deliberate"):   # "Harbourside Trust (formerly Harbour Foundation)" in every footer

@@ -75,8 +75,13 @@ _AFTER_NEW = re.compile(
     r"|['’]s\s+new\s+name\s+is"
     r"|(?:is|are)\s+changing\s+(?:its|our|their)\s+name"
     r"|rebranded\s+(?:as|to))\b", re.I)
-# ... or the years it was used ("Harbour Foundation (1998-2019)")
-_AFTER = re.compile(r"^\s*(?:\(\s*(?:19|20)\d\d\s*[–—-]\s*(?:19|20)\d\d\s*\)|until\s+(?:19|20)\d\d\s*\))")
+# ... or the years it was used ("Harbour Foundation (1998-2019)", "the papers of the Harbour Foundation from 1998 to
+# 2019"), or it is a company's registered name ("Harbour Foundation Trading Limited": only the company's own change of
+# name changes it)
+_AFTER = re.compile(r"^\s*(?:\(\s*(?:19|20)\d\d\s*[–—-]\s*(?:19|20)\d\d\s*\)|until\s+(?:19|20)\d\d\s*\)"
+                    r"|(?:from|between)\s+(?:19|20)\d\d\s+(?:to|and|until)\s+(?:19|20)\d\d\b)")
+_AFTER_COMPANY = re.compile(r"^\s*(?:\(?Trading\)?\s+)?(?:Limited|Ltd\.?|LLP|plc|PLC|CIC)(?!\w)")
+COMPANY = "a company's registered name"
 # ... or its retirement ("the DataSet API is deprecated", "... was removed in 2.0", "... is not supported any more")
 _AFTER_RETIRED = re.compile(
     r"^[\s,;:)\"'”’]*(?:"
@@ -91,7 +96,16 @@ _AFTER_RETIRED = re.compile(
 _SAYS_RETIRED = re.compile(r"\b(?:deprecated|deprecation|repealed|invalidated|struck\s+down)\b",
                            re.I)
 _WINDOW = 60   # characters before and after a mention that a cue may take
+# the title of a law or another official document the word is part of, written in capitals up to its kind and year
+# ("the Education (Handicapped Children) Act 1970", "Harbour Foundation (Transfer) Order 2021"): a proper name, which
+# only the law itself can change
+_TITLE_AFTER = re.compile(r"\)?(?:[ \t]+\(?(?:[A-Z][\w'’.-]*|of|and|for|the|on|in|to|&)\)?){0,8}?[ \t]+"
+                          r"(?:Act|Acts|Regulations|Order|Directive|Bill|Rules|Measure|Ordinance|Convention)"
+                          r"(?:[ \t]+\([^()\n]{1,40}\))?[ \t]+(?:of[ \t]+)?(?:1[6-9]|20)\d\d\b")
 NEW_NAME = "said with its new name"   # (the only reason that dates the change: analysis/retired_names.py)
+TITLE = "part of the title of a law or an official document"
+QUOTATION = "in a quotation (<blockquote>, <q>): someone else's words"
+CODE = "in a code sample (<pre>, <code>, <kbd>, <samp>): code, not the site's wording"
 CHANGE = "said with its change of name"
 RETIRED = "said with its retirement"
 ABOUT = "on a page about it, as its title says"
@@ -106,6 +120,8 @@ def is_name(text: str, replacement: str = "") -> bool:
 
 def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
     """Why the mention ``text[start:stop]`` of ``term`` is named on purpose, or None: see the module."""
+    if text[start:start + 1].isupper() and (m := _TITLE_AFTER.match(text, stop)):
+        return f'{TITLE} ("{" ".join((text[start:stop] + m.group(0)).split())}")'   # any word, a name or not
     if not is_name(term.text, term.replacement):
         return None
     near_before, near_after = text[max(0, start - _WINDOW):start], text[stop:stop + _WINDOW]
@@ -113,7 +129,7 @@ def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
         m = rx.search(near_before)
         if m:
             return f'{what} ("{" ".join(m.group(0).split()).strip(" ,:;(")}")'
-    for rx, what in ((_AFTER_NEW, NEW_NAME), (_AFTER, CHANGE), (_AFTER_RETIRED, RETIRED)):
+    for rx, what in ((_AFTER_NEW, NEW_NAME), (_AFTER, CHANGE), (_AFTER_COMPANY, COMPANY), (_AFTER_RETIRED, RETIRED)):
         m = rx.match(near_after)
         if m:
             return f'{what} ("{" ".join(m.group(0).split()).strip(" ,:;)")}")'

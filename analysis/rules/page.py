@@ -22,6 +22,9 @@ POSITION = {"main": "content", "body": "content", "nav": "nav", "header": "heade
 POSITION_SQL = ("CASE l.position " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in POSITION.items())
                 + " ELSE 'content' END")
 CODE_SELECTOR = "pre, code, kbd, samp"
+CODE_TAGS = ("pre", "code", "kbd", "samp")
+QUOTE_SELECTOR = "blockquote, q"   # someone else's words, quoted (texts["quote"]: searched as content)
+QUOTE_TAGS = ("blockquote", "q")
 
 
 @dataclass(slots=True)
@@ -75,8 +78,9 @@ class PageData:
         return POSITION.get(regions.region(node), "content")
 
     def split_code(self) -> bool:
-        """Separate code samples (<pre>, <code>) from the content text, re-extracting the page without them.
-        False when the page's HTML was not stored (the content then still includes its code samples)."""
+        """Separate code samples (<pre>, <code>, <kbd>, <samp>: texts["code"]) and quotations of the main text
+        (<blockquote>, <q>: texts["quote"]) from the content text, re-extracting the page without them.
+        False when the page's HTML was not stored (the content then still includes them)."""
         if self._split:
             return True
         if not self.body:
@@ -84,23 +88,33 @@ class PageData:
         from selectolax.lexbor import LexborHTMLParser
 
         tree = LexborHTMLParser(self.html)
-        code = []
-        for node in tree.css(CODE_SELECTOR):
-            if any(p.tag in ("pre", "code", "kbd", "samp") for p in _ancestors(node)):
-                continue
-            code.append(" ".join((node.text(deep=True, separator=" ") or "").split()))
-        if not code:
-            self._split = True
-            return True
-        for node in tree.css(CODE_SELECTOR):
-            if node.parent is not None and not any(p.tag in ("pre", "code", "kbd", "samp") for p in _ancestors(node)):
-                node.decompose()
-        facts = extract_html((tree.html or "").encode("utf-8"), "text/html; charset=utf-8", self.url)
-        self.texts["content"] = [t for t in (facts.texts.get("main"), facts.texts.get("body")) if t]
-        self.texts["code"] = [t for t in code if t]
+        code = _take(tree, CODE_SELECTOR, CODE_TAGS)
+        regions = Regions(tree)
+        quotes = _take(tree, QUOTE_SELECTOR, QUOTE_TAGS,
+                       lambda node: POSITION.get(regions.region(node), "content") == "content")
+        if code or quotes:
+            facts = extract_html((tree.html or "").encode("utf-8"), "text/html; charset=utf-8", self.url)
+            self.texts["content"] = [t for t in (facts.texts.get("main"), facts.texts.get("body")) if t]
+            self.texts["code"] = code
+            self.texts["quote"] = quotes
+            self.__dict__.pop("_sources_cache", None)
         self._split = True
-        self.__dict__.pop("_sources_cache", None)
         return True
+
+
+def _take(tree, selector: str, tags: tuple[str, ...], keep=None) -> list[str]:
+    """The texts of the outermost elements matching ``selector`` (``keep``: those it accepts), taken out of the tree."""
+    out, nodes = [], []
+    for node in tree.css(selector):
+        if node.parent is None or any(p.tag in tags for p in _ancestors(node)) or (keep is not None and not keep(node)):
+            continue
+        nodes.append(node)
+        t = " ".join((node.text(deep=True, separator=" ") or "").split())
+        if t:
+            out.append(t)
+    for node in nodes:
+        node.decompose()
+    return out
 
 
 def _ancestors(node):
