@@ -88,7 +88,7 @@ class PageData:
         from selectolax.lexbor import LexborHTMLParser
 
         tree = LexborHTMLParser(self.html)
-        code = _take(tree, CODE_SELECTOR, CODE_TAGS)
+        code = _take(tree, CODE_SELECTOR, CODE_TAGS, _a_sample)
         regions = Regions(tree)
         quotes = _take(tree, QUOTE_SELECTOR, QUOTE_TAGS,
                        lambda node: POSITION.get(regions.region(node), "content") == "content")
@@ -100,6 +100,15 @@ class PageData:
             self.__dict__.pop("_sources_cache", None)
         self._split = True
         return True
+
+
+def _a_sample(node) -> bool:
+    """A code sample: a <pre> block, or a <code>, <kbd> or <samp> that stands on its own (all its parent's text).
+    One inside a sentence ("The <code>DataSet</code> API is deprecated") is a word of the prose, not a sample."""
+    if node.tag == "pre" or node.parent is None:
+        return True
+    own = " ".join((node.text(deep=True, separator=" ") or "").split())
+    return own == " ".join((node.parent.text(deep=True, separator=" ") or "").split())
 
 
 def _take(tree, selector: str, tags: tuple[str, ...], keep=None) -> list[str]:
