@@ -286,3 +286,15 @@ def test_an_archived_copy_keeps_its_old_copyright_as_information(tmp_path):
 def test_a_company_name_and_the_years_of_a_name_are_its_history(tmp_path, text, on_purpose):
     severity, _ = _findings(tmp_path, f"<p>{text}</p>")["rules.old-name"]
     assert (severity == "info") == on_purpose
+
+
+@pytest.mark.parametrize("text, on_purpose", [
+    ("Our number has changed. The old number, 01632 960000, is no longer in use: please call 01632 960999.", True),
+    ("Please note that 01632 960000 has been discontinued; call 01632 960999.", True),
+    ("Our previous switchboard 01632 960000 was replaced by the contact centre.", True),
+    ("Call us on 01632 960000 for bookings.", False),                    # the old number, used
+    ("Call 01632 960000. Our fax is no longer in use.", False),          # another thing's retirement, another sentence
+])
+def test_a_pattern_match_told_as_the_old_one_is_a_notice_of_the_change(tmp_path, text, on_purpose):
+    severity, matches = _findings(tmp_path, f"<p>{text}</p>")["rules.phone"]
+    assert (severity == "info") == on_purpose, matches

@@ -34,6 +34,7 @@ LISTED = 1000           # pages listed in a template finding (the count covers t
 MEMO_TEXTS = 2000       # distinct template texts (navigation, header, sidebar, footer) whose matches are kept
 MEMO_CHARS = 20_000     # ... each at most this long
 _MEMO_REGIONS = frozenset(TEMPLATE)
+_SOURCE_REGIONS = frozenset(("scripts", "link_urls"))   # code and addresses, where no words tell of a retirement
 # The words, confidences, categories and default severities: foundation/catalog.py (TEAM_KINDS, RULES).
 
 
@@ -273,10 +274,13 @@ class Engine:
                 spans = search_pattern(r.pattern, text, deadline) if ok else ()
                 if kept is not None:
                     kept[ri] = spans
-            why = {"deliberate": mentions.CODE} if region == "code" and ri in self.code_quiet else None
+            code = region == "code" and ri in self.code_quiet
             for s, e in spans:
+                # a code sample's, or one the words next to it tell is the old one ("The old number, ... is no longer
+                # in use"): named on purpose
+                why = mentions.CODE if code else mentions.told_retired(text, s, e) if region not in _SOURCE_REGIONS else None
                 hits.append(self._hit(r, "content" if region == "quote" else region, text, s, e, joined, positions,
-                                      dict(why) if why else None))
+                                      {"deliberate": why} if why else None))
         return hits
 
     def _kept(self, text: str) -> dict | None:

@@ -89,7 +89,7 @@ _AFTER_RETIRED = re.compile(
     r"(?:deprecated|discontinued|superseded|phased\s+out|unsupported|repealed|revoked|invalidated|struck\s+down|abolished"
     r"|(?:removed|dropped|replaced)(?=\s*(?:[.;,)]|$|\s+(?:in|with|by)\b)))"
     r"|(?:is|are|was|were)?\s*(?:now\s+)?no\s+longer\s+(?:exists?|supported|available|used|in\s+use|operat\w*|trad\w*)"
-    r"(?=\s*(?:[.;,)!]|$|\s+(?:any\s*more|since|as\s+of|from|after)\b))"
+    r"(?=\s*(?:[.;:,)!]|$|\s+(?:any\s*more|since|as\s+of|from|after)\b))"
     r"|(?:is|are|was|were)\s+(?:now\s+)?not\s+supported(?=\s*(?:[.;,)!]|$|\s+(?:any\s*more|since|as\s+of|from|after|in)\b)))", re.I)
 # words that say, anywhere in the sentence, that it is about the retirement ("... remove long deprecated APIs in
 # Flink 2.0, including: the DataSet API")
@@ -109,6 +109,11 @@ CODE = "in a code sample (<pre>, <code>, <kbd>, <samp>): code, not the site's wo
 CHANGE = "said with its change of name"
 RETIRED = "said with its retirement"
 ABOUT = "on a page about it, as its title says"
+
+
+# a value said to be the old one just before it ("The old number, 0161 496 0000, ...", "our former address: ..."): what a
+# pattern rule finds (a number, a code, an address) has no name to be renamed, only a retirement to be told
+_BEFORE_OLD = re.compile(r"\b(?:old|former|previous|retired|discontinued)\s+(?:[\w-]+\s+){0,2}?[\w-]+" + _LEAD, re.I)
 
 
 def is_name(text: str, replacement: str = "") -> bool:
@@ -146,6 +151,24 @@ def deliberate(text: str, start: int, stop: int, term: Term) -> str | None:
     if m:
         return f'{RETIRED} ("{m.group(0)}", in the same sentence)'
     return None
+
+
+def told_retired(text: str, start: int, stop: int) -> str | None:
+    """Why a pattern rule's match ``text[start:stop]`` (an old phone number, a tracking id) is named on purpose, or
+    None: the words next to it tell that it is the old one or retired ("The old number, 0161 496 0000, is no longer
+    in use", "UA-1234-1 was replaced by ...", "... is deprecated" in its sentence): a notice of the change, which
+    a web manager keeps."""
+    near_before, near_after = text[max(0, start - _WINDOW):start], text[stop:stop + _WINDOW]
+    for rx in (_BEFORE_OLD, _BEFORE_RETIRED):
+        m = rx.search(near_before)
+        if m:
+            return f'{RETIRED} ("{" ".join(m.group(0).split()).strip(" ,:;(")}")'
+    m = _AFTER_RETIRED.match(near_after)
+    if m:
+        return f'{RETIRED} ("{" ".join(m.group(0).split()).strip(" ,:;)")}")'
+    before, after = _sentence(text, start, stop)
+    m = _SAYS_RETIRED.search(before) or _SAYS_RETIRED.search(after)
+    return f'{RETIRED} ("{m.group(0)}", in the same sentence)' if m else None
 
 
 @lru_cache(maxsize=256)
