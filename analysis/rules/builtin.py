@@ -86,8 +86,8 @@ def insecure_forms(page: PageData) -> list[Hit]:
                         else "the page itself is plain HTTP, so its form is sent unencrypted")}))
     elif page.https:   # without stored HTML: the form actions the crawl recorded
         for lk in page.links:
-            if lk.kind == "form" and lk.url.startswith("http:"):
-                hits.append(Hit(FORM, lk.position, lk.url, f'<form action="{lk.url}">', _pos(lk.position),
+            if lk.kind == "form" and lk.loaded_from.startswith("http:"):
+                hits.append(Hit(FORM, lk.position, lk.loaded_from, f'<form action="{lk.loaded_from}">', _pos(lk.position),
                                 extra={"severity": "high", "why": "an HTTPS page whose form posts over plain HTTP"}))
     return hits
 
@@ -109,7 +109,7 @@ def mixed_content(page: PageData) -> list[Hit]:
     """Plain-HTTP parts of an HTTPS page, as browsers load them: not on a page that asks browsers to upgrade them
     (Content-Security-Policy upgrade-insecure-requests), nor inside <noscript> (a tracking pixel browsers with
     JavaScript never load)."""
-    if not page.https or not any(lk.url.startswith("http:") for lk in page.links):
+    if not page.https or not any(lk.loaded_from.startswith("http:") for lk in page.links):
         return []
     html = page.html or ""   # (decoded only for a page with a plain-HTTP link)
     lower = html.lower()
@@ -118,9 +118,10 @@ def mixed_content(page: PageData) -> list[Hit]:
     noscript = " ".join(_NOSCRIPT.findall(html)) if "<noscript" in lower else ""
     hits = []
     for lk in page.links:
-        if not lk.url.startswith("http:"):
+        url = lk.loaded_from   # (an image on the site's own host written http://: stored under its https twin)
+        if not url.startswith("http:"):
             continue
-        if noscript and (lk.url in noscript or lk.url.rstrip("/") in noscript):
+        if noscript and (url in noscript or url.rstrip("/") in noscript):
             continue
         if lk.kind in ACTIVE:
             kind = "active"
@@ -134,7 +135,7 @@ def mixed_content(page: PageData) -> list[Hit]:
         else:
             continue
         element = f"<link rel={lk.rel}>" if lk.kind == "link" else f"<{lk.kind}>"
-        hits.append(Hit(MIXED, lk.position, lk.url, f"{element} {lk.url}", _pos(lk.position), extra={
+        hits.append(Hit(MIXED, lk.position, url, f"{element} {url}", _pos(lk.position), extra={
             "element": element, "content": kind, "severity": "high" if kind == "active" else "medium",
             "why": ("browsers block scripts, styles and frames loaded over plain HTTP on an HTTPS page, so this part of the "
                     "page does not work" if kind == "active" else

@@ -36,6 +36,12 @@ class Link:
     position: str         # content, nav, header, aside, footer, head
     internal: bool
     new_window: bool
+    written: str = ""     # the URL as the page wrote it, when the crawl stored the link under its twin (links.twin_url)
+
+    @property
+    def loaded_from(self) -> str:
+        """The address a browser loads: as written when that is the plain-http twin of the stored https URL."""
+        return self.written if self.written.startswith("http:") else self.url
 
 
 @dataclass
@@ -166,7 +172,9 @@ def _set_texts(p: PageData, main, body, nav, header, aside, footer) -> None:
 
 # the links every page gets when the rules read only some (Engine.link_targets): what the built-in checks
 # look at (scripts, forms, a meta refresh: a stub is required to carry nothing, links to other websites opening a new window), whatever their target
-LINKS_FOR_CHECKS = "(l.kind IN ('script', 'form', 'meta-refresh') OR (l.new_window = 1 AND coalesce(l.internal, 0) != 1 AND l.kind IN ('a', 'area')))"
+# (and a link the page wrote over plain http to the site's own https address: an image stored under its https twin)
+LINKS_FOR_CHECKS = ("(l.kind IN ('script', 'form', 'meta-refresh') OR (l.new_window = 1 AND coalesce(l.internal, 0) != 1 "
+                    "AND l.kind IN ('a', 'area')) OR l.twin_url LIKE 'http:%')")
 
 
 def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: bool, bodies: bool,
@@ -199,12 +207,12 @@ def iter_pages(conn: sqlite3.Connection, site: str, crawl_id: int, *, links: boo
             if not p.texts and p.title:
                 p.texts["title"] = [p.title]
         if links:
-            for source, kind, url, rel, anchor, position, internal, new_window in conn.execute(
+            for source, kind, url, rel, anchor, position, internal, new_window, written in conn.execute(
                     f"""SELECT l.source_id, l.kind, u.url, coalesce(l.rel, ''), coalesce(l.anchor, ''), {POSITION_SQL},
-                               l.internal, l.new_window
+                               l.internal, l.new_window, coalesce(l.twin_url, '')
                         FROM links l JOIN urls u ON u.id = l.target_id WHERE l.source_id IN ({marks}) {where}
                         ORDER BY l.source_id, l.ordinal""", ids):
-                pages[source].links.append(Link(kind, url, rel, anchor, position, internal == 1, new_window == 1))
+                pages[source].links.append(Link(kind, url, rel, anchor, position, internal == 1, new_window == 1, written))
         if bodies:
             hashes = {r[4] for r in chunk if r[4]}
             blobs = {}
