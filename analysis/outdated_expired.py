@@ -41,6 +41,10 @@ EVENT_OVER = re.compile(
     r"|\b(?:was|were|is|are|has been|have been)\s+(?:cancell?ed|postponed)\b"
     r"|\bthanks?(?: you)?(?: to (?:everyone|all)(?: who)?)? for (?:attending|coming|joining)\b|\b(?:this is|was) a past event\b"
     r"|\b(?:registration|bookings?|ticket sales?)\s+(?:is\s+|are\s+|has\s+|have\s+)?(?:now\s+)?closed\b"
+    # its recording offered in its place: "Missed it? Watch the recording", "the slides and recording are now available"
+    r"|\b(?:watch|view|see|listen\s+to)\s+(?:the\s+|a\s+)?(?:full\s+)?(?:recording|replay)\b"
+    r"|\b(?:recordings?|replay|slides)(?:\s+and\s+(?:the\s+)?(?:recordings?|slides))?\s+(?:is|are)\s+now\s+(?:available|online)\b"
+    r"|\bif\s+you\s+missed\s+(?:it|the\s+(?:event|webinar|talk|session|conference|live\s*stream))\b"
     # a label: "CANCELLED – Open Mic Night", "Open Mic Night (postponed)", "Cancelled." on its own
     r"|(?:^|[\[(:|–—]\s*|[.!?]\s+)(?:cancell?ed|postponed|this event (?:has been )?cancell?ed)(?=\s*(?:[.!:)\]|–—-]|$))", re.I)
 # The same said in the other languages a site is most often also written in (a structured-data event is judged on

@@ -94,7 +94,8 @@ CATALOG: tuple[Rule, ...] = (
          means="The page announces an event whose date has passed: its JSON-LD `Event` (a series: when its last date "
                'has passed), or an invitation ("join us", "upcoming", "save the date", ...) with a past date in the '
                'same sentence. High. Info when the page says the event is over ("has now finished", "took place", '
-               '"held on"), on the home page, and on a dated article (history). Never on a listing.',
+               '"held on") or offers its recording in its place ("Missed it? Watch the recording"), on the home page, '
+               'and on a dated article (history). Never on a listing.',
          todo="Say the event is over, or remove the announcement.",
          hint="say that the event is over or take the announcement down, and point to what comes next"),
     Rule("outdated.expired_offer", "expired", "high", ("obsolete",),

@@ -67,6 +67,17 @@ def test_a_cancelled_event_announces_nothing(title, text):
     assert f.severity == "info" and f.evidence["page_says"]
 
 
+@pytest.mark.parametrize("text, over", [
+    ("Data skills webinar. Missed it? Watch the recording on our channel.", True),
+    ("Data skills webinar. The slides and recording are now available below.", True),
+    ("Data skills webinar. If you missed the webinar, the notes are below.", True),
+    ("Data skills webinar. Register now: a recording will be sent to everyone who signs up.", False),
+])
+def test_an_event_whose_recording_is_offered_in_its_place_is_over(text, over):
+    (f,) = judge(text, [PUBLISHED_2019, *event("2024-09-12T14:00")], role="event", title="Data skills webinar")["expired_event"]
+    assert (f.severity == "info") == over, f.message
+
+
 def test_another_language_saying_it_is_over_is_read_too():
     found = judge("Día de Muertos. Este evento ya terminó. Gracias a todos.", [PUBLISHED_2019, *event("2024-09-01")],
                   role="event", title="Día de Muertos", lang="es")
