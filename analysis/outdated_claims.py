@@ -85,7 +85,7 @@ def _audience_subject(head: str) -> bool:
     """Is the subject of the clause that ends in ``head`` (the sentence up to "have recently ...") people the page
     serves rather than the organisation?  The last clause with a word of its own is the subject's."""
     for part in reversed(re.split(r"[,;:–—]", head)):
-        words = [w for w in re.findall(r"[\w'’]+", part.lower())]
+        words = re.findall(r"[\w'’]+", part.lower())
         while words and words[-1] in _FILLER:
             words.pop()
         while words and words[0] in _FILLER:

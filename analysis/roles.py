@@ -193,30 +193,32 @@ def _period(first: str, last: str) -> tuple[str, str] | None:
     return (first, last[-2:]) if 1 <= (int(last[-2:]) - int(first[-2:])) % 100 <= 10 else None
 
 
+def _period_of(url: str) -> tuple[str, str, str] | None:
+    """(section, first year, last two digits) of an address whose last segment is a period (_PERIOD_SEGMENT)."""
+    path = path_of(url)
+    m = _PERIOD_SEGMENT.search(path)
+    period = _period(m.group(1), m.group(2)) if m else None
+    return (path[:m.start()], m.group(1), period[1]) if period else None
+
+
 def _period_records(pages: list[Page], undecided: list[Page]) -> list[Page]:
     """Give the role ``article`` to the undecided pages that are a publication of one period (_PERIOD_SEGMENT);
     returns the pages still undecided."""
+    found = {p.url: f for p in pages if (f := _period_of(p.url))}
     sections: dict[str, set[tuple[str, str]]] = {}
-    for p in pages:
-        path = path_of(p.url)
-        m = _PERIOD_SEGMENT.search(path)
-        period = _period(m.group(1), m.group(2)) if m else None
-        if period:
-            sections.setdefault(path[:m.start()], set()).add(period)
+    for section, first, last in found.values():
+        sections.setdefault(section, set()).add((first, last))
     if not any(len(periods) > 1 for periods in sections.values()):
         return undecided
     rest = []
     for p in undecided:
-        path = path_of(p.url)
-        m = _PERIOD_SEGMENT.search(path)
-        period = _period(m.group(1), m.group(2)) if m else None
-        others = len(sections.get(path[:m.start()], ())) - 1 if period else 0
+        f = found.get(p.url)
+        others = len(sections[f[0]]) - 1 if f else 0
         title = " ".join(x for x in (p.title, p.h1) if x)
-        if others and any(_period(t.group(1), t.group(2)) == period for t in _PERIOD_IN_TITLE.finditer(title)):
-            where = path[:m.start()] + "/"
+        if others and any(_period(t.group(1), t.group(2)) == f[1:] for t in _PERIOD_IN_TITLE.finditer(title)):
             p.role = "article"
-            p.role_reason = (f"{PERIOD_RECORD}: its address and title name {m.group(1)}–{period[1]}, beside {others} "
-                             f"other period{'s' * (others > 1)} under {where}")
+            p.role_reason = (f"{PERIOD_RECORD}: its address and title name {f[1]}–{f[2]}, beside {others} "
+                             f"other period{'s' * (others > 1)} under {f[0]}/")
         else:
             rest.append(p)
     return rest

@@ -7,6 +7,7 @@ in batches, or from one HTML document for ``decay rules test`` (extracted with t
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -21,10 +22,10 @@ POSITION = {"main": "content", "body": "content", "nav": "nav", "header": "heade
 # the same in SQL (links are the bulk of what the rules read: mapped by SQLite, not per link in Python)
 POSITION_SQL = ("CASE l.position " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in POSITION.items())
                 + " ELSE 'content' END")
-CODE_SELECTOR = "pre, code, kbd, samp"
 CODE_TAGS = ("pre", "code", "kbd", "samp")
-QUOTE_SELECTOR = "blockquote, q"   # someone else's words, quoted (texts["quote"]: searched as content)
-QUOTE_TAGS = ("blockquote", "q")
+QUOTE_TAGS = ("blockquote", "q")   # someone else's words, quoted (texts["quote"]: searched as content)
+# a page without any of these elements has nothing to split: looked for in its bytes before it is parsed again
+_MAY_SPLIT = re.compile(rb"<(?:" + "|".join(CODE_TAGS + QUOTE_TAGS).encode() + rb")[\s>]", re.I)
 
 
 @dataclass(slots=True)
@@ -91,12 +92,15 @@ class PageData:
             return True
         if not self.body:
             return False
+        if not _MAY_SPLIT.search(self.body):
+            self._split = True
+            return True
         from selectolax.lexbor import LexborHTMLParser
 
         tree = LexborHTMLParser(self.html)
-        code = _take(tree, CODE_SELECTOR, CODE_TAGS, _a_sample)
+        code = _take(tree, CODE_TAGS, _a_sample)
         regions = Regions(tree)
-        quotes = _take(tree, QUOTE_SELECTOR, QUOTE_TAGS,
+        quotes = _take(tree, QUOTE_TAGS,
                        lambda node: POSITION.get(regions.region(node), "content") == "content")
         if code or quotes:
             facts = extract_html((tree.html or "").encode("utf-8"), "text/html; charset=utf-8", self.url)
@@ -117,10 +121,10 @@ def _a_sample(node) -> bool:
     return own == " ".join((node.parent.text(deep=True, separator=" ") or "").split())
 
 
-def _take(tree, selector: str, tags: tuple[str, ...], keep=None) -> list[str]:
-    """The texts of the outermost elements matching ``selector`` (``keep``: those it accepts), taken out of the tree."""
+def _take(tree, tags: tuple[str, ...], keep=None) -> list[str]:
+    """The texts of the outermost elements of these tags (``keep``: those it accepts), taken out of the tree."""
     out, nodes = [], []
-    for node in tree.css(selector):
+    for node in tree.css(", ".join(tags)):
         if node.parent is None or any(p.tag in tags for p in _ancestors(node)) or (keep is not None and not keep(node)):
             continue
         nodes.append(node)

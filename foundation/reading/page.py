@@ -418,7 +418,7 @@ def _jump_to(option: LexborNode) -> str | None:
     """The address a jump menu's option opens: its value, when its <select> is a jump menu (it has an onchange
     script, or is in no form: a script elsewhere wires it); None for a form's field, whose value is submitted."""
     value = (option.attributes.get("value") or "").strip()
-    if value.startswith("http") and not value[4:5] in (":", "s"):
+    if value.startswith("http") and value[4:5] not in (":", "s"):
         return None   # "httpd", not an address
     node, select = option.parent, None
     while node is not None:
